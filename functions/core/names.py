@@ -1,0 +1,200 @@
+"""Names, shapes and limits shared by the CDK app, the Lambda code and the local stack.
+
+This module is the single source of truth for every resource the system creates: the CDK
+constructs in ``infra/`` build their tables, bucket, stream, queues and routes from it, and
+the local stack (``doorproof.local``) creates its moto resources from exactly the same
+definitions, so the two cannot drift. It imports nothing but the standard library on
+purpose: the Lambda code and the local stack must never pull in aws-cdk-lib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# --- keys -------------------------------------------------------------------------------
+
+ENVIRONMENTS = ("sandbox", "live")
+KEY_PREFIXES = {
+    ("publishable", "sandbox"): "pk_sandbox_",
+    ("publishable", "live"): "pk_live_",
+    ("secret", "sandbox"): "sk_sandbox_",
+    ("secret", "live"): "sk_live_",
+}
+KEY_HEADER = "Desmo-Key"
+
+# --- limits -----------------------------------------------------------------------------
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+"""Largest telemetry body accepted, compressed or not (API Gateway's own cap is 10 MB)."""
+MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024
+"""Largest body after gunzip: guards against gzip bombs."""
+MAX_SAMPLES_PER_BATCH = 20_000
+FIREHOSE_RECORD_LIMIT_BYTES = 1_000 * 1024
+"""Firehose rejects records over 1,000 KiB; ingest splits below this."""
+FIREHOSE_BATCH_LIMIT_RECORDS = 500
+FIREHOSE_BATCH_LIMIT_BYTES = 4 * 1024 * 1024
+SAMPLE_TS_SLACK_S = 24 * 3600.0
+"""A sample more than a day before session start or after now is rejected as invalid."""
+LATE_DATA_GRACE_S = 24 * 3600.0
+"""Batches for a stopped session are still accepted this long after the stop."""
+SESSION_INACTIVITY_TIMEOUT_S = 2 * 3600.0
+"""A session that has been silent this long without a stop is ended by the sweeper."""
+FINALIZE_DEADLINE_S = 15 * 60.0
+"""After a stop, insights are computed with what arrived once this long has passed."""
+SWEEP_INTERVAL_MIN = 5
+LIST_DEFAULT_LIMIT = 50
+LIST_MAX_LIMIT = 200
+BATCH_DEDUPE_TTL_S = 14 * 24 * 3600
+PRESIGNED_URL_TTL_S = 3600
+RAW_OBJECT_EXPIRY_DAYS = 7
+
+# --- storage ----------------------------------------------------------------------------
+
+RAW_PREFIX = "raw/"
+"""Firehose output prefix (time-partitioned, mixed sessions)."""
+RAW_ERROR_PREFIX = "raw-errors/"
+SESSIONS_PREFIX = "sessions/"
+"""Per-session data: ``sessions/<sessionId>/chunks/…``, ``…/path.png``, ``…/pod.jpg``."""
+EVENT_SOURCE = "doorproof.insights"
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index: its name, keys (string attributes) and projection."""
+
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A DynamoDB table: on-demand, string keys, optional TTL attribute and GSIs."""
+
+    logical: str
+    partition_key: str
+    sort_key: str | None = None
+    ttl_attribute: str | None = None
+    indexes: tuple[Index, ...] = field(default_factory=tuple)
+
+    def physical(self, stage: str) -> str:
+        return f"doorproof-{stage}-{self.logical}"
+
+
+KEYS_TABLE = Table(
+    "keys",
+    partition_key="keyHash",
+    indexes=(Index("byOrg", "organizationId", "createdAt"),),
+)
+SESSIONS_TABLE = Table(
+    "sessions",
+    partition_key="sessionId",
+    indexes=(
+        Index("byTenantCreated", "tenant", "createdKey"),
+        Index("byDelivery", "tenantDelivery", "createdKey"),
+        Index("byRider", "tenantRider", "createdKey"),
+        # Sparse: only sessions whose insights are not final carry sweepShard/sweepAt.
+        Index("bySweep", "sweepShard", "sweepAt"),
+    ),
+)
+BATCHES_TABLE = Table(
+    "batches", partition_key="sessionId", sort_key="itemId", ttl_attribute="expiresAt"
+)
+INSIGHTS_TABLE = Table("insights", partition_key="sessionId")
+IDEMPOTENCY_TABLE = Table("idempotency", partition_key="id", ttl_attribute="expiration")
+TABLES = (KEYS_TABLE, SESSIONS_TABLE, BATCHES_TABLE, INSIGHTS_TABLE, IDEMPOTENCY_TABLE)
+SWEEP_SHARDS = 4
+
+
+def bucket_name(stage: str, account: str = "local") -> str:
+    """The data bucket (raw Firehose output and per-session data)."""
+    return f"doorproof-{stage}-data-{account}"
+
+
+def stream_name(stage: str) -> str:
+    return f"doorproof-{stage}-telemetry"
+
+
+def queue_name(stage: str) -> str:
+    return f"doorproof-{stage}-processing"
+
+
+def dlq_name(stage: str) -> str:
+    return f"doorproof-{stage}-processing-dlq"
+
+
+def bus_name(stage: str) -> str:
+    return f"doorproof-{stage}-insights"
+
+
+QUEUE_VISIBILITY_TIMEOUT_S = 6 * 60
+QUEUE_MAX_RECEIVES = 5
+"""Deliveries before a message moves to the DLQ."""
+PROCESSOR_BATCH_SIZE = 10
+
+# --- functions and routes ---------------------------------------------------------------
+
+HandlerKey = Literal["sessions", "telemetry", "reads", "manage", "openapi"]
+
+
+@dataclass(frozen=True)
+class Function:
+    """A Lambda function: its handler path inside the ``functions`` code asset."""
+
+    key: str
+    handler: str
+    memory_mb: int
+    timeout_s: int
+    needs_numpy: bool = False
+
+
+FUNCTIONS = {
+    f.key: f
+    for f in (
+        Function("authorizer", "functions.api.authorizer.handler", 256, 5),
+        Function("sessions", "functions.api.sessions.handler", 256, 10),
+        Function("telemetry", "functions.api.telemetry.handler", 512, 15),
+        Function("reads", "functions.api.reads.handler", 256, 10),
+        Function("manage", "functions.api.manage.handler", 256, 15),
+        Function("openapi", "functions.api.openapi.handler", 256, 10),
+        Function("processor", "functions.processing.processor.handler", 1536, 300, True),
+        Function("sweeper", "functions.processing.sweeper.handler", 512, 120, True),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP API route: method, path (API Gateway syntax), handler and whether it is
+    behind the key authorizer."""
+
+    method: str
+    path: str
+    handler: HandlerKey
+    authorized: bool = True
+
+
+ROUTES = (
+    Route("POST", "/v1/sessions/start", "sessions"),
+    Route("POST", "/v1/sessions/stop", "sessions"),
+    Route("POST", "/v1/sessions/{sessionId}/stop", "sessions"),
+    Route("POST", "/v1/telemetry", "telemetry"),
+    Route("GET", "/v1/sessions", "reads"),
+    Route("GET", "/v1/sessions/{sessionId}", "reads"),
+    Route("GET", "/v1/sessions/{sessionId}/insights", "reads"),
+    Route("POST", "/v1/sessions/{sessionId}/reprocess", "manage"),
+    Route("POST", "/v1/sessions/{sessionId}/pod", "manage"),
+    Route("DELETE", "/v1/sessions/{sessionId}", "manage"),
+    Route("GET", "/v1/openapi.json", "openapi", authorized=False),
+)
+
+DATA_PLANE_ROUTES = frozenset(
+    {
+        ("POST", "/v1/sessions/start"),
+        ("POST", "/v1/sessions/stop"),
+        ("POST", "/v1/sessions/{sessionId}/stop"),
+        ("POST", "/v1/telemetry"),
+    }
+)
+"""Routes a publishable key may call; every other authorized route needs a secret key."""

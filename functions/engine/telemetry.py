@@ -1,0 +1,173 @@
+"""One session's telemetry as columns: the engine's only input type.
+
+The SDK sends samples as JSON objects and repeats the latest barometer, position and context
+reading on every IMU sample. The engine wants columns: one float64 array per quantity, NaN
+where a sensor said nothing. ``Telemetry`` is that shape; ``from_samples`` builds it from wire
+samples (dicts), and ``Telemetry.merge`` joins chunks and removes duplicate samples, so
+the processor, the offline ``doorproof analyze`` and the tests all feed the engine the same way.
+Pure numpy: no I/O, no AWS.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+
+VECTOR_COLUMNS: dict[str, tuple[str, str, int]] = {
+    # column: (wire object, wire field, width)
+    "accel": ("imu", "accel", 3),
+    "gyro": ("imu", "gyro", 3),
+    "gravity": ("imu", "gravity", 3),
+    "attitude": ("imu", "attitude", 4),
+}
+SCALAR_COLUMNS: dict[str, tuple[str, str]] = {
+    "pressure_hpa": ("barometer", "pressureHpa"),
+    "rel_alt_m": ("barometer", "relativeAltitudeM"),
+    "lat": ("position", "lat"),
+    "lng": ("position", "lng"),
+    "accuracy_m": ("position", "accuracyM"),
+    "altitude_m": ("position", "altitudeM"),
+    "speed_mps": ("position", "speedMps"),
+    "bearing_deg": ("position", "bearingDeg"),
+    "mag_x": ("magnetometer", "x"),
+    "mag_y": ("magnetometer", "y"),
+    "mag_z": ("magnetometer", "z"),
+    "screen_on": ("context", "screenOn"),
+    "app_foreground": ("context", "appForeground"),
+    "battery_level": ("context", "batteryLevel"),
+    "charging": ("context", "charging"),
+}
+TEXT_COLUMNS: dict[str, tuple[str, str]] = {
+    "network": ("context", "network"),
+    "motion_activity": ("context", "motionActivity"),
+    "position_source": ("position", "source"),
+}
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """Samples of one session sorted by time with unique timestamps.
+
+    ``t`` is unix seconds (float64). Vector columns are ``(n, k)``; scalar columns ``(n,)``;
+    booleans (screen_on, charging, …) are stored as 0.0/1.0; text columns are ``<U`` arrays
+    with "" for absent. Every absent reading is NaN.
+    """
+
+    t: np.ndarray
+    accel: np.ndarray
+    gyro: np.ndarray
+    gravity: np.ndarray
+    attitude: np.ndarray
+    pressure_hpa: np.ndarray
+    rel_alt_m: np.ndarray
+    lat: np.ndarray
+    lng: np.ndarray
+    accuracy_m: np.ndarray
+    altitude_m: np.ndarray
+    speed_mps: np.ndarray
+    bearing_deg: np.ndarray
+    mag_x: np.ndarray
+    mag_y: np.ndarray
+    mag_z: np.ndarray
+    screen_on: np.ndarray
+    app_foreground: np.ndarray
+    battery_level: np.ndarray
+    charging: np.ndarray
+    network: np.ndarray
+    motion_activity: np.ndarray
+    position_source: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """All columns by name (the chunk file layout)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, np.ndarray]) -> Telemetry:
+        """Rebuild from ``columns()`` output; a missing column becomes all-absent."""
+        n = int(np.asarray(columns["t"]).shape[0])
+        empty = cls.empty(n)
+        values = {
+            f.name: np.asarray(columns[f.name]) if f.name in columns else getattr(empty, f.name)
+            for f in fields(cls)
+        }
+        return cls(**values)
+
+    @classmethod
+    def empty(cls, n: int = 0) -> Telemetry:
+        """``n`` samples at t=0 with every sensor absent (t must be filled by the caller)."""
+        values: dict[str, np.ndarray] = {"t": np.zeros(n)}
+        for name, (_, _, width) in VECTOR_COLUMNS.items():
+            values[name] = np.full((n, width), np.nan)
+        for name in SCALAR_COLUMNS:
+            values[name] = np.full(n, np.nan)
+        for name in TEXT_COLUMNS:
+            values[name] = np.full(n, "", dtype="<U1")
+        return cls(**values)
+
+    def take(self, index: np.ndarray) -> Telemetry:
+        """The samples at ``index`` (an integer or boolean index array)."""
+        return Telemetry(**{name: col[index] for name, col in self.columns().items()})
+
+    @classmethod
+    def merge(cls, parts: Sequence[Telemetry]) -> Telemetry:
+        """Concatenate chunks, sort by time and keep the first sample of each timestamp.
+
+        Chunks may overlap (a batch retried into two Firehose objects) and arrive in any
+        order; the result is what the device recorded, once.
+        """
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty(0)
+        joined = {
+            f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)
+        }
+        merged = cls(**joined)
+        order = np.argsort(merged.t, kind="stable")
+        t_sorted = merged.t[order]
+        keep = np.ones(t_sorted.shape[0], dtype=bool)
+        keep[1:] = np.diff(t_sorted) > 0
+        return merged.take(order[keep])
+
+
+def _number(value: Any) -> float:
+    if value is None or isinstance(value, str):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def from_samples(samples: Iterable[Mapping[str, Any]]) -> Telemetry:
+    """Columns from SDK wire samples (dicts as in API.md). Tolerant: a missing or malformed
+    sub-object is treated as absent; samples without a numeric ``ts`` are skipped."""
+    rows = [s for s in samples if isinstance(s, Mapping) and math.isfinite(_number(s.get("ts")))]
+    n = len(rows)
+    out = Telemetry.empty(n)
+    cols = out.columns()
+    cols["t"] = np.array([float(s["ts"]) for s in rows], dtype=float)
+    for i, sample in enumerate(rows):
+        for name, (obj, key, width) in VECTOR_COLUMNS.items():
+            part = sample.get(obj)
+            vec = part.get(key) if isinstance(part, Mapping) else None
+            if isinstance(vec, list) and len(vec) == width:
+                cols[name][i] = [_number(v) for v in vec]
+        for name, (obj, key) in SCALAR_COLUMNS.items():
+            part = sample.get(obj)
+            if isinstance(part, Mapping):
+                cols[name][i] = _number(part.get(key))
+    for name, (obj, key) in TEXT_COLUMNS.items():
+        texts = []
+        for sample in rows:
+            part = sample.get(obj)
+            value = part.get(key) if isinstance(part, Mapping) else None
+            texts.append(value if isinstance(value, str) else "")
+        cols[name] = np.array(texts, dtype=str) if texts else np.full(0, "", dtype="<U1")
+    return Telemetry.merge([Telemetry(**cols)])
