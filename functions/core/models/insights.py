@@ -1,0 +1,76 @@
+"""GET /v1/sessions/{id}/insights: the PoD case file."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from functions.core.models.common import Response
+
+ReasonCode = Literal[
+    "FULL_ATTEMPT",
+    "DELIVERED_TO_RIGHT_DOORSTEP",
+    "NO_ATTEMPT",
+    "PARTIAL_ATTEMPT",
+    "POSSIBLE_LOBBY_HANDOFF",
+    "POSSIBLE_WRONG_ADDRESS",
+    "POSSIBLE_NO_ATTEMPT",
+    "SESSION_TIMEOUT",
+    "INSUFFICIENT_DATA",
+    "TELEMETRY_STREAM_INTERRUPTED",
+]
+EventType = Literal["DRIVING", "WALKING", "GATE", "STAIRS", "ELEVATOR", "ESCALATOR", "STOPPED"]
+Score = Field(ge=0.0, le=1.0)
+
+
+class Summary(Response):
+    fraudScore: float = Score
+    frictionScore: float = Score
+    visibilityScore: float = Score
+    rightDoorstep: bool | None = None
+    suspiciousBehavior: bool = False
+    floorsClimbed: int = 0
+    elevatorUsed: bool = False
+    totalDurationSec: float = 0.0
+    attemptCycles: int = 0
+
+
+class Event(Response):
+    type: EventType
+    tStart: float
+    tEnd: float | None = None
+    confidence: float = Score
+    metadata: dict[str, Any] | None = None
+
+
+class Metrics(Response):
+    timeFromEntranceToDoorSec: float | None = None
+    timeAtDoorSec: float | None = None
+
+
+class Pod(Response):
+    type: Literal["photo"] = "photo"
+    url: str
+
+
+class InsightsDocument(Response):
+    """The case file. While ``status`` is processing only the identity fields are set."""
+
+    sessionId: str
+    organizationId: str
+    deliveryId: str
+    status: Literal["processing", "ready", "failed"]
+    summary: Summary | None = None
+    reasonCodes: list[ReasonCode] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    metrics: Metrics | None = None
+    pod: Pod | None = None
+    pathImageUrl: str | None = None
+    createdAt: str | None = None
+    updatedAt: str | None = None
+    errorMessage: str | None = None
+    engineVersion: str | None = None
+    version: int = 0
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    dataQuality: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,109 @@
+"""Session start/stop requests and the session resource."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from functions.core.models.common import Request, Response
+
+SessionStatus = Literal["recording", "completed", "failed"]
+"""Exactly the SDK's enum: any other value breaks the app's strict parser."""
+SessionType = Literal["pickup", "drop", "transit"]
+InsightsStatus = Literal["processing", "ready", "failed"]
+EndReason = Literal["stopped", "timeout", "interrupted"]
+
+
+class Address(Request):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postalCode: str | None = None
+    country: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    rawAddress: str | None = None
+
+
+class Device(Request):
+    platform: str = Field(max_length=32)
+    sdkVersion: str = Field(max_length=64)
+    model: str | None = Field(default=None, max_length=128)
+    osVersion: str | None = Field(default=None, max_length=64)
+    appVersion: str | None = Field(default=None, max_length=64)
+
+
+class Location(Request):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class SensorAvailability(Request):
+    hasAccelerometer: bool | None = None
+    hasGyroscope: bool | None = None
+    hasGravity: bool | None = None
+    hasRotationVector: bool | None = None
+    hasBarometer: bool | None = None
+    hasGps: bool | None = None
+    hasMagnetometer: bool | None = None
+
+
+class StartSessionRequest(Request):
+    """POST /v1/sessions/start."""
+
+    deliveryId: str = Field(min_length=1, max_length=256)
+    sessionType: SessionType
+    externalRiderId: str | None = Field(default=None, max_length=256)
+    address: Address | None = None
+    device: Device | None = None
+    startLocation: Location | None = None
+    sensorAvailability: SensorAvailability | None = None
+
+
+class StopSessionRequest(Request):
+    """POST /v1/sessions/stop (the path form takes the id from the path, body optional)."""
+
+    sessionId: str = Field(min_length=1, max_length=64)
+
+
+class SessionStatusResponse(Response):
+    """What start and stop answer: all the SDK reads."""
+
+    sessionId: str
+    status: SessionStatus
+
+
+class Session(Response):
+    """GET /v1/sessions/{id}: the session resource."""
+
+    sessionId: str
+    organizationId: str
+    projectId: str
+    environment: str
+    deliveryId: str
+    sessionType: SessionType
+    status: SessionStatus
+    externalRiderId: str | None = None
+    address: Address | None = None
+    device: Device | None = None
+    startLocation: Location | None = None
+    sensorAvailability: SensorAvailability | None = None
+    createdAt: str
+    endedAt: str | None = None
+    endReason: EndReason | None = None
+    lastTelemetryAt: str | None = None
+    acceptedSamplesTotal: int = 0
+    acceptedBatchesTotal: int = 0
+    rejectedSamplesTotal: int = 0
+    storedSamplesTotal: int = 0
+    insightsStatus: InsightsStatus = "processing"
+    insightsVersion: int = 0
+
+
+class SessionList(Response):
+    """GET /v1/sessions: one page, newest first; ``nextCursor`` fetches the next page."""
+
+    sessions: list[Session]
+    nextCursor: str | None = None
