@@ -21,6 +21,7 @@ record would pass Firehose's 1,000 KiB limit is split in parts (``p`` of ``np``)
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterator, Sequence
@@ -75,7 +76,7 @@ def _sparse_value(sample: dict[str, Any], field: str) -> Any:
 def _encode_part(samples: Sequence[dict[str, Any]], header: dict[str, Any]) -> dict[str, Any]:
     micros = [round(float(s["ts"]) * 1_000_000) for s in samples]
     record: dict[str, Any] = {**header, "n": len(samples), "t0": micros[0]}
-    record["dt"] = [b - a for a, b in zip(micros, micros[1:], strict=False)]
+    record["dt"] = [b - a for a, b in itertools.pairwise(micros)]
     for short, column in _VECTORS.items():
         obj, key, width = VECTOR_COLUMNS[column]
         flat: list[Any] = []

@@ -68,7 +68,7 @@ def test_round_trip_is_lossless() -> None:
     assert len(records) == 1 and records[0].endswith(b"\n")
     decoded = _decode_all(records)
     expected = from_samples(samples)
-    np.testing.assert_allclose(decoded.t, expected.t, rtol=0, atol=5e-7)
+    np.testing.assert_allclose(decoded.t, expected.t, rtol=0, atol=1e-6)
     assert_same(decoded, Telemetry(**{**expected.columns(), "t": decoded.t}))
 
 
