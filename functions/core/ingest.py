@@ -21,6 +21,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from functions.core import errors, names
 from functions.core.firehose_sink import FirehoseSink
@@ -46,7 +47,7 @@ def batch_digest(session_id: str, events: list[Any]) -> str:
     return hashlib.sha256(f"{session_id}\n{canonical}".encode()).hexdigest()[:32]
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: ErrorDetails) -> str:
     where = ".".join(str(p) for p in error["loc"][1:]) or "sample"
     return f"{where}: {error['msg']}"
 
