@@ -1,0 +1,155 @@
+"""The local API Gateway: an HTTP server on localhost that routes each request by
+``names.ROUTES``, runs the real authorizer, and calls the route's handler with an HTTP API
+payload v2.0 event.
+
+It answers by itself where API Gateway does, with API Gateway's bodies: 404 ``Not Found`` for
+an unknown route (or method), 413 over the 10 MB payload limit (or over Lambda's 6 MB event
+limit once the body is base64-encoded), 403 ``Forbidden`` when the authorizer says no, and
+500 ``Internal Server Error`` when a function fails or answers something unusable (the
+traceback goes to the log). Every response carries ``apigw-requestid``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from doorproof.local.apigw_events import (
+    LAMBDA_MAX_EVENT_BYTES,
+    MAX_PAYLOAD_BYTES,
+    Api,
+    Request,
+    Response,
+    authorizer_decision,
+    authorizer_event,
+    gateway_error,
+    http_event,
+    http_response,
+    match_route,
+    new_request_id,
+)
+from doorproof.local.lambdas import Lambdas
+
+log = logging.getLogger(__name__)
+TOO_LARGE = "Request Entity Too Large"
+INTERNAL = "Internal Server Error"
+
+
+class FrontDoor(ThreadingHTTPServer):
+    """``FrontDoor(("127.0.0.1", 0), lambdas, api)``; ``serve_forever`` in a thread."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], lambdas: Lambdas, api: Api) -> None:
+        super().__init__(address, _RequestHandler)
+        self.lambdas, self.api = lambdas, api
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def dispatch(self, request: Request) -> Response:
+        """What API Gateway answers to ``request``."""
+        request_id = new_request_id()
+        match = match_route(request.method, request.raw_path)
+        if match is None:
+            return gateway_error(404, "Not Found", request_id)
+        if len(request.body) > MAX_PAYLOAD_BYTES:
+            return gateway_error(413, TOO_LARGE, request_id)
+        now = datetime.now(UTC)
+        context = None
+        if match.route.authorized:
+            try:
+                auth = authorizer_event(
+                    request, match, api=self.api, request_id=request_id, now=now
+                )
+                context = authorizer_decision(self.lambdas.invoke("authorizer", auth))
+            except Exception:
+                log.exception("authorizer failed for %s %s", request.method, request.raw_path)
+                return gateway_error(500, INTERNAL, request_id)
+            if context is None:
+                return gateway_error(403, "Forbidden", request_id)
+        event = http_event(
+            request,
+            match,
+            api=self.api,
+            request_id=request_id,
+            now=now,
+            authorizer_context=context,
+        )
+        if len(json.dumps(event)) > LAMBDA_MAX_EVENT_BYTES:
+            return gateway_error(413, TOO_LARGE, request_id)
+        try:
+            return http_response(self.lambdas.invoke(match.route.handler, event), request_id)
+        except Exception:
+            log.exception("%s failed for %s", match.route.handler, match.route_key)
+            return gateway_error(500, INTERNAL, request_id)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: FrontDoor
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it is over the payload limit (left unread)."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks, total = [], 0
+            while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+                total += size
+                if total > MAX_PAYLOAD_BYTES:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():
+                pass  # trailers
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_PAYLOAD_BYTES:
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        body = self._read_body()
+        if body is None:
+            self.close_connection = True
+            response = gateway_error(413, TOO_LARGE, new_request_id())
+        else:
+            request = Request(
+                method=self.command,
+                target=self.path,
+                headers=list(self.headers.items()),
+                body=body,
+                source_ip=self.client_address[0],
+                server_port=self.server.server_address[1],
+                protocol=self.request_version,
+            )
+            response = self.server.dispatch(request)
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+        log.info(
+            "%s %s -> %d (%.0f ms)",
+            self.command,
+            self.path,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: object) -> None:
+        """http.server writes to stderr; route its lines to the debug log instead."""
+        log.debug(format, *args)

@@ -1,0 +1,64 @@
+"""Lambda functions run in-process: handlers looked up by their key in ``names.FUNCTIONS``.
+
+A handler is imported from its string (``functions.api.sessions.handler``) on first use, the
+way a cold start imports it, so the process environment must already name the local
+resources. Events and results cross a JSON round trip as they do in Lambda: a handler that
+returns something Lambda could not serialise (a ``Decimal`` from DynamoDB, a ``datetime``)
+fails here as it would in AWS, instead of working only locally.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from doorproof.local.lambda_context import context_for
+from functions.core import names
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def import_handler(path: str) -> Handler:
+    """``package.module.attribute`` → the callable."""
+    module, _, attribute = path.rpartition(".")
+    handler: Handler = getattr(importlib.import_module(module), attribute)
+    return handler
+
+
+class Lambdas:
+    """Invokes functions by key. ``overrides`` (key → callable) take precedence over the real
+    handlers; it is kept by reference, so a test may swap an entry while the stack runs."""
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        region: str,
+        account: str,
+        overrides: Mapping[str, Handler] | None = None,
+    ) -> None:
+        self.overrides: Mapping[str, Handler] = overrides if overrides is not None else {}
+        self._stage, self._region, self._account = stage, region, account
+        self._loaded: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    def _handler(self, key: str) -> Handler:
+        if key in self.overrides:
+            return self.overrides[key]
+        with self._lock:
+            if key not in self._loaded:
+                self._loaded[key] = import_handler(names.FUNCTIONS[key].handler)
+            return self._loaded[key]
+
+    def invoke(self, key: str, event: dict[str, Any]) -> Any:
+        """Call function ``key`` with ``event``; its exceptions propagate (an invocation
+        error), as does a result that is not JSON (Lambda's ``Runtime.MarshalError``)."""
+        handler = self._handler(key)
+        context = context_for(
+            names.FUNCTIONS[key], stage=self._stage, region=self._region, account=self._account
+        )
+        result = handler(json.loads(json.dumps(event)), context)
+        return json.loads(json.dumps(result))

@@ -1,0 +1,123 @@
+"""Background threads that play Lambda's triggers: the SQS event source mapping for the
+processor and the EventBridge schedule for the sweeper.
+
+The poller behaves like the mapping with ``ReportBatchItemFailures``: it long-polls up to
+``names.PROCESSOR_BATCH_SIZE`` messages, invokes the processor once per batch, deletes what
+succeeded, and leaves failures on the queue, where the visibility timeout brings them back
+and the redrive policy moves them to the DLQ after ``names.QUEUE_MAX_RECEIVES`` receives.
+One poller means one processor invocation at a time (AWS runs several): fine on a laptop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from doorproof.local.lambdas import Lambdas
+from doorproof.local.trigger_events import failed_message_ids, scheduled_event, sqs_event
+from functions.core import names
+
+log = logging.getLogger(__name__)
+
+
+class QueuePoller(threading.Thread):
+    """Long-polls ``queue_url`` and hands batches to the ``processor`` function."""
+
+    def __init__(
+        self,
+        sqs: Any,
+        lambdas: Lambdas,
+        *,
+        queue_url: str,
+        queue_arn: str,
+        region: str,
+        wait_s: int = 1,
+    ) -> None:
+        super().__init__(name="doorproof-queue-poller", daemon=True)
+        self._sqs, self._lambdas = sqs, lambdas
+        self._queue_url, self._queue_arn, self._region = queue_url, queue_arn, region
+        self._wait_s = wait_s
+        self._stop_event = threading.Event()
+        self.batches = 0
+        """Batches handed to the processor so far (for logs and tests)."""
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                if self._stop_event.is_set():
+                    return  # moto went away during shutdown
+                log.exception("polling the processing queue failed")
+                self._stop_event.wait(1.0)
+
+    def poll_once(self) -> None:
+        """One receive → invoke → delete cycle (no-op when the queue is empty)."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=names.PROCESSOR_BATCH_SIZE,
+            WaitTimeSeconds=self._wait_s,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return
+        ids = [m["MessageId"] for m in messages]
+        event = sqs_event(messages, source_arn=self._queue_arn, region=self._region)
+        self.batches += 1
+        try:
+            failed = failed_message_ids(self._lambdas.invoke("processor", event), ids)
+        except Exception:
+            log.exception("processor failed; %d message(s) will be retried", len(ids))
+            return
+        if failed:
+            log.warning("processor reported %d failed message(s); retrying them", len(failed))
+        done = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+            for i, m in enumerate(messages)
+            if m["MessageId"] not in failed
+        ]
+        if done:
+            self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=done)
+
+
+class SweepTimer(threading.Thread):
+    """Calls the ``sweeper`` function every ``interval_s`` with a scheduled event."""
+
+    def __init__(
+        self,
+        lambdas: Lambdas,
+        *,
+        interval_s: float,
+        region: str,
+        account: str,
+        rule_name: str,
+    ) -> None:
+        super().__init__(name="doorproof-sweep-timer", daemon=True)
+        self._lambdas, self._interval_s = lambdas, interval_s
+        self._region, self._account, self._rule_name = region, account, rule_name
+        self._stop_event = threading.Event()
+        self.runs = 0
+        """Sweeper invocations so far (for logs and tests)."""
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self._interval_s):
+            event = scheduled_event(
+                region=self._region,
+                account=self._account,
+                rule_name=self._rule_name,
+                now=datetime.now(UTC),
+            )
+            self.runs += 1
+            try:
+                self._lambdas.invoke("sweeper", event)
+            except Exception:
+                log.exception("sweeper failed")

@@ -1,0 +1,144 @@
+"""Create the stage's AWS resources in moto, from the same definitions the CDK app uses.
+
+Every name and key schema comes from ``functions.core.names``; nothing is restated here, so
+the local stack and a deployment cannot drift. What differs on purpose: the queue's
+visibility timeout is short (retries in seconds, not minutes), and what moto cannot do is
+left out (bucket lifecycle expiry, TTL deletion, IAM) — docs/local.md lists it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from doorproof.local.trigger_events import queue_arn
+from functions.core import names
+
+MOTO_ACCOUNT = "123456789012"
+"""The account id moto serves by default (what ARNs and ``requestContext`` report)."""
+FIREHOSE_ROLE = f"arn:aws:iam::{MOTO_ACCOUNT}:role/doorproof-local-firehose"
+"""Firehose requires a role ARN; moto does not check it."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where the created resources are: what the poller and the environment need."""
+
+    bucket: str
+    stream: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    bus: str
+
+
+def _create_table(dynamodb: Any, table: names.Table, stage: str) -> None:
+    attributes = {table.partition_key, *([table.sort_key] if table.sort_key else [])}
+    key_schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+    if table.sort_key:
+        key_schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
+    indexes = []
+    for index in table.indexes:
+        index_keys = [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+        attributes.add(index.partition_key)
+        if index.sort_key:
+            index_keys.append({"AttributeName": index.sort_key, "KeyType": "RANGE"})
+            attributes.add(index.sort_key)
+        indexes.append(
+            {
+                "IndexName": index.name,
+                "KeySchema": index_keys,
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        )
+    kwargs: dict[str, Any] = {
+        "TableName": table.physical(stage),
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": key_schema,
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
+        ],
+    }
+    if indexes:
+        kwargs["GlobalSecondaryIndexes"] = indexes
+    dynamodb.create_table(**kwargs)
+    if table.ttl_attribute:
+        dynamodb.update_time_to_live(
+            TableName=table.physical(stage),
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+        )
+
+
+def _create_queues(
+    sqs: Any, stage: str, region: str, visibility_timeout_s: int
+) -> tuple[str, str, str]:
+    """The processing queue and its DLQ: (queue URL, queue ARN, DLQ URL)."""
+    dlq_url = sqs.create_queue(QueueName=names.dlq_name(stage))["QueueUrl"]
+    redrive = {
+        "deadLetterTargetArn": queue_arn(region, MOTO_ACCOUNT, names.dlq_name(stage)),
+        "maxReceiveCount": str(names.QUEUE_MAX_RECEIVES),
+    }
+    queue_url = sqs.create_queue(
+        QueueName=names.queue_name(stage),
+        Attributes={
+            "VisibilityTimeout": str(visibility_timeout_s),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    return queue_url, queue_arn(region, MOTO_ACCOUNT, names.queue_name(stage)), dlq_url
+
+
+def create_resources(
+    session: Any, *, stage: str, bucket_account: str, visibility_timeout_s: int
+) -> Resources:
+    """Tables (GSIs, TTL), queues (DLQ redrive), bucket (raw/ → queue notification),
+    Firehose stream (DirectPut → bucket raw/) and event bus, in the session's region."""
+    region = session.region_name
+    dynamodb = session.client("dynamodb")
+    for table in names.TABLES:
+        _create_table(dynamodb, table, stage)
+
+    queue_url, processing_arn, dlq_url = _create_queues(
+        session.client("sqs"), stage, region, visibility_timeout_s
+    )
+    resources = Resources(
+        bucket=names.bucket_name(stage, bucket_account),
+        stream=names.stream_name(stage),
+        queue_url=queue_url,
+        queue_arn=processing_arn,
+        dlq_url=dlq_url,
+        bus=names.bus_name(stage),
+    )
+
+    bucket = resources.bucket
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": resources.queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {"FilterRules": [{"Name": "prefix", "Value": names.RAW_PREFIX}]}
+                    },
+                }
+            ]
+        },
+    )
+
+    session.client("firehose").create_delivery_stream(
+        DeliveryStreamName=resources.stream,
+        DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": FIREHOSE_ROLE,
+            "BucketARN": f"arn:aws:s3:::{bucket}",
+            "Prefix": names.RAW_PREFIX,
+            "ErrorOutputPrefix": names.RAW_ERROR_PREFIX,
+            "CompressionFormat": "GZIP",
+        },
+    )
+    session.client("events").create_event_bus(Name=resources.bus)
+    return resources

@@ -1,0 +1,215 @@
+"""``LocalStack``: moto, the resources, the front door, the poller and the sweep timer, started
+and stopped together.
+
+The handlers read their configuration from the process environment (as in Lambda), so the
+stack sets it — ``settings.environment_for(stage)``, ``PROCESSING_QUEUE_URL``, the moto
+endpoint and fake credentials — before any handler is imported, and puts every variable back
+when it stops. Hence one stack per process at a time. moto's state lives in this process
+(``ThreadedMotoServer``), and is reset when a stack starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+import urllib.request
+from collections.abc import Mapping
+from types import TracebackType
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from doorproof.local.apigw_events import Api
+from doorproof.local.demo_keys import DemoOrg, issue_demo_keys
+from doorproof.local.frontdoor import FrontDoor
+from doorproof.local.lambdas import Handler, Lambdas
+from doorproof.local.poller import QueuePoller, SweepTimer
+from doorproof.local.resources import MOTO_ACCOUNT, Resources, create_resources
+from functions.core import names, settings
+
+log = logging.getLogger(__name__)
+
+REGION = "us-east-1"
+BUCKET_ACCOUNT = "local"
+"""The account part of the bucket name (a deployment uses its account id)."""
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail fast on a busy port: ``ThreadedMotoServer`` would wait forever instead."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+class LocalStack:
+    """The whole system on one machine. ``with LocalStack(port=0) as stack: stack.url``.
+
+    ``handlers`` maps function keys (``names.FUNCTIONS``) to callables that replace the real
+    handlers; the mapping is used by reference, so tests may swap entries while it runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8787,
+        moto_port: int = 0,
+        stage: str = "local",
+        sweep_interval_s: float = 30.0,
+        visibility_timeout_s: int = 5,
+        handlers: Mapping[str, Handler] | None = None,
+    ) -> None:
+        self.host, self.port, self.moto_port = host, port, moto_port
+        self.stage = stage
+        self.sweep_interval_s = sweep_interval_s
+        self.visibility_timeout_s = visibility_timeout_s
+        self.lambdas = Lambdas(stage=stage, region=REGION, account=MOTO_ACCOUNT, overrides=handlers)
+        self.keys: list[DemoOrg] = []
+        self._moto: ThreadedMotoServer | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self._frontdoor: FrontDoor | None = None
+        self._threads: list[threading.Thread] = []
+        self._resources: Resources | None = None
+        self.poller: QueuePoller | None = None
+        self.sweeper: SweepTimer | None = None
+
+    # --- where things are -------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The API's base URL (what a client's base URL is set to)."""
+        assert self._frontdoor is not None, "stack not started"
+        return self._frontdoor.url
+
+    @property
+    def moto_url(self) -> str:
+        assert self._moto is not None, "stack not started"
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    @property
+    def resources(self) -> Resources:
+        assert self._resources is not None, "stack not started"
+        return self._resources
+
+    def session(self) -> boto3.Session:
+        """A boto3 session on the stack's moto (the environment already points there)."""
+        return boto3.Session(region_name=REGION)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def _set_env(self, values: Mapping[str, str | None]) -> None:
+        for name, value in values.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        settings.get_settings.cache_clear()
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        if self.moto_port:
+            _check_port_free("127.0.0.1", self.moto_port)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self._moto.start()
+        moto_url = self.moto_url
+        # moto keeps its state in this process: start from nothing (moto's public reset API).
+        reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310
+        self._set_env(
+            {
+                "AWS_ENDPOINT_URL": moto_url,
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_PROFILE": None,
+                **FAKE_CREDENTIALS,
+                **settings.environment_for(self.stage, BUCKET_ACCOUNT),
+            }
+        )
+        session = self.session()
+        self._resources = create_resources(
+            session,
+            stage=self.stage,
+            bucket_account=BUCKET_ACCOUNT,
+            visibility_timeout_s=self.visibility_timeout_s,
+        )
+        self._set_env({settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url})
+        keys_table = session.resource("dynamodb").Table(names.KEYS_TABLE.physical(self.stage))
+        self.keys = issue_demo_keys(keys_table)
+
+        api = Api(api_id=secrets.token_hex(5), account_id=MOTO_ACCOUNT, region=REGION)
+        self._frontdoor = FrontDoor((self.host, self.port), self.lambdas, api)
+        serve = threading.Thread(
+            target=self._frontdoor.serve_forever, name="doorproof-frontdoor", daemon=True
+        )
+        self.poller = QueuePoller(
+            session.client("sqs"),
+            self.lambdas,
+            queue_url=self._resources.queue_url,
+            queue_arn=self._resources.queue_arn,
+            region=REGION,
+        )
+        self.sweeper = SweepTimer(
+            self.lambdas,
+            interval_s=self.sweep_interval_s,
+            region=REGION,
+            account=MOTO_ACCOUNT,
+            rule_name=f"doorproof-{self.stage}-sweep",
+        )
+        self._threads = [serve, self.poller, self.sweeper]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop the timer, the poller, the front door and moto; restore the environment.
+        Safe to call twice, or after a failed start."""
+        for worker in (self.sweeper, self.poller):
+            if worker is not None:
+                worker.stop()
+        if self._frontdoor is not None:
+            if self._threads:  # serve_forever runs: shutdown() waits for it to return
+                self._frontdoor.shutdown()
+            self._frontdoor.server_close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads = []
+        if self._moto is not None:
+            self._moto.stop()
+        self._moto = None
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_env = {}
+        settings.get_settings.cache_clear()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
