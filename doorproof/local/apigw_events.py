@@ -250,7 +250,9 @@ def authorizer_decision(result: Any) -> dict[str, Any] | None:
         raise MalformedResponse(f"authorizer answered {result!r}")
     if not result["isAuthorized"]:
         return None
-    context = result.get("context") or {}
+    context = result.get("context")
+    if context is None:
+        return {}
     if not isinstance(context, dict):
         raise MalformedResponse(f"authorizer context is not an object: {context!r}")
     return context
