@@ -46,6 +46,15 @@ G_UNIT_LIMIT = 3.0
 WITH_GRAVITY_FRACTION = 0.5
 """accel includes gravity when its median magnitude exceeds this fraction of |gravity|; user
 acceleration of a walking person has a median magnitude of ~0.1-0.3 g, far below."""
+JUMP_SPEED_MPS = 0.8
+"""A height change faster than this between two consecutive readings *and* far larger than
+its neighbours is a glitch, not motion: an elevator takes seconds to reach speed, so a real
+1-s change is never much bigger than the changes on either side. The common case is the
+session's first reading, which iPhones often report stale from before the app subscribed."""
+JUMP_RATIO = 5.0
+"""How much bigger than both neighbouring changes (or ``JUMP_FLOOR_M``) a glitch is."""
+JUMP_FLOOR_M = 0.1
+"""Barometer noise per reading, in metres: neighbours quieter than this count as this."""
 HEIGHT_SMOOTH_S = 2.0
 """Moving-average window for height: barometers report ~1 Hz with ~0.1 m of noise; 2 s keeps
 an elevator's 1-3 m/s motion while halving the noise."""
@@ -247,4 +256,21 @@ def relative_height(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
     fresh[1:] = np.diff(p) != 0
     t, p = t[fresh], p[fresh]
     h = pressure_to_height(p, float(p[0]))
+    h = _without_jumps(t, h)
     return t, moving_mean(t, h, HEIGHT_SMOOTH_S)
+
+
+def _without_jumps(t: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Height with glitch steps between consecutive readings removed (see ``JUMP_SPEED_MPS``):
+    the series after a glitch is shifted to continue from the reading before it."""
+    if h.shape[0] < 2:
+        return h
+    dh = np.diff(h)
+    dt = np.maximum(np.diff(t), 1e-3)
+    size = np.abs(dh)
+    before = np.concatenate([[0.0], size[:-1]])
+    after = np.concatenate([size[1:], [0.0]])
+    neighbour = np.maximum(np.maximum(before, after), JUMP_FLOOR_M)
+    jump = (size / dt > JUMP_SPEED_MPS) & (size > JUMP_RATIO * neighbour)
+    out: np.ndarray = np.concatenate([[0.0], np.cumsum(np.where(jump, 0.0, dh))])
+    return out

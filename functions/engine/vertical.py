@@ -1,17 +1,204 @@
-"""Vertical transitions (work in progress: signature published for the judgement side)."""
+"""Vertical transitions: stairs, elevator or escalator, with direction, height and floors.
+
+Height comes from pressure only (``signal.relative_height``: ~0.12 hPa per metre, relative to
+the session, glitches removed). A *move* is a stretch where height changes steadily:
+
+1. height is put on a ``GRID_HZ`` grid and its vertical speed taken as the slope over
+   ``SPEED_WINDOW_S`` (a few barometer readings: noise of ~0.1 m per reading becomes
+   ~0.03 m/s);
+2. samples moving faster than ``MIN_SPEED_MPS`` in one direction form runs; runs of the same
+   direction separated by less than ``MERGE_GAP_S`` merge (a stair landing, an elevator door
+   re-opening on the way); a run is a move when it changes height by ``MIN_HEIGHT_M`` or more.
+   A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s;
+3. the mode follows from the body, not from speed alone (slow residential lifts ride at
+   0.5-0.7 m/s, fast stair descents reach 0.6 m/s):
+
+   - STAIRS: the person walks during the move (walking bouts cover at least
+     ``STAIRS_WALKING_FRACTION`` of it), or, when the step detector saw nothing, the
+     vertical acceleration is as busy as walking (``BUSY_RMS_MS2``: a phone in a bag);
+   - ELEVATOR: the person stands while riding faster than ``ELEVATOR_MIN_SPEED_MPS``, or
+     the vertical acceleration shows the lift's signature: a push in the direction of travel
+     at the start and an opposite one at the end (``IMPULSE_MS2``);
+   - ESCALATOR: the person stands while the height changes steadily and slowly
+     (escalators rise at ~0.2-0.4 m/s) with no start/stop impulse.
+
+Floors are ``round(|height| / FLOOR_HEIGHT_M)``. Confidence in 0..1 grows with the height
+(how sure we are there was a move at all) and with how clearly the mode evidence sits on
+its side of the thresholds.
+"""
 
 from __future__ import annotations
 
-from functions.engine.signal import Motion, motion
+from dataclasses import dataclass
+
+import numpy as np
+
+from functions.engine.signal import Motion, motion, moving_mean, relative_height
 from functions.engine.steps import detect_steps
 from functions.engine.telemetry import Telemetry
-from functions.engine.types import Steps, VerticalMove
+from functions.engine.types import Direction, Steps, VerticalMode, VerticalMove
+
+FLOOR_HEIGHT_M = 3.0
+"""Storey height: 3.0 m is the residential norm (2.6-2.8 m ceiling + slab); office floors of
+3.5 m read as 1 floor per 3.5 m, so 4 office floors (14 m) still round to 5, a known bias."""
+GRID_HZ = 2.0
+"""Height grid: barometers report at ~1 Hz, so 2 Hz loses nothing."""
+SPEED_WINDOW_S = 4.0
+"""Slope window: four readings average the noise and still resolve a 10-s elevator ride."""
+MIN_SPEED_MPS = 0.12
+"""Slowest vertical speed that counts as moving: a slow stair climb is ~0.15 m/s; HVAC and
+weather drift stay below ~0.03 m/s."""
+MERGE_GAP_S = 6.0
+"""Pauses shorter than this inside a same-direction run do not split the move."""
+MIN_HEIGHT_M = 0.8
+"""Smallest move reported: ~6 stair risers. Below this, pressure noise and door drafts
+(±0.3 m) cannot be told from a real change."""
+MAX_SPEED_MPS = 12.0
+"""Faster than the fastest passenger lifts: such a run is a sensor artefact."""
+STAIRS_WALKING_FRACTION = 0.4
+"""Walking bouts must cover this share of a move for stairs; an elevator ride has people
+walking in and out at its edges only."""
+BUSY_RMS_MS2 = 1.2
+"""RMS vertical acceleration (band-passed) of walking is 1.5-5 m/s²; standing in a lift or on
+an escalator it is below ~0.5 m/s²."""
+BUSY_DETREND_S = 4.0
+"""Window of the mean removed before the RMS: longer than a step, shorter than a lift ride."""
+ELEVATOR_MIN_SPEED_MPS = 0.45
+"""Peak speed above which a standing rider is in a lift (escalators: 0.2-0.4 m/s)."""
+IMPULSE_MS2 = 0.15
+"""Smoothed vertical acceleration a lift start or stop shows (typically 0.3-1 m/s²)."""
+IMPULSE_SMOOTH_S = 1.0
+"""Smoothing of vertical acceleration for the impulse: averages out footsteps and hand shake."""
+IMPULSE_SEARCH_S = 5.0
+"""How far around a move's start and end to look for the lift's impulse."""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A candidate move on the height grid: sample indices ``[i0, i1]`` and direction."""
+
+    i0: int
+    i1: int
+    sign: int
+
+
+def _speed(t: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Centred slope of height over ``SPEED_WINDOW_S`` (m/s) on the uniform grid."""
+    k = round(SPEED_WINDOW_S * GRID_HZ / 2)
+    n = h.shape[0]
+    lo = np.clip(np.arange(n) - k, 0, n - 1)
+    hi = np.clip(np.arange(n) + k, 0, n - 1)
+    span = np.maximum(t[hi] - t[lo], 1e-9)
+    out: np.ndarray = (h[hi] - h[lo]) / span
+    return out
+
+
+def _runs(v: np.ndarray) -> list[_Run]:
+    """Same-direction runs of |v| > MIN_SPEED_MPS, merged across short pauses."""
+    sign = np.where(v > MIN_SPEED_MPS, 1, np.where(v < -MIN_SPEED_MPS, -1, 0))
+    edges = np.flatnonzero(np.diff(sign) != 0) + 1
+    starts = np.concatenate([[0], edges])
+    ends = np.concatenate([edges, [sign.shape[0]]]) - 1
+    runs = [_Run(int(a), int(b), int(sign[a])) for a, b in zip(starts, ends, strict=True)]
+    runs = [r for r in runs if r.sign != 0]
+    merged: list[_Run] = []
+    gap = MERGE_GAP_S * GRID_HZ
+    for run in runs:
+        last = merged[-1] if merged else None
+        if last is not None and last.sign == run.sign and run.i0 - last.i1 <= gap:
+            merged[-1] = _Run(last.i0, run.i1, run.sign)
+        else:
+            merged.append(run)
+    return merged
+
+
+def _walking_fraction(steps: Steps, t0: float, t1: float) -> float:
+    """Share of [t0, t1] covered by walking bouts."""
+    if t1 <= t0:
+        return 0.0
+    covered = sum(max(0.0, min(b, t1) - max(a, t0)) for a, b in steps.bouts)
+    return covered / (t1 - t0)
+
+
+def _busy_rms(m: Motion, t0: float, t1: float) -> float:
+    """RMS of vertical acceleration about its ``BUSY_DETREND_S`` mean within [t0, t1] (NaN if
+    unknown). Works at any rate: below the step detector's rate the samples alias, but their
+    spread still tells walking from standing."""
+    inside = (m.t >= t0) & (m.t <= t1)
+    if inside.sum() < 2 or not np.isfinite(m.vertical[inside]).all():
+        return float("nan")
+    x = m.vertical[inside]
+    x = x - moving_mean(m.t[inside], x, BUSY_DETREND_S)
+    return float(np.sqrt(np.mean(x * x)))
+
+
+def _impulse(m: Motion, t0: float, t1: float, sign: int) -> float:
+    """The lift signature: the smaller of the push in the direction of travel near the start
+    and the opposite push near the end (m/s²; 0 when either is missing or unknown)."""
+    ok = np.isfinite(m.vertical)
+    if ok.sum() < 2:
+        return 0.0
+    t = m.t[ok]
+    a = moving_mean(t, m.vertical[ok] - np.median(m.vertical[ok]), IMPULSE_SMOOTH_S) * sign
+    near_start = (t >= t0 - IMPULSE_SEARCH_S) & (t <= t0 + IMPULSE_SEARCH_S)
+    near_end = (t >= t1 - IMPULSE_SEARCH_S) & (t <= t1 + IMPULSE_SEARCH_S)
+    if not near_start.any() or not near_end.any():
+        return 0.0
+    return float(max(0.0, min(a[near_start].max(), -a[near_end].min())))
+
+
+def _classify(
+    m: Motion, steps: Steps, *, t0: float, t1: float, sign: int, peak_speed: float
+) -> tuple[VerticalMode, float]:
+    """Mode of one move and how clearly the evidence says so (0..1)."""
+    walking = _walking_fraction(steps, t0, t1)
+    busy = _busy_rms(m, t0, t1)
+    if walking >= STAIRS_WALKING_FRACTION:
+        return "STAIRS", min(1.0, walking / STAIRS_WALKING_FRACTION - 1.0 + 0.5)
+    if np.isfinite(busy) and busy >= BUSY_RMS_MS2:
+        return "STAIRS", min(1.0, 0.5 * busy / BUSY_RMS_MS2)
+    impulse = _impulse(m, t0, t1, sign)
+    if peak_speed >= ELEVATOR_MIN_SPEED_MPS or impulse >= IMPULSE_MS2:
+        margin = max(peak_speed / ELEVATOR_MIN_SPEED_MPS, impulse / IMPULSE_MS2)
+        return "ELEVATOR", min(1.0, 0.5 * margin)
+    margin = min(ELEVATOR_MIN_SPEED_MPS / max(peak_speed, 1e-3), IMPULSE_MS2 / max(impulse, 1e-3))
+    return "ESCALATOR", min(1.0, 0.5 * margin)
 
 
 def detect_vertical(
     tel: Telemetry, m: Motion | None = None, steps: Steps | None = None
 ) -> list[VerticalMove]:
-    """Stairs, elevator and escalator moves of a session (stub: none yet)."""
+    """Stairs, elevator and escalator moves of a session, in time order (see module doc)."""
+    t_baro, h_baro = relative_height(tel)
+    if t_baro.shape[0] < 2:
+        return []
     m = motion(tel) if m is None else m
     steps = detect_steps(tel, m) if steps is None else steps
-    return []
+    grid = np.arange(t_baro[0], t_baro[-1] + 1e-9, 1.0 / GRID_HZ)
+    h = np.interp(grid, t_baro, h_baro)
+    v = _speed(grid, h)
+    moves: list[VerticalMove] = []
+    reach = round(SPEED_WINDOW_S * GRID_HZ / 2)
+    for run in _runs(v):
+        # the slope at i spans [i - reach, i + reach]: so does the height change it saw
+        i0, i1 = max(run.i0 - reach, 0), min(run.i1 + reach, h.shape[0] - 1)
+        height = float(h[i1] - h[i0])
+        peak = float(np.abs(v[run.i0 : run.i1 + 1]).max())
+        if abs(height) < MIN_HEIGHT_M or peak > MAX_SPEED_MPS:
+            continue
+        t0, t1 = float(grid[i0]), float(grid[i1])
+        mode, mode_conf = _classify(m, steps, t0=t0, t1=t1, sign=run.sign, peak_speed=peak)
+        height_conf = min(1.0, abs(height) / (2 * MIN_HEIGHT_M))
+        direction: Direction = "up" if height > 0 else "down"
+        moves.append(
+            VerticalMove(
+                mode=mode,
+                t_start=t0,
+                t_end=t1,
+                direction=direction,
+                height_m=round(height, 2),
+                floors=int(np.floor(abs(height) / FLOOR_HEIGHT_M + 0.5)),
+                confidence=round(float(np.clip(min(height_conf, mode_conf), 0.0, 1.0)), 2),
+            )
+        )
+    return moves
