@@ -128,7 +128,10 @@ def bus_name(stage: str) -> str:
     return f"doorproof-{stage}-insights"
 
 
-QUEUE_VISIBILITY_TIMEOUT_S = 6 * 60
+PROCESSOR_TIMEOUT_S = 120
+QUEUE_VISIBILITY_TIMEOUT_S = 6 * PROCESSOR_TIMEOUT_S
+"""AWS advises at least six times the consuming function's timeout for an SQS event source,
+so a batch that is still being worked on is never delivered to a second instance."""
 QUEUE_MAX_RECEIVES = 5
 """Deliveries before a message moves to the DLQ."""
 PROCESSOR_BATCH_SIZE = 10
@@ -158,7 +161,9 @@ FUNCTIONS = {
         Function("reads", "functions.api.reads.handler", 256, 10),
         Function("manage", "functions.api.manage.handler", 256, 15),
         Function("openapi", "functions.api.openapi.handler", 256, 10),
-        Function("processor", "functions.processing.processor.handler", 1536, 300, True),
+        Function(
+            "processor", "functions.processing.processor.handler", 1536, PROCESSOR_TIMEOUT_S, True
+        ),
         Function("sweeper", "functions.processing.sweeper.handler", 512, 120, True),
     )
 }
