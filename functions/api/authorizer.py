@@ -1,0 +1,53 @@
+"""The HTTP API's Lambda authorizer: API key → tenant and scope.
+
+It always allows the call and says who the caller is (or why not) in the context; the route
+handlers answer 401/403 in the API's one error shape (``functions.api.common.authenticate``).
+API Gateway cannot shape its own 401/403 bodies for HTTP APIs, which is why the refusal
+happens behind it. Keys come in ``Desmo-Key`` (the SDK) or ``Authorization: Bearer``;
+look-ups are cached in the warm container (``CachedResolver``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerEventV2,
+    APIGatewayAuthorizerResponseV2,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.core import aws, names
+from functions.core.keys import CachedResolver, KeyStore
+from functions.core.observability import logger, tracer
+from functions.core.settings import get_settings
+
+
+@aws.per_container
+def resolver() -> CachedResolver:
+    return CachedResolver(KeyStore(aws.table(get_settings().keys_table)))
+
+
+def presented_key(headers: dict[str, str]) -> str | None:
+    """The key from ``Desmo-Key``, else from ``Authorization: Bearer``."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    key = lowered.get(names.KEY_HEADER.lower(), "").strip()
+    if key:
+        return key
+    scheme, _, token = lowered.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_source(data_class=APIGatewayAuthorizerEventV2)
+def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
+    key = presented_key(dict(event.headers or {}))
+    if key is None:
+        answer: dict[str, Any] = {"authError": "MISSING_KEY"}
+    else:
+        caller = resolver().resolve(key)
+        answer = caller.to_context() if caller else {"authError": "INVALID_KEY"}
+    logger.append_keys(organizationId=answer.get("organizationId"))
+    return APIGatewayAuthorizerResponseV2(authorize=True, context=answer).asdict()

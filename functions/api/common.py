@@ -1,0 +1,154 @@
+"""What every HTTP handler shares: the resolver, the entry wrapper, the error shape.
+
+A request goes through ``serve`` before Powertools routes it:
+1. authenticate: the authorizer's context becomes a ``Principal`` (or 401), and the route's
+   scope is checked (a publishable key only reaches ``names.DATA_PLANE_ROUTES``; else 403);
+2. inflate: a gzip/base64 body becomes plain JSON text (limits: 413; bad gzip: 400);
+3. resolve: Powertools validates the request against the route's pydantic models (OpenAPI) and
+   calls the route.
+Steps 1-2 run before Powertools' request validation on purpose: an unauthenticated caller
+learns nothing about bodies, and validation sees the JSON the SDK meant to send.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.core import errors, names
+from functions.core.body import inflate_event
+from functions.core.keys import Principal
+from functions.core.observability import logger, metrics, tracer
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+REQUEST_ID_HEADER = "x-request-id"
+_ROUTES = {f"{r.method} {r.path}": r for r in names.ROUTES}
+_AUTH_ERRORS = {
+    "MISSING_KEY": "no API key: send it in the Desmo-Key header",
+    "INVALID_KEY": "the API key is not valid (unknown, malformed or revoked)",
+}
+
+
+def error_response(err: errors.ApiError) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=err.status, content_type=content_types.APPLICATION_JSON, body=err.body()
+    )
+
+
+def _validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:
+    problems = list(exc.errors())
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return error_response(errors.BadRequest("body is not valid JSON"))
+    if any(
+        tuple(p.get("loc", ())) == ("body",)
+        and p.get("type") in ("model_attributes_type", "dict_type", "missing")
+        for p in problems
+    ):
+        return error_response(errors.BadRequest("the body must be a JSON object"))
+    details = [
+        {
+            "field": ".".join(str(part) for part in p.get("loc", ())[1:]) or "body",
+            "in": str(p.get("loc", ("body",))[0]),
+            "message": p.get("msg", ""),
+            "type": p.get("type", ""),
+        }
+        for p in problems
+    ]
+    return error_response(errors.Unprocessable(f"{len(details)} invalid field(s)", details=details))
+
+
+def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
+    logger.exception("unhandled error")
+    return error_response(errors.ApiError("internal error; the request can be retried"))
+
+
+def make_app(*routers: Router) -> APIGatewayHttpResolver:
+    """A resolver with request/response validation, OpenAPI, and our error shape."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.exception_handler(errors.ApiError)(error_response)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(Exception)(_unexpected)
+    app.not_found(
+        lambda _exc: error_response(errors.NotFound("no such route", code="ROUTE_NOT_FOUND"))
+    )
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    """The caller, as established by ``serve`` (only on authorized routes).
+
+    Read from the handler's own app, not from a Router: the OpenAPI function includes every
+    router too, and Powertools rebinds a router's context to the app that included it last.
+    """
+    caller = app.context.get("principal")
+    if not isinstance(caller, Principal):
+        raise errors.Unauthorized("no API key: send it in the Desmo-Key header")
+    return caller
+
+
+def authenticate(event: dict[str, Any]) -> Principal | None:
+    """The route's caller, or None on a public route. Raises 401/403 as the API defines."""
+    route = _ROUTES.get(str(event.get("routeKey", "")))
+    if route is None or not route.authorized:
+        return None
+    context = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
+    auth_error = context.get("authError")
+    if auth_error:
+        raise errors.Unauthorized(_AUTH_ERRORS.get(auth_error, "not authorized"))
+    caller = Principal.from_context(context)
+    if caller is None:
+        raise errors.Unauthorized(_AUTH_ERRORS["MISSING_KEY"])
+    if caller.scope != "secret" and (route.method, route.path) not in names.DATA_PLANE_ROUTES:
+        raise errors.Forbidden(
+            "a publishable key may only start and stop sessions and send telemetry; "
+            "use a secret key (sk_…) from your backend",
+            code="INSUFFICIENT_SCOPE",
+        )
+    return caller
+
+
+def serve(
+    app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext
+) -> dict[str, Any]:
+    """Authenticate, inflate, route; every answer carries the request id."""
+    request_id = str((event.get("requestContext") or {}).get("requestId", ""))
+    try:
+        caller = authenticate(event)
+        if event.get("body"):
+            event = inflate_event(event)
+    except errors.ApiError as err:
+        # Not routed yet, so answered here; the body is the same ``err.body()`` shape.
+        return {
+            "statusCode": err.status,
+            "headers": {
+                "content-type": content_types.APPLICATION_JSON,
+                REQUEST_ID_HEADER: request_id,
+            },
+            "body": json.dumps(err.body()),
+            "isBase64Encoded": False,
+        }
+    app.append_context(principal=caller)
+    response = app.resolve(event, context)
+    response.setdefault("headers", {})[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def make_handler(app: APIGatewayHttpResolver) -> Handler:
+    """The Lambda entry point for ``app``, with Powertools logging, tracing and metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return serve(app, event, context)
+
+    return handler

@@ -1,0 +1,114 @@
+"""POST /v1/sessions/start, POST /v1/sessions/stop, POST /v1/sessions/{sessionId}/stop.
+
+Thin: parse (Powertools validates the body models), call ``SessionLifecycle``, answer. An
+``Idempotency-Key`` header on start makes a retried start return the first answer instead of
+opening a second session (Powertools idempotency, keyed by tenant + key, body-checked).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
+    PydanticSerializer,
+)
+from pydantic import BaseModel
+
+from functions.api.common import make_app, make_handler, principal
+from functions.core import aws
+from functions.core.lifecycle import SessionLifecycle
+from functions.core.models.sessions import (
+    SessionStatusResponse,
+    StartSessionRequest,
+    StopSessionRequest,
+)
+from functions.core.processing_queue import ProcessingQueue
+from functions.core.session_store import SessionStore
+from functions.core.settings import get_settings
+
+router = Router()
+
+
+@aws.per_container
+def lifecycle() -> SessionLifecycle:
+    settings = get_settings()
+    queue = ProcessingQueue(aws.client("sqs"), settings.processing_queue_url)
+    return SessionLifecycle(
+        SessionStore(aws.table(settings.sessions_table)), queue.request_finalize, settings
+    )
+
+
+class IdempotentStart(BaseModel):
+    """What identifies a start for idempotency: who, which key, and the request itself."""
+
+    tenant: str
+    idempotencyKey: str
+    request: StartSessionRequest
+
+
+@aws.per_container
+def idempotent_start() -> Any:
+    persistence = DynamoDBPersistenceLayer(
+        table_name=get_settings().idempotency_table, boto3_client=aws.client("dynamodb")
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="[tenant, idempotencyKey]",
+        payload_validation_jmespath="request",
+        expires_after_seconds=24 * 3600,
+    )
+
+    @idempotent_function(
+        data_keyword_argument="command",
+        persistence_store=persistence,
+        config=config,
+        output_serializer=PydanticSerializer(SessionStatusResponse),
+    )
+    def start(command: IdempotentStart) -> SessionStatusResponse:
+        return lifecycle().start(principal(app), command.request)
+
+    return start
+
+
+@router.post(
+    "/v1/sessions/start",
+    summary="Start a delivery session",
+    responses={201: {"description": "Session started"}},
+    tags=["sessions"],
+)
+def start_session(
+    body: StartSessionRequest,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="idempotency-key", description="Repeat-safe start", max_length=128),
+    ] = None,
+) -> tuple[SessionStatusResponse, int]:
+    caller = principal(app)
+    if idempotency_key:
+        command = IdempotentStart(
+            tenant=caller.tenant, idempotencyKey=idempotency_key, request=body
+        )
+        return idempotent_start()(command=command), 201
+    return lifecycle().start(caller, body), 201
+
+
+@router.post("/v1/sessions/stop", summary="Stop a delivery session", tags=["sessions"])
+def stop_session(body: StopSessionRequest) -> SessionStatusResponse:
+    return lifecycle().stop(principal(app), body.sessionId)
+
+
+@router.post("/v1/sessions/<sessionId>/stop", summary="Stop a delivery session", tags=["sessions"])
+def stop_session_by_path(
+    sessionId: Annotated[str, Path(max_length=64)],  # noqa: N803 - the API's name
+) -> SessionStatusResponse:
+    return lifecycle().stop(principal(app), sessionId)
+
+
+app = make_app(router)
+handler = make_handler(app)

@@ -1,0 +1,53 @@
+"""POST /v1/telemetry: a batch of samples from the SDK.
+
+Thin: the body arrives inflated (``serve``), Powertools checks its outline, ``TelemetryIngest``
+does the rest (per-sample screening, de-duplication, Firehose, counting). 202: accepted for
+processing.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.metrics import MetricUnit
+
+from functions.api.common import make_app, make_handler, principal
+from functions.core import aws
+from functions.core.firehose_sink import FirehoseSink
+from functions.core.ingest import BatchLedger, TelemetryIngest
+from functions.core.models.telemetry import TelemetryAccepted, TelemetryBatch
+from functions.core.observability import metrics
+from functions.core.session_store import SessionStore
+from functions.core.settings import get_settings
+
+router = Router()
+
+
+@aws.per_container
+def ingest() -> TelemetryIngest:
+    settings = get_settings()
+    return TelemetryIngest(
+        SessionStore(aws.table(settings.sessions_table)),
+        BatchLedger(aws.table(settings.batches_table), settings.sessions_table),
+        FirehoseSink(aws.client("firehose"), settings.telemetry_stream),
+        late_grace_s=settings.late_data_grace_s,
+        inactivity_s=settings.inactivity_timeout_s,
+    )
+
+
+@router.post(
+    "/v1/telemetry",
+    summary="Send a batch of telemetry samples",
+    responses={202: {"description": "Batch accepted (possibly partially, or as a duplicate)"}},
+    tags=["telemetry"],
+)
+def post_telemetry(body: TelemetryBatch) -> tuple[TelemetryAccepted, int]:
+    result = ingest().ingest(principal(app), body)
+    metrics.add_metric("SamplesAccepted", MetricUnit.Count, result.accepted)
+    metrics.add_metric("SamplesRejected", MetricUnit.Count, result.rejected)
+    if result.duplicate:
+        metrics.add_metric("DuplicateBatches", MetricUnit.Count, 1)
+    return result, 202
+
+
+app = make_app(router)
+handler = make_handler(app)
