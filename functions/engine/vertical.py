@@ -55,12 +55,13 @@ MIN_HEIGHT_M = 0.8
 (±0.3 m) cannot be told from a real change."""
 MAX_SPEED_MPS = 12.0
 """Faster than the fastest passenger lifts: such a run is a sensor artefact."""
-STAIRS_WALKING_FRACTION = 0.4
-"""Walking bouts must cover this share of a move for stairs; an elevator ride has people
-walking in and out at its edges only."""
+STAIRS_WALKING_FRACTION = 0.6
+"""Walking bouts must cover this share of a move for stairs. Measured on the vertical/
+recordings: stair moves are 85-100% walking, lift rides 0-35% (walking in and out at the
+edges); 0.6 sits between."""
 BUSY_RMS_MS2 = 1.2
-"""RMS vertical acceleration (band-passed) of walking is 1.5-5 m/s²; standing in a lift or on
-an escalator it is below ~0.5 m/s²."""
+"""RMS vertical acceleration (mean removed) of a stair move is 1.7-4 m/s² in the vertical/
+recordings; standing in a lift 0.2-0.85 m/s²."""
 BUSY_DETREND_S = 4.0
 """Window of the mean removed before the RMS: longer than a step, shorter than a lift ride."""
 ELEVATOR_MIN_SPEED_MPS = 0.45
@@ -70,6 +71,8 @@ IMPULSE_MS2 = 0.15
 IMPULSE_SMOOTH_S = 1.0
 """Smoothing of vertical acceleration for the impulse: averages out footsteps and hand shake."""
 IMPULSE_SEARCH_S = 5.0
+STEP_MARGIN_S = 1.0
+"""Samples this close to a walking bout are not standing (the last step's sway)."""
 """How far around a move's start and end to look for the lift's impulse."""
 
 
@@ -132,16 +135,26 @@ def _busy_rms(m: Motion, t0: float, t1: float) -> float:
     return float(np.sqrt(np.mean(x * x)))
 
 
-def _impulse(m: Motion, t0: float, t1: float, sign: int) -> float:
+def _standing(t: np.ndarray, steps: Steps) -> np.ndarray:
+    """Mask of times outside walking bouts (with ``STEP_MARGIN_S`` either side)."""
+    out = np.ones(t.shape[0], dtype=bool)
+    for a, b in steps.bouts:
+        out &= (t < a - STEP_MARGIN_S) | (t > b + STEP_MARGIN_S)
+    return out
+
+
+def _impulse(m: Motion, steps: Steps, t0: float, t1: float, sign: int) -> float:
     """The lift signature: the smaller of the push in the direction of travel near the start
-    and the opposite push near the end (m/s²; 0 when either is missing or unknown)."""
+    and the opposite push near the end (m/s²; 0 when either is missing or unknown). Only
+    standing samples count: footsteps walking into the car must not pass for an impulse."""
     ok = np.isfinite(m.vertical)
     if ok.sum() < 2:
         return 0.0
     t = m.t[ok]
     a = moving_mean(t, m.vertical[ok] - np.median(m.vertical[ok]), IMPULSE_SMOOTH_S) * sign
-    near_start = (t >= t0 - IMPULSE_SEARCH_S) & (t <= t0 + IMPULSE_SEARCH_S)
-    near_end = (t >= t1 - IMPULSE_SEARCH_S) & (t <= t1 + IMPULSE_SEARCH_S)
+    still = _standing(t, steps)
+    near_start = still & (t >= t0 - IMPULSE_SEARCH_S) & (t <= t0 + IMPULSE_SEARCH_S)
+    near_end = still & (t >= t1 - IMPULSE_SEARCH_S) & (t <= t1 + IMPULSE_SEARCH_S)
     if not near_start.any() or not near_end.any():
         return 0.0
     return float(max(0.0, min(a[near_start].max(), -a[near_end].min())))
@@ -157,7 +170,7 @@ def _classify(
         return "STAIRS", min(1.0, walking / STAIRS_WALKING_FRACTION - 1.0 + 0.5)
     if np.isfinite(busy) and busy >= BUSY_RMS_MS2:
         return "STAIRS", min(1.0, 0.5 * busy / BUSY_RMS_MS2)
-    impulse = _impulse(m, t0, t1, sign)
+    impulse = _impulse(m, steps, t0, t1, sign)
     if peak_speed >= ELEVATOR_MIN_SPEED_MPS or impulse >= IMPULSE_MS2:
         margin = max(peak_speed / ELEVATOR_MIN_SPEED_MPS, impulse / IMPULSE_MS2)
         return "ELEVATOR", min(1.0, 0.5 * margin)

@@ -1,0 +1,105 @@
+"""Vertical moves on synthetic sessions: stairs, elevator, escalator and stays."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from sensing_synth import HPA_PER_M, Segment, session
+
+from functions.engine.signal import to_ios_convention
+from functions.engine.telemetry import from_samples
+from functions.engine.vertical import detect_vertical
+
+
+def _moves(segments: list[Segment], **kw):
+    samples, truth = session(segments, **kw)
+    return detect_vertical(from_samples(samples)), truth
+
+
+def test_walking_on_the_flat_is_no_move():
+    moves, _ = _moves([Segment("walk", 60)])
+    assert moves == []
+
+
+def test_stairs_up_three_floors():
+    moves, truth = _moves([Segment("walk", 10), Segment("stairs", 40, 9.0), Segment("walk", 10)])
+    (move,) = moves
+    assert (move.mode, move.direction, move.floors) == ("STAIRS", "up", 3)
+    assert move.height_m == pytest.approx(9.0, abs=0.5)
+    _, start, end, _ = truth["moves"][0]
+    assert move.t_start == pytest.approx(start, abs=4) and move.t_end == pytest.approx(end, abs=4)
+    assert 0.5 <= move.confidence <= 1.0
+
+
+def test_elevator_down_four_floors():
+    moves, _ = _moves([Segment("walk", 10), Segment("elevator", 20, -12.0), Segment("walk", 10)])
+    (move,) = moves
+    assert (move.mode, move.direction, move.floors) == ("ELEVATOR", "down", 4)
+    assert move.height_m == pytest.approx(-12.0, abs=0.6)
+
+
+def test_a_slow_lift_is_told_by_its_start_and_stop_impulse():
+    # 3 m in 12 s: a lift no faster than a brisk escalator
+    moves, _ = _moves([Segment("stand", 10), Segment("elevator", 14, 3.0), Segment("stand", 10)])
+    (move,) = moves
+    assert (move.mode, move.direction) == ("ELEVATOR", "up")
+
+
+def test_escalator_rider_stands_while_rising_slowly():
+    moves, _ = _moves([Segment("walk", 10), Segment("escalator", 24, 6.0), Segment("walk", 10)])
+    (move,) = moves
+    assert (move.mode, move.direction, move.floors) == ("ESCALATOR", "up", 2)
+
+
+def test_a_slow_pressure_drift_is_a_stay():
+    samples, _ = session([Segment("walk", 120)])
+    drift = np.linspace(0.0, 0.15, len(samples))  # weather/HVAC: 0.15 hPa in 2 minutes
+    for s, d in zip(samples, drift, strict=True):
+        s["barometer"]["pressureHpa"] += float(d)
+    assert detect_vertical(from_samples(samples)) == []
+
+
+def test_half_a_metre_is_not_a_move():
+    moves, _ = _moves([Segment("walk", 10), Segment("stairs", 4, 0.5), Segment("walk", 10)])
+    assert moves == []
+
+
+def test_two_moves_in_one_session():
+    moves, _ = _moves(
+        [
+            Segment("walk", 10),
+            Segment("elevator", 20, 9.0),
+            Segment("walk", 30),
+            Segment("stairs", 20, -3.0),
+            Segment("walk", 10),
+        ]
+    )
+    assert [(m.mode, m.direction, m.floors) for m in moves] == [
+        ("ELEVATOR", "up", 3),
+        ("STAIRS", "down", 1),
+    ]
+
+
+def test_same_moves_in_both_conventions_and_without_gravity():
+    samples, _ = session([Segment("walk", 10), Segment("stairs", 30, -6.0), Segment("stand", 5)])
+    android = from_samples(samples)
+    expected = detect_vertical(android)
+    assert detect_vertical(from_samples(to_ios_convention(samples))) == expected
+    no_gravity = dataclasses.replace(android, gravity=np.full_like(android.gravity, np.nan))
+    assert [(m.mode, m.direction) for m in detect_vertical(no_gravity)] == [("STAIRS", "down")]
+
+
+def test_no_barometer_means_no_moves():
+    samples, _ = session([Segment("stairs", 30, 6.0)])
+    tel = from_samples(samples)
+    assert detect_vertical(dataclasses.replace(tel, pressure_hpa=np.full(len(tel), np.nan))) == []
+
+
+def test_pressure_falls_means_up():
+    samples, _ = session([Segment("stand", 30)])
+    for i, s in enumerate(samples):
+        s["barometer"]["pressureHpa"] -= HPA_PER_M * 3.0 * min(1.0, max(0.0, (i - 500) / 500))
+    moves = detect_vertical(from_samples(samples))
+    assert [m.direction for m in moves] == ["up"]
