@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -37,7 +36,6 @@ from functions.core.records import encode_batch
 from functions.core.session_store import SessionStore, dynamo, iso
 
 MAX_REPORTED_REJECTIONS = 20
-_serializer = TypeSerializer()
 
 
 def batch_digest(session_id: str, events: list[Any]) -> str:
@@ -167,14 +165,16 @@ class BatchLedger:
         try:
             self._table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
+            reasons = exc.response.get("CancellationReasons") or [{}]
+            if reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False  # the batch item was no longer pending: committed by a twin
             raise
         return True
 
 
 def _key(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(dynamo(v)) for k, v in values.items()}
+    """Values for the Table resource's client, which serialises Python types itself."""
+    return {k: dynamo(v) for k, v in values.items()}
 
 
 class TelemetryIngest:
