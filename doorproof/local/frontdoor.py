@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,6 +37,8 @@ from doorproof.local.lambdas import Lambdas
 log = logging.getLogger(__name__)
 TOO_LARGE = "Request Entity Too Large"
 INTERNAL = "Internal Server Error"
+DRAIN_LIMIT_BYTES = 4 * MAX_PAYLOAD_BYTES
+"""Beyond this an oversized body is no longer read: the connection is just closed."""
 
 
 class FrontDoor(ThreadingHTTPServer):
@@ -96,22 +99,34 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: FrontDoor
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None when it is over the payload limit (left unread)."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks, total = [], 0
-            while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
-                total += size
-                if total > MAX_PAYLOAD_BYTES:
-                    return None
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline().strip():
-                pass  # trailers
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_PAYLOAD_BYTES:
-            return None
-        return self.rfile.read(length) if length else b""
+        """The request body, or None when it is over the payload limit. An oversized body
+        is still read (and dropped) up to ``DRAIN_LIMIT_BYTES``, so the client sees the 413
+        instead of a broken pipe."""
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        chunks, total = [], 0
+        for chunk in self._chunked() if chunked else self._sized():
+            total += len(chunk)
+            if total > DRAIN_LIMIT_BYTES:
+                break
+            if total <= MAX_PAYLOAD_BYTES:
+                chunks.append(chunk)
+        return b"".join(chunks) if total <= MAX_PAYLOAD_BYTES else None
+
+    def _sized(self) -> Iterator[bytes]:
+        remaining = int(self.headers.get("Content-Length") or 0)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1 << 20))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk
+
+    def _chunked(self) -> Iterator[bytes]:
+        while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+            yield self.rfile.read(size)
+            self.rfile.readline()
+        while self.rfile.readline().strip():
+            pass  # trailers
 
     def _serve(self) -> None:
         started = time.perf_counter()

@@ -28,7 +28,7 @@ from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambdas import Handler, Lambdas
 from doorproof.local.poller import QueuePoller, SweepTimer
 from doorproof.local.resources import MOTO_ACCOUNT, Resources, create_resources
-from functions.core import names, settings
+from functions.core import aws, names, settings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,13 @@ def _check_port_free(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def _forget_cold_start_state() -> None:
+    """Drop what handlers cache per container (settings, boto3 clients): they name the
+    environment of the stack that was running when they were made."""
+    settings.get_settings.cache_clear()
+    aws.reset()
 
 
 class LocalStack:
@@ -116,7 +123,7 @@ class LocalStack:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        settings.get_settings.cache_clear()
+        _forget_cold_start_state()
 
     def start(self) -> LocalStack:
         try:
@@ -201,7 +208,7 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_env = {}
-        settings.get_settings.cache_clear()
+        _forget_cold_start_state()
 
     def __enter__(self) -> LocalStack:
         return self.start()

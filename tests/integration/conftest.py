@@ -1,0 +1,116 @@
+"""One local stack (moto server + HTTP front door + poller + sweep timer) for all integration
+tests, reached over real HTTP.
+
+Package scope, not session scope, on purpose: the stack points the process environment
+(``AWS_ENDPOINT_URL``, table names, credentials) at its moto, and tears that down as soon as
+the last integration test ran, so the unit tests that pytest runs afterwards (``mock_aws``)
+never see it. Within this package it is still exactly one stack.
+
+``override_handler`` swaps a function for a fake while one test runs (the stack keeps the
+mapping by reference); everything else runs the real handlers from ``names.FUNCTIONS``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from doorproof.local import LocalStack
+from doorproof.local.demo_keys import DemoOrg
+from doorproof.local.lambdas import Handler
+
+SWEEP_INTERVAL_S = 1.0
+VISIBILITY_TIMEOUT_S = 1
+
+
+def _lower(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers}
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """A response; header names lower-cased."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> object:
+        return json.loads(self.body)
+
+
+@dataclass
+class LocalApi:
+    """What a test needs: the API's URL, the demo organisations' keys, moto's URL."""
+
+    stack: LocalStack
+    handlers: dict[str, Handler]
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+    @property
+    def keys(self) -> list[DemoOrg]:
+        return self.stack.keys
+
+    @property
+    def moto_url(self) -> str:
+        return self.stack.moto_url
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> HttpResult:
+        req = urllib.request.Request(
+            self.url + path, data=body, method=method, headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return HttpResult(resp.status, _lower(resp.headers.items()), resp.read())
+        except urllib.error.HTTPError as err:
+            return HttpResult(err.code, _lower(err.headers.items()), err.read())
+
+
+@pytest.fixture(scope="package")
+def local_api() -> Iterator[LocalApi]:
+    handlers: dict[str, Handler] = {}
+    stack = LocalStack(
+        port=0,
+        sweep_interval_s=SWEEP_INTERVAL_S,
+        visibility_timeout_s=VISIBILITY_TIMEOUT_S,
+        handlers=handlers,
+    )
+    with stack:
+        yield LocalApi(stack, handlers)
+
+
+@pytest.fixture
+def override_handler(
+    local_api: LocalApi, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str, Handler], None]:
+    """``override_handler("processor", fake)``: ``fake`` runs instead until the test ends."""
+
+    def override(key: str, handler: Handler) -> None:
+        monkeypatch.setitem(local_api.handlers, key, handler)
+
+    return override
+
+
+def wait_for(predicate: Callable[[], object], timeout_s: float = 20.0) -> None:
+    """Poll ``predicate`` until it is truthy; fail the test after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout_s} s")
+        time.sleep(0.05)
