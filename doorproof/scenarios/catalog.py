@@ -1,0 +1,294 @@
+"""The named scenarios: every event type and reason code of API.md has at least one.
+
+Trips are laid out in metres east/north of the address (the building's centre): the street
+runs 25 m south of it, the entrance is 8 m south of the centre, the courier parks 40 m west
+of the entrance. A delivery is: drive in (~45 s), park, walk to the entrance, step inside
+(GATE), go up or down (or not), walk to the door, wait and hand over (the door stop), come
+back the same way, drive off. 2-6 minutes of simulated time each.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from doorproof.scenarios.physics import Leg, World
+from doorproof.scenarios.scenario import Spec, Truth
+from doorproof.scenarios.sensors import EARTH_RADIUS_M
+
+Vertical = Literal["elevator", "stairs", "escalator"]
+STREET_N = -25.0
+PARKING_OFFSET_E = -40.0
+
+
+def _there(building: tuple[float, float], floors: int, mode: Vertical, door_s: float) -> list[Leg]:
+    """From the parked vehicle to the end of the door stop."""
+    bx, by = building
+    legs = [
+        Leg("stand", 6.0, posture="cradle"),  # parked, engine off, phone still in the cradle
+        Leg("stand", 3.0),  # phone taken in hand
+        Leg("walk", to=(bx, by - 8.0)),
+        Leg("walk", to=(bx, by - 3.0), indoor=True),
+    ]
+    if floors and mode == "elevator":
+        legs += [Leg("stand", 12.0, indoor=True), Leg("elevator", floors=floors, indoor=True)]
+    elif floors and mode == "stairs":
+        legs += [
+            Leg("walk", to=(bx + 2.0, by - 1.0), indoor=True),
+            Leg("stairs", floors=floors, indoor=True),
+        ]
+    elif floors:
+        legs += [Leg("escalator", floors=floors, indoor=True)]
+    legs += [Leg("walk", to=(bx + 6.0, by + 2.0), indoor=True), Leg("stand", door_s, indoor=True)]
+    return legs
+
+
+def _back(building: tuple[float, float], floors: int, mode: Vertical) -> list[Leg]:
+    """From the door back to the vehicle and away."""
+    bx, by = building
+    legs = [Leg("walk", to=(bx + 2.0, by - 1.0), indoor=True)]
+    if floors and mode == "elevator":
+        legs += [Leg("stand", 8.0, indoor=True), Leg("elevator", floors=-floors, indoor=True)]
+    elif floors:
+        legs += [Leg(mode, floors=-floors, indoor=True)]
+    legs += [
+        Leg("walk", to=(bx, by - 8.0), indoor=True),
+        Leg("walk", to=(bx + PARKING_OFFSET_E, STREET_N)),
+        Leg("stand", 8.0, posture="cradle"),
+        Leg("drive", 30.0, to=(bx + 300.0, STREET_N)),
+    ]
+    return legs
+
+
+def delivery(
+    building: tuple[float, float] = (0.0, 0.0),
+    floors: int = 0,
+    mode: Vertical = "elevator",
+    door_s: float = 40.0,
+) -> tuple[Leg, ...]:
+    """A complete delivery trip to ``building`` and ``floors`` storeys up (or down)."""
+    bx, _ = building
+    arrive = [Leg("drive", 45.0, to=(bx + PARKING_OFFSET_E, STREET_N))]
+    return tuple(arrive + _there(building, floors, mode, door_s) + _back(building, floors, mode))
+
+
+def _codes(*codes: str) -> frozenset[str]:
+    return frozenset(codes)
+
+
+def _types(*types: str) -> frozenset[str]:
+    return frozenset(types)
+
+
+DELIVERED = _codes("FULL_ATTEMPT", "DELIVERED_TO_RIGHT_DOORSTEP")
+FLAT = _types("DRIVING", "WALKING", "GATE", "STOPPED")
+
+
+def _jumps(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
+    """A location spoofer switched on and off: the fix teleports ~2 km and back, twice."""
+    out = {k: v.copy() for k, v in fixes.items()}
+    t = world.t
+    for start in (0.35, 0.6):
+        window = (t >= start * t[-1]) & (t < start * t[-1] + 12.0)
+        out["lat"][window] += np.degrees(2000.0 / EARTH_RADIUS_M)
+    return out
+
+
+def _frozen(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
+    """A mock-location app: one perfect fix at the address, repeated for the whole session."""
+    out = {k: v.copy() for k, v in fixes.items()}
+    has = np.isfinite(out["lat"])
+    lat0 = np.degrees(-3.0 / EARTH_RADIUS_M) + 52.520008
+    out["lat"][has], out["lng"][has] = round(lat0, 6), 13.404954
+    out["accuracy"][has], out["speed"][has], out["bearing"][has] = 3.0, 0.0, 0.0
+    return out
+
+
+SPECS: dict[str, Spec] = {
+    "elevator_floor4": Spec(
+        "Elevator up 4 floors to the door, handover, elevator down, drive off.",
+        delivery(floors=4, mode="elevator"),
+        Truth(
+            DELIVERED,
+            FLAT | {"ELEVATOR"},
+            vertical=(("ELEVATOR", "up", 4), ("ELEVATOR", "down", 4)),
+            floors_climbed=4,
+            right_doorstep=True,
+        ),
+        address_line2="Floor 4",
+    ),
+    "stairs_floor3": Spec(
+        "Stairs up 3 floors to the door, handover, stairs down.",
+        delivery(floors=3, mode="stairs"),
+        Truth(
+            DELIVERED,
+            FLAT | {"STAIRS"},
+            vertical=(("STAIRS", "up", 3), ("STAIRS", "down", 3)),
+            floors_climbed=3,
+            right_doorstep=True,
+        ),
+        address_line2="3rd floor",
+    ),
+    "stairs_down_basement": Spec(
+        "Stairs down one floor to a basement flat, and back up.",
+        delivery(floors=-1, mode="stairs"),
+        Truth(
+            DELIVERED,
+            FLAT | {"STAIRS"},
+            vertical=(("STAIRS", "down", 1), ("STAIRS", "up", 1)),
+            floors_climbed=1,
+            right_doorstep=True,
+        ),
+        address_line2="Basement",
+    ),
+    "escalator_floor1": Spec(
+        "A shop one floor up in a mall: escalator up and down.",
+        delivery(floors=1, mode="escalator"),
+        Truth(
+            DELIVERED,
+            FLAT | {"ESCALATOR"},
+            vertical=(("ESCALATOR", "up", 1), ("ESCALATOR", "down", 1)),
+            floors_climbed=1,
+            right_doorstep=True,
+        ),
+        address_line2="1st floor",
+    ),
+    "ground_floor": Spec(
+        "A full attempt at a ground-floor door: no vertical move.",
+        delivery(),
+        Truth(DELIVERED, FLAT, right_doorstep=True),
+    ),
+    "lobby_handoff": Spec(
+        "The address says floor 4, but the parcel changes hands in the lobby within seconds.",
+        delivery(door_s=20.0),
+        Truth(_codes("FULL_ATTEMPT", "POSSIBLE_LOBBY_HANDOFF"), FLAT, right_doorstep=False),
+        address_line2="Floor 4",
+    ),
+    "wrong_building": Spec(
+        "A full attempt at a building 300 m from the address.",
+        delivery(building=(300.0, 0.0)),
+        Truth(_codes("FULL_ATTEMPT", "POSSIBLE_WRONG_ADDRESS"), FLAT, right_doorstep=False),
+    ),
+    "no_attempt": Spec(
+        "Drives to the address, waits in the vehicle, drives off: never leaves it.",
+        (
+            Leg("drive", 50.0, to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 90.0, posture="cradle"),
+            Leg("drive", 40.0, to=(400.0, STREET_N)),
+        ),
+        Truth(_codes("NO_ATTEMPT"), _types("DRIVING", "STOPPED"), suspicious=True),
+    ),
+    "partial_attempt": Spec(
+        "Walks toward the entrance, turns back half-way, drives off.",
+        (
+            Leg("drive", 45.0, to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 6.0, posture="cradle"),
+            Leg("walk", to=(-8.0, -15.0)),
+            Leg("walk", to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 8.0, posture="cradle"),
+            Leg("drive", 30.0, to=(300.0, STREET_N)),
+        ),
+        Truth(_codes("PARTIAL_ATTEMPT"), _types("DRIVING", "WALKING")),
+    ),
+    "walked_away": Spec(
+        "Leaves the vehicle but walks away from the address to a kiosk, then drives off.",
+        (
+            Leg("drive", 45.0, to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 6.0, posture="cradle"),
+            Leg("walk", to=(-150.0, -70.0)),
+            Leg("stand", 30.0),
+            Leg("walk", to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 8.0, posture="cradle"),
+            Leg("drive", 30.0, to=(300.0, STREET_N)),
+        ),
+        Truth(_codes("POSSIBLE_NO_ATTEMPT"), _types("DRIVING", "WALKING", "STOPPED")),
+    ),
+    "stream_interrupted": Spec(
+        "A ground-floor delivery whose upload stops for 60 s on the way back.",
+        delivery(),
+        Truth(DELIVERED | {"TELEMETRY_STREAM_INTERRUPTED"}, FLAT, right_doorstep=True),
+        gap=(150.0, 210.0),
+    ),
+    "session_timeout": Spec(
+        "A ground-floor delivery the courier never stops: the sweeper ends the session.",
+        delivery(),
+        Truth(DELIVERED | {"SESSION_TIMEOUT"}, FLAT, right_doorstep=True),
+        end_reason="timeout",
+    ),
+    "spoofed_gps_jumps": Spec(
+        "A honest-looking trip whose GPS teleports 2 km and back twice (a toggled spoofer).",
+        delivery(),
+        Truth(frozenset(), FLAT, exact=False, suspicious=True),
+        gps_tamper=_jumps,
+    ),
+    "spoofed_gps_frozen": Spec(
+        "A mock-location app pins one perfect fix at the address while the courier moves.",
+        delivery(),
+        Truth(frozenset(), _types("WALKING", "STOPPED"), exact=False, suspicious=True),
+        gps_tamper=_frozen,
+    ),
+    "spoofed_gps_moving_still": Spec(
+        "The phone lies still on a table while its GPS plays a delivery to the address.",
+        (Leg("stand", 240.0, posture="table"),),
+        Truth(_codes("NO_ATTEMPT"), _types("STOPPED"), exact=False, suspicious=True),
+        gps_legs=delivery(),
+    ),
+    "no_barometer": Spec(
+        "Stairs to floor 2 on a phone without a barometer: the floor cannot be verified.",
+        delivery(floors=2, mode="stairs"),
+        Truth(_codes("FULL_ATTEMPT"), FLAT, right_doorstep=None),
+        address_line2="Floor 2",
+        barometer=False,
+    ),
+    "no_gps_indoors": Spec(
+        "Elevator to floor 3; GPS has no fix at all inside the building.",
+        delivery(floors=3, mode="elevator"),
+        Truth(
+            DELIVERED,
+            FLAT | {"ELEVATOR"},
+            vertical=(("ELEVATOR", "up", 3), ("ELEVATOR", "down", 3)),
+            floors_climbed=3,
+            right_doorstep=True,
+        ),
+        address_line2="Floor 3",
+        gps_indoors=False,
+    ),
+    "ground_floor_1hz": Spec(
+        "A ground-floor delivery sampled at 1 Hz: steps are invisible, GPS and energy remain.",
+        delivery(),
+        Truth(DELIVERED, _types("DRIVING", "GATE", "STOPPED"), exact=True, right_doorstep=True),
+        rate_hz=1.0,
+    ),
+    "elevator_floor4_100hz": Spec(
+        "The elevator delivery sampled at 100 Hz.",
+        delivery(floors=4, mode="elevator"),
+        Truth(
+            DELIVERED,
+            FLAT | {"ELEVATOR"},
+            vertical=(("ELEVATOR", "up", 4), ("ELEVATOR", "down", 4)),
+            floors_climbed=4,
+            right_doorstep=True,
+        ),
+        address_line2="Floor 4",
+        rate_hz=100.0,
+    ),
+    "ios_stairs_floor3": Spec(
+        "The stairs delivery from an iPhone (user acceleration and gravity in g).",
+        delivery(floors=3, mode="stairs"),
+        Truth(
+            DELIVERED,
+            FLAT | {"STAIRS"},
+            vertical=(("STAIRS", "up", 3), ("STAIRS", "down", 3)),
+            floors_climbed=3,
+            right_doorstep=True,
+        ),
+        address_line2="3rd floor",
+        platform="ios",
+    ),
+    "insufficient_data": Spec(
+        "Six seconds of a phone in a hand, then nothing: too little to judge.",
+        (Leg("stand", 6.0),),
+        Truth(_codes("INSUFFICIENT_DATA"), frozenset()),
+    ),
+}

@@ -1,0 +1,115 @@
+"""The engine's part of the insights document (API.md), JSON-ready.
+
+Times become seconds from the session start, floats are rounded to what the sensors can
+support (ms for times, 3 decimals for scores, 6 decimals for coordinates: ~0.1 m), and no
+numpy type or NaN reaches the output, so ``json.dumps`` and DynamoDB accept it as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from functions.engine.activity import Activity
+from functions.engine.judgement import Findings, Verdict
+from functions.engine.place import Fixes, Place
+from functions.engine.quality import Quality
+from functions.engine.types import VerticalMove
+
+MAX_PATH_POINTS = 500
+"""The path image needs the shape of the trip, not every fix."""
+EVENT_ORDER = ("DRIVING", "WALKING", "GATE", "STAIRS", "ELEVATOR", "ESCALATOR", "STOPPED")
+
+
+def _t(x: float, t0: float) -> float:
+    return round(float(x) - t0, 3)
+
+
+def events(activity: Activity, moves: tuple[VerticalMove, ...], place: Place, t0: float):
+    """Activity segments, vertical moves, the GATE moment and the door stop, by start time."""
+    out: list[dict[str, Any]] = []
+    door = place.door
+    for seg in activity.segments:
+        event: dict[str, Any] = {
+            "type": seg.kind,
+            "tStart": _t(seg.t_start, t0),
+            "tEnd": _t(seg.t_end, t0),
+            "confidence": seg.confidence,
+        }
+        if seg.kind == "STOPPED":
+            event["metadata"] = {"atDoor": seg == door}
+        out.append(event)
+    for mv in moves:
+        out.append(
+            {
+                "type": mv.mode,
+                "tStart": _t(mv.t_start, t0),
+                "tEnd": _t(mv.t_end, t0),
+                "confidence": round(float(mv.confidence), 3),
+                "metadata": {
+                    "direction": mv.direction,
+                    "floors": int(abs(mv.floors)),
+                    "heightM": round(float(mv.height_m), 2),
+                },
+            }
+        )
+    if place.gate is not None:
+        out.append(
+            {
+                "type": "GATE",
+                "tStart": _t(place.gate, t0),
+                "tEnd": None,
+                "confidence": place.gate_confidence,
+                "metadata": {"basis": place.gate_basis},
+            }
+        )
+    out.sort(key=lambda e: (e["tStart"], EVENT_ORDER.index(e["type"])))
+    return out
+
+
+def path(f: Fixes, t0: float) -> list[list[float]]:
+    """[tSec, lat, lng] of the fixes, evenly thinned to ``MAX_PATH_POINTS`` (last kept)."""
+    n = len(f)
+    if n == 0:
+        return []
+    idx = np.unique(np.linspace(0, n - 1, min(n, MAX_PATH_POINTS)).round().astype(int))
+    return [[_t(f.t[i], t0), round(float(f.lat[i]), 6), round(float(f.lng[i]), 6)] for i in idx]
+
+
+def _metric(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+def assemble(
+    fd: Findings, verdict: Verdict, quality: Quality, engine_version: str
+) -> dict[str, Any]:
+    """The document (keys as in API.md; see ``insights.compute_insights``)."""
+    t0 = quality.started_at
+    place, door = fd.place, fd.place.door
+    to_door = door.t_start - place.gate if door is not None and place.gate is not None else None
+    return {
+        "summary": {
+            "fraudScore": round(verdict.fraud, 3),
+            "frictionScore": round(verdict.friction, 3),
+            "visibilityScore": round(verdict.visibility, 3),
+            "rightDoorstep": place.right_doorstep,
+            "suspiciousBehavior": verdict.suspicious,
+            "floorsClimbed": int(sum(abs(mv.floors) for mv in fd.moves if mv.direction == "up")),
+            "elevatorUsed": any(mv.mode == "ELEVATOR" for mv in fd.moves),
+            "totalDurationSec": round(quality.duration_s, 3),
+            "attemptCycles": verdict.attempt_cycles,
+        },
+        "reasonCodes": list(verdict.reason_codes),
+        "events": events(fd.activity, fd.moves, place, t0),
+        "metrics": {
+            "timeFromEntranceToDoorSec": _metric(
+                max(to_door, 0.0) if to_door is not None else None
+            ),
+            "timeAtDoorSec": _metric(door.seconds if door is not None else None),
+        },
+        "evidence": verdict.evidence,
+        "dataQuality": quality.to_json(),
+        "engineVersion": engine_version,
+        "path": path(fd.fixes, t0),
+    }

@@ -1,0 +1,129 @@
+"""The engine's entry point: one session's telemetry and context in, the case file out.
+
+The processor Lambda, ``doorproof analyze`` and the tests all call ``compute_insights``; it
+is pure (numpy only, no I/O) and deterministic, so the same telemetry gives the same
+document on a laptop and in Lambda. The pipeline:
+
+    Telemetry ─ signal.motion ─ steps.detect_steps ─ vertical.detect_vertical   (sensing)
+              ─ activity.segment_activity ─ place.locate ─ integrity checks        (judgement)
+              ─ quality.measure ─ judgement.judge ─ document.assemble
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from functions.engine import integrity
+from functions.engine.activity import segment_activity
+from functions.engine.document import assemble
+from functions.engine.judgement import Findings, judge
+from functions.engine.place import fixes, locate, parse_floor
+from functions.engine.quality import measure
+from functions.engine.signal import motion
+from functions.engine.steps import detect_steps
+from functions.engine.telemetry import Telemetry
+from functions.engine.vertical import detect_vertical
+
+ENGINE_VERSION = "2026.11.1"
+"""Bump whenever the output for the same input can change (reprocessing compares it)."""
+
+EndReason = Literal["stopped", "timeout", "interrupted"]
+SESSION_TYPES = ("pickup", "drop", "transit")
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """What the engine knows about a session besides its samples.
+
+    ``started_at``/``ended_at`` default to the first and last sample. ``address_floor`` is
+    the floor the address names (``place.parse_floor``: "Floor 4", "4th floor", "Apt 4B" → 4,
+    "ground floor" → 0, "basement" → -1), None when it names none.
+    """
+
+    session_type: str = "drop"
+    started_at: float | None = None
+    ended_at: float | None = None
+    address_lat: float | None = None
+    address_lng: float | None = None
+    address_floor: int | None = None
+    end_reason: EndReason = "stopped"
+
+    @classmethod
+    def from_start_request(
+        cls,
+        start: Mapping[str, Any],
+        *,
+        started_at: float | None = None,
+        ended_at: float | None = None,
+        end_reason: EndReason = "stopped",
+    ) -> SessionContext:
+        """From a POST /v1/sessions/start body. Tolerant: an unusable address (missing,
+        non-numeric, out of range, or exactly 0,0, the usual "unknown" placeholder) is None;
+        an unknown session type is treated as a drop."""
+        address = start.get("address")
+        address = address if isinstance(address, Mapping) else {}
+        lat, lng = _coordinate(address.get("lat"), 90.0), _coordinate(address.get("lng"), 180.0)
+        if lat is None or lng is None or (lat == 0.0 and lng == 0.0):
+            lat = lng = None
+        session_type = start.get("sessionType")
+        return cls(
+            session_type=session_type if session_type in SESSION_TYPES else "drop",
+            started_at=started_at,
+            ended_at=ended_at,
+            address_lat=lat,
+            address_lng=lng,
+            address_floor=parse_floor(address),
+            end_reason=end_reason,
+        )
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    x = float(value)
+    return x if math.isfinite(x) and abs(x) <= limit else None
+
+
+def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
+    """The engine's part of the insights document (API.md), JSON-ready: summary,
+    reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path.
+
+    Never raises on valid-but-poor input: empty or tiny telemetry gives INSUFFICIENT_DATA.
+    """
+    m = motion(tel)
+    steps = detect_steps(tel, m)
+    moves = tuple(detect_vertical(tel, m, steps))
+    activity = segment_activity(tel, m, steps, list(moves))
+    address = (
+        (ctx.address_lat, ctx.address_lng)
+        if ctx.address_lat is not None and ctx.address_lng is not None
+        else None
+    )
+    f = fixes(tel)
+    place = locate(tel, activity, f, address, ctx.address_floor)
+    first = float(tel.t[0]) if len(tel) else 0.0
+    last = float(tel.t[-1]) if len(tel) else first
+    started = ctx.started_at if ctx.started_at is not None else first
+    ended = ctx.ended_at if ctx.ended_at is not None else last
+    quality = measure(tel, m, f, started, max(ended, started))
+    findings = Findings(
+        session_type=ctx.session_type,
+        end_reason=ctx.end_reason,
+        address=address,
+        address_floor=ctx.address_floor,
+        quality=quality,
+        activity=activity,
+        steps=steps,
+        moves=moves,
+        place=place,
+        fixes=f,
+        gps_checks={
+            "impossibleGpsJumps": integrity.jumps(f),
+            "gpsMovesWhilePhoneStill": integrity.moving_while_still(f, activity),
+            "frozenOrMockGps": integrity.frozen(f, activity, steps),
+        },
+    )
+    return assemble(findings, judge(findings), quality, ENGINE_VERSION)

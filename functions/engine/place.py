@@ -1,0 +1,369 @@
+"""Where the courier went: GPS fixes, the building entry (GATE), the stop at the door, and
+whether that door is the address's (the right doorstep, floor included when known).
+
+Rules, in the order they are applied:
+
+- **Fixes.** The SDK repeats the latest fix on every IMU sample; a *fix* is a sample whose
+  (lat, lng, accuracy) differs from the previous one, timestamped by its first appearance.
+- **Arrival radius.** A fix with accuracy ``a`` is "at the address" when its distance is at
+  most ``ARRIVAL_RADIUS_M + a`` (a geocoded address is the building's centre, its entrance
+  can be tens of metres away; the fix itself is only good to ``a``).
+- **GATE** (entering the building). Phones lose GPS indoors: the accuracy degrades or fixes
+  stop coming. The GATE is the last good fix before the first *sustained* loss of GPS
+  quality (``INDOOR_HOLD_S``) that starts while the courier is on foot. Fallback without such
+  a loss (a house door reached from the street): the start of the door stop, with a low
+  confidence.
+- **Door stop.** The STOPPED segment the courier walked to and walked away from (or ended
+  the session in): not next to DRIVING (that is a halt in the vehicle). Among those after the
+  GATE — or, without a GATE, at the address — at the floor level furthest from the entrance,
+  the longest of at least ``MIN_DOOR_STOP_S`` is the door stop.
+- **Door level** (floors from the entrance) comes from pressure, not from the detected
+  moves: a missed move must not move the door. Level = round(height change / ``FLOOR_M``).
+- **Address floor** from the address text (``parse_floor``). Buildings disagree whether the
+  ground floor is 0 (Europe) or 1 (North America), so a door is on the claimed floor when its
+  level is within ``FLOOR_TOLERANCE`` of the claim.
+- **Right doorstep** = the door stop is within the arrival radius of the address (the most
+  accurate of the fixes during the stop and the last good outdoor fix before it) and, when
+  the address names a floor and the phone has a barometer, on that floor. ``None`` when it
+  cannot be told: no address, no fix, no door stop, or a floor claim with no barometer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from functions.engine.activity import DRIVING, Activity, Segment
+from functions.engine.signal import relative_height
+from functions.engine.telemetry import Telemetry
+
+EARTH_RADIUS_M = 6_371_008.8
+ARRIVAL_RADIUS_M = 50.0
+"""How far from the geocoded point a building's entrance may be (a block's half width)."""
+INDOOR_ACCURACY_M = 20.0
+"""Accuracy above this (and above twice the session's outdoor median) means indoors."""
+INDOOR_HOLD_S = 8.0
+"""A loss of GPS quality must last this long to count as entering a building."""
+STALE_FIX_S = 8.0
+"""No new fix for this long means GPS has lost the sky."""
+MIN_DOOR_STOP_S = 8.0
+"""Shorter halts are a door held open or a look at the phone, not a handover."""
+FLOOR_M = 3.2
+FLOOR_TOLERANCE = 1
+GATE_CONFIDENCE = {"gps-loss": 0.8, "gps-loss-far": 0.6, "door-stop": 0.35}
+
+
+def haversine_m(
+    lat1: np.ndarray | float,
+    lng1: np.ndarray | float,
+    lat2: np.ndarray | float,
+    lng2: np.ndarray | float,
+) -> np.ndarray:
+    """Great-circle distance in metres."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lng2) - np.asarray(lng1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+# --- the address's floor -----------------------------------------------------------------
+
+_WORD_FLOORS = {
+    r"\b(ground\s+floor|erdgeschoss|rez[- ]de[- ]chauss[ée]e|planta\s+baja|\bEG\b)": 0,
+    r"\b(basement|cellar|souterrain|untergeschoss|\bUG\b|sous[- ]sol)": -1,
+}
+_FLOOR_AFTER = re.compile(
+    r"\b(?:floor|fl\.?|level|lvl|etage|étage|stock|piso|storey)\s*[:#.]?\s*(-?\d{1,3})\b", re.I
+)
+_FLOOR_BEFORE = re.compile(
+    r"(?<![\w-])(-?\d{1,3})\s*(?:st|nd|rd|th|\.|e|er|ème)?\s*"
+    r"(?:floor|fl\b|level|etage|étage|stock|og\b|obergeschoss|piso)",
+    re.I,
+)
+_APARTMENT = re.compile(
+    r"\b(?:apt|apartment|unit|suite|flat|wohnung|app)\.?\s*#?\s*(\d{1,4})([a-z])?\b", re.I
+)
+
+
+def parse_floor(address: Mapping[str, Any] | None) -> int | None:
+    """The floor an address names, or None.
+
+    Looks at line1, line2 and rawAddress, explicit words first: "Floor 4", "4th floor",
+    "3. OG", "Etage 2" → that number; "ground floor" / "EG" → 0; "basement" / "UG" → -1.
+    Then apartment numbers that conventionally encode the floor: "Apt 4B" → 4 (digits before
+    a letter), "Apt 402" → 4 and "Unit 1203" → 12 (three or four digits: all but the last
+    two). "Apt 12" says nothing (too short to encode a floor).
+    """
+    if not isinstance(address, Mapping):
+        return None
+    texts = [address.get(k) for k in ("line2", "line1", "rawAddress")]
+    text = " ".join(t for t in texts if isinstance(t, str))
+    if not text:
+        return None
+    for pattern in (_FLOOR_AFTER, _FLOOR_BEFORE):
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    for words, floor in _WORD_FLOORS.items():
+        if re.search(words, text, re.I):
+            return floor
+    match = _APARTMENT.search(text)
+    if match:
+        digits, letter = match.group(1), match.group(2)
+        if letter and len(digits) <= 2:
+            return int(digits)
+        if len(digits) >= 3:
+            return int(digits[:-2])
+    return None
+
+
+# --- GPS fixes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fixes:
+    """Distinct GPS fixes, in time order."""
+
+    t: np.ndarray
+    lat: np.ndarray
+    lng: np.ndarray
+    accuracy: np.ndarray
+    """Metres; NaN when the phone did not say (treated as ``DEFAULT_ACCURACY_M``)."""
+    source: np.ndarray
+    until: np.ndarray
+    """Last time a sample still carried this fix (the SDK repeats it until the next one)."""
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    def distance_to(self, lat: float, lng: float) -> np.ndarray:
+        return haversine_m(self.lat, self.lng, lat, lng)
+
+    def acc(self) -> np.ndarray:
+        return np.where(np.isfinite(self.accuracy), self.accuracy, DEFAULT_ACCURACY_M)
+
+
+DEFAULT_ACCURACY_M = 20.0
+
+
+def fixes(tel: Telemetry) -> Fixes:
+    """The distinct fixes of a session (see the module docstring)."""
+    ok = np.isfinite(tel.lat) & np.isfinite(tel.lng) & (np.abs(tel.lat) <= 90)
+    ok &= np.abs(tel.lng) <= 180
+    rows = np.flatnonzero(ok)
+    lat, lng, acc = tel.lat[rows], tel.lng[rows], tel.accuracy_m[rows]
+    new = np.ones(rows.shape[0], dtype=bool)
+    same_acc = (acc[1:] == acc[:-1]) | (np.isnan(acc[1:]) & np.isnan(acc[:-1]))
+    new[1:] = (lat[1:] != lat[:-1]) | (lng[1:] != lng[:-1]) | ~same_acc
+    run = np.cumsum(new) - 1
+    until = np.full(int(new.sum()), -np.inf)
+    np.maximum.at(until, run, tel.t[rows])
+    rows = rows[new]
+    return Fixes(
+        tel.t[rows],
+        tel.lat[rows],
+        tel.lng[rows],
+        tel.accuracy_m[rows],
+        tel.position_source[rows],
+        until,
+    )
+
+
+# --- the place ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """What ``locate`` found (unix seconds; None where it could not be told)."""
+
+    gate: float | None
+    gate_confidence: float
+    gate_basis: str | None
+    door: Segment | None
+    door_level: int | None
+    door_height_m: float | None
+    door_distance_m: float | None
+    door_accuracy_m: float | None
+    radius_m: float | None
+    closest_m: float | None
+    """Closest on-foot approach to the address (fix distance minus nothing: raw)."""
+    approach_m: float | None
+    """How much nearer the courier got on foot than where the walk began."""
+    right_doorstep: bool | None
+    floor_ok: bool | None
+    height_range_m: float | None
+    """Highest minus lowest relative height of the session (None without barometer)."""
+
+
+def _on_foot_start(activity: Activity) -> float | None:
+    walks = [s for s in activity.segments if s.kind == "WALKING"]
+    return walks[0].t_start if walks else None
+
+
+def _window_label(activity: Activity, t: float) -> int:
+    i = int(np.clip(np.searchsorted(activity.grid, t, side="right") - 1, 0, None))
+    return int(activity.labels[min(i, activity.labels.shape[0] - 1)])
+
+
+def _gate(f: Fixes, activity: Activity, address: tuple[float, float] | None):
+    """(time, basis) of the first sustained loss of GPS quality on foot, or (None, None)."""
+    start = _on_foot_start(activity)
+    if start is None or len(f) == 0:
+        return None, None
+    acc = f.acc()
+    good = acc[acc <= INDOOR_ACCURACY_M]
+    outdoor = float(np.median(good)) if good.size else INDOOR_ACCURACY_M
+    bad_acc = acc > max(INDOOR_ACCURACY_M, 2 * outdoor)
+    end = float(activity.grid[-1]) + 1.0
+    for i in np.flatnonzero(f.t >= start - STALE_FIX_S):
+        next_t = float(f.t[i + 1]) if i + 1 < len(f) else end
+        silent = next_t - float(f.t[i]) >= STALE_FIX_S + INDOOR_HOLD_S
+        j = i + 1
+        degraded = False
+        if j < len(f) and bad_acc[j] and not bad_acc[i]:
+            later = np.flatnonzero(~bad_acc[j:])
+            until = float(f.t[j + later[0]]) if later.size else end
+            degraded = until - float(f.t[j]) >= INDOOR_HOLD_S
+        if (silent or degraded) and not bad_acc[i]:
+            t_gate = float(f.t[i])
+            if t_gate < start - STALE_FIX_S or _window_label(activity, t_gate) == DRIVING:
+                continue
+            near = address is None or bool(f.distance_to(*address)[i] <= ARRIVAL_RADIUS_M + acc[i])
+            return max(t_gate, start), "gps-loss" if near else "gps-loss-far"
+    return None, None
+
+
+def _on_foot_stops(activity: Activity) -> list[Segment]:
+    """STOPPED segments not next to DRIVING: the courier walked to them (module docstring)."""
+    segs = activity.segments
+    out = []
+    for k, seg in enumerate(segs):
+        if seg.kind != "STOPPED" or seg.seconds < MIN_DOOR_STOP_S:
+            continue
+        before = segs[k - 1].kind if k > 0 else None
+        after = segs[k + 1].kind if k + 1 < len(segs) else None
+        if "DRIVING" in (before, after) or (before is None and after is None):
+            continue
+        if before is None and after != "WALKING":
+            continue
+        out.append(seg)
+    return out
+
+
+def _height_at(th: tuple[np.ndarray, np.ndarray], t0: float, t1: float) -> float | None:
+    t, h = th
+    if t.shape[0] == 0:
+        return None
+    inside = (t >= t0) & (t <= t1)
+    if inside.any():
+        return float(np.median(h[inside]))
+    return float(np.interp((t0 + t1) / 2, t, h))
+
+
+def locate(
+    tel: Telemetry,
+    activity: Activity,
+    f: Fixes,
+    address: tuple[float, float] | None,
+    address_floor: int | None,
+) -> Place:
+    """The GATE, the door stop and the doorstep verdict (module docstring)."""
+    th = relative_height(tel)
+    has_baro = th[0].shape[0] > 0
+    height_range = float(np.ptp(th[1])) if has_baro else None
+    gate, basis = _gate(f, activity, address)
+
+    stops = _on_foot_stops(activity)
+    if gate is not None:
+        stops = [s for s in stops if s.t_end > gate]
+    elif address is not None and len(f):
+        stops = [s for s in stops if _near(f, address, s.t_start, s.t_end)]
+    levels = []
+    ground = _height_at(th, gate - 20.0, gate) if gate is not None else 0.0
+    for s in stops:
+        h = _height_at(th, s.t_start, s.t_end)
+        levels.append(round((h - (ground or 0.0)) / FLOOR_M) if h is not None else 0)
+    door = None
+    if stops:
+        extreme = max(abs(v) for v in levels)
+        at_extreme = [s for s, v in zip(stops, levels, strict=True) if abs(v) == extreme]
+        door = max(at_extreme, key=lambda s: s.seconds)
+    if door is not None and gate is None:
+        gate, basis = door.t_start, "door-stop"
+
+    door_height = door_level = None
+    if door is not None and has_baro:
+        h = _height_at(th, door.t_start, door.t_end)
+        door_height = None if h is None else h - (ground or 0.0)
+        door_level = None if door_height is None else round(door_height / FLOOR_M)
+
+    distance = accuracy = radius = None
+    if door is not None and address is not None and len(f):
+        distance, accuracy = _best_distance(f, address, door.t_start, door.t_end)
+        radius = ARRIVAL_RADIUS_M + min(accuracy, 100.0) if distance is not None else None
+
+    closest = approach = None
+    start = _on_foot_start(activity)
+    if address is not None and start is not None and len(f):
+        foot = _on_foot_fixes(f, activity, start)
+        if foot.any():
+            d = f.distance_to(*address)[foot]
+            closest = float(d.min())
+            approach = float(d[0] - d.min())
+
+    floor_ok: bool | None = True
+    if address_floor is not None and door is not None:
+        floor_ok = (
+            None if door_level is None else abs(door_level - address_floor) <= FLOOR_TOLERANCE
+        )
+    right: bool | None = None
+    if distance is not None and radius is not None:
+        near = distance <= radius
+        right = None if (near and floor_ok is None) else bool(near and floor_ok)
+    return Place(
+        gate=gate,
+        gate_confidence=GATE_CONFIDENCE.get(basis or "", 0.0),
+        gate_basis=basis,
+        door=door,
+        door_level=door_level,
+        door_height_m=door_height,
+        door_distance_m=distance,
+        door_accuracy_m=accuracy,
+        radius_m=radius,
+        closest_m=closest,
+        approach_m=approach,
+        right_doorstep=right,
+        floor_ok=floor_ok if door is not None else None,
+        height_range_m=height_range,
+    )
+
+
+def _near(f: Fixes, address: tuple[float, float], t0: float, t1: float) -> bool:
+    distance, accuracy = _best_distance(f, address, t0, t1)
+    return distance is not None and distance <= ARRIVAL_RADIUS_M + accuracy
+
+
+def _best_distance(
+    f: Fixes, address: tuple[float, float], t0: float, t1: float
+) -> tuple[float | None, float]:
+    """(distance, accuracy) of the most accurate fix taken during [t0, t1] or the last good
+    outdoor fix before it (indoors the door's own fixes are poor; the entrance's is not)."""
+    acc = f.acc()
+    before = np.flatnonzero((f.t < t0) & (acc <= INDOOR_ACCURACY_M))
+    inside = np.flatnonzero((f.t >= t0) & (f.t <= t1))
+    candidates = np.concatenate([before[-1:], inside])
+    if candidates.size == 0:
+        return None, DEFAULT_ACCURACY_M
+    best = candidates[np.argmin(acc[candidates])]
+    return float(f.distance_to(*address)[best]), float(acc[best])
+
+
+def _on_foot_fixes(f: Fixes, activity: Activity, start: float) -> np.ndarray:
+    """Fixes taken after the first walk began and outside vehicle stretches."""
+    idx = np.clip(np.searchsorted(activity.grid, f.t, side="right") - 1, 0, None)
+    label = activity.labels[np.minimum(idx, activity.labels.shape[0] - 1)]
+    return (f.t >= start) & (label != DRIVING)
