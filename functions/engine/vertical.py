@@ -115,31 +115,47 @@ def _runs(v: np.ndarray) -> list[_Run]:
     return merged
 
 
+def _bout_edges(steps: Steps) -> tuple[np.ndarray, np.ndarray]:
+    if not steps.bouts:
+        return np.zeros(0), np.zeros(0)
+    edges = np.asarray(steps.bouts, dtype=float)
+    return edges[:, 0], edges[:, 1]
+
+
 def _walking_fraction(steps: Steps, t0: float, t1: float) -> float:
     """Share of [t0, t1] covered by walking bouts."""
     if t1 <= t0:
         return 0.0
-    covered = sum(max(0.0, min(b, t1) - max(a, t0)) for a, b in steps.bouts)
-    return covered / (t1 - t0)
+    starts, ends = _bout_edges(steps)
+    covered = np.clip(np.minimum(ends, t1) - np.maximum(starts, t0), 0.0, None).sum()
+    return float(covered / (t1 - t0))
+
+
+def _window(t: np.ndarray, t0: float, t1: float) -> slice:
+    """The samples of sorted ``t`` within [t0, t1], found in O(log n)."""
+    return slice(int(np.searchsorted(t, t0, "left")), int(np.searchsorted(t, t1, "right")))
 
 
 def _busy_rms(m: Motion, t0: float, t1: float) -> float:
     """RMS of vertical acceleration about its ``BUSY_DETREND_S`` mean within [t0, t1] (NaN if
     unknown). Works at any rate: below the step detector's rate the samples alias, but their
     spread still tells walking from standing."""
-    inside = (m.t >= t0) & (m.t <= t1)
-    if inside.sum() < 2 or not np.isfinite(m.vertical[inside]).all():
-        return float("nan")
+    inside = _window(m.t, t0, t1)
     x = m.vertical[inside]
+    if x.shape[0] < 2 or not np.isfinite(x).all():
+        return float("nan")
     x = x - moving_mean(m.t[inside], x, BUSY_DETREND_S)
     return float(np.sqrt(np.mean(x * x)))
 
 
 def _standing(t: np.ndarray, steps: Steps) -> np.ndarray:
     """Mask of times outside walking bouts (with ``STEP_MARGIN_S`` either side)."""
-    out = np.ones(t.shape[0], dtype=bool)
-    for a, b in steps.bouts:
-        out &= (t < a - STEP_MARGIN_S) | (t > b + STEP_MARGIN_S)
+    starts, ends = _bout_edges(steps)
+    if starts.shape[0] == 0:
+        return np.ones(t.shape[0], dtype=bool)
+    bout = np.searchsorted(starts - STEP_MARGIN_S, t, "right") - 1
+    inside = (bout >= 0) & (t <= ends[np.maximum(bout, 0)] + STEP_MARGIN_S)
+    out: np.ndarray = ~inside
     return out
 
 
@@ -147,11 +163,14 @@ def _impulse(m: Motion, steps: Steps, t0: float, t1: float, sign: int) -> float:
     """The lift signature: the smaller of the push in the direction of travel near the start
     and the opposite push near the end (m/s²; 0 when either is missing or unknown). Only
     standing samples count: footsteps walking into the car must not pass for an impulse."""
-    ok = np.isfinite(m.vertical)
+    reach = IMPULSE_SEARCH_S + IMPULSE_SMOOTH_S
+    around = _window(m.t, t0 - reach, t1 + reach)
+    t, v = m.t[around], m.vertical[around]
+    ok = np.isfinite(v)
     if ok.sum() < 2:
         return 0.0
-    t = m.t[ok]
-    a = moving_mean(t, m.vertical[ok] - np.median(m.vertical[ok]), IMPULSE_SMOOTH_S) * sign
+    t, v = t[ok], v[ok]
+    a = moving_mean(t, v - np.median(v), IMPULSE_SMOOTH_S) * sign
     still = _standing(t, steps)
     near_start = still & (t >= t0 - IMPULSE_SEARCH_S) & (t <= t0 + IMPULSE_SEARCH_S)
     near_end = still & (t >= t1 - IMPULSE_SEARCH_S) & (t <= t1 + IMPULSE_SEARCH_S)

@@ -49,14 +49,15 @@ def _height_profile(seg: Segment, t: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return seg.height_m * t / seg.duration_s, np.zeros_like(t)
 
 
-def session(
+def arrays(
     segments: list[Segment],
     rate_hz: float = 50.0,
     t0: float = 1_700_000_000.0,
     seed: int = 7,
     baro_hz: float = 1.0,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Android wire samples and the truth: step times, and moves (kind, start, end, height)."""
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Columns (t, accel, gravity, pressure) and the truth: step times, and moves
+    (kind, start, end, height)."""
     rng = np.random.default_rng(seed)
     times, vert, heights = [], [], []
     steps: list[float] = []
@@ -90,9 +91,17 @@ def session(
     # the SDK repeats the latest barometer reading on every IMU sample
     fresh = np.concatenate([[True], np.diff(baro_t) > 0])
     held = pressure[np.maximum.accumulate(np.where(fresh, np.arange(t.shape[0]), 0))]
+    columns = {"t": t0 + t, "accel": accel, "gravity": gravity, "pressure_hpa": held}
+    return columns, {"steps": t0 + np.asarray(steps), "moves": moves}
+
+
+def session(segments: list[Segment], **kw: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Android wire samples (see ``arrays`` for the arguments) and the truth."""
+    cols, truth = arrays(segments, **kw)
+    t, accel, gravity, held = cols["t"], cols["accel"], cols["gravity"], cols["pressure_hpa"]
     samples = [
         {
-            "ts": round(t0 + float(t[i]), 4),
+            "ts": round(float(t[i]), 4),
             "imu": {
                 "accel": [round(float(x), 5) for x in accel[i]],
                 "gyro": [0.0, 0.0, 0.0],
@@ -103,5 +112,4 @@ def session(
         }
         for i in range(t.shape[0])
     ]
-    truth = {"steps": t0 + np.asarray(steps), "moves": moves}
     return samples, truth
