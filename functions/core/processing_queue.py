@@ -13,12 +13,17 @@ import json
 from typing import Any, Literal
 
 FINALIZE = "finalize"
-FinalizeReason = Literal["stopped", "reprocess"]
+FinalizeReason = Literal["stopped", "deadline", "reprocess"]
+"""``stopped``: finalize if complete; ``deadline`` (sweeper): finalize with what exists;
+``reprocess``: recompute even if nothing changed."""
 
 
-def finalize_body(session_id: str, reason: str) -> str:
+def finalize_body(session_id: str, reason: str, from_version: int | None = None) -> str:
     """The JSON body of a finalize message (also what tests put on the queue)."""
-    return json.dumps({"type": FINALIZE, "sessionId": session_id, "reason": reason})
+    body: dict[str, Any] = {"type": FINALIZE, "sessionId": session_id, "reason": reason}
+    if from_version is not None:
+        body["fromVersion"] = from_version
+    return json.dumps(body)
 
 
 class ProcessingQueue:
@@ -28,12 +33,20 @@ class ProcessingQueue:
         self._sqs = sqs
         self._queue_url = queue_url
 
-    def request_finalize(self, session_id: str, reason: FinalizeReason = "stopped") -> None:
-        """Ask the processor to finalize ``session_id`` if it is complete (``stopped``), or
-        to recompute its insights from stored chunks regardless (``reprocess``).
+    def request_finalize(
+        self,
+        session_id: str,
+        reason: FinalizeReason = "stopped",
+        *,
+        from_version: int | None = None,
+    ) -> None:
+        """Ask the processor to finalize ``session_id`` (see ``FinalizeReason``).
 
-        Safe to call twice: the processor's finalization is guarded by a conditional update.
+        Safe to send twice: the processor's commit is guarded by a conditional update, and a
+        reprocess request names the version it replaces (``from_version``), so a duplicate
+        delivery does not recompute twice.
         """
         self._sqs.send_message(
-            QueueUrl=self._queue_url, MessageBody=finalize_body(session_id, reason)
+            QueueUrl=self._queue_url,
+            MessageBody=finalize_body(session_id, reason, from_version),
         )

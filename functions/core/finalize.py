@@ -1,0 +1,255 @@
+"""Finalization: when a session's insights are (re)computed, and doing it exactly once.
+
+When: a session is *complete* when it is no longer recording and every Firehose record ingest
+accepted has reached storage (``storedPartsTotal >= acceptedPartsTotal``). It needs
+(re)computing when what is stored now differs from what the last computation used
+(``finalizedParts``). So:
+- the processor asks after storing new parts, and on a ``stopped`` finalize message: stop and
+  last chunk can come in either order, whichever comes second finds the session complete;
+- a late batch stored after insights existed makes ``storedPartsTotal`` move past
+  ``finalizedParts``: recomputation, a new ``version``, ``insight.updated``;
+- the sweeper's deadline forces it with what exists (``force``), and reprocess always
+  recomputes (``reprocess``).
+
+Exactly once: computing is pure and repeatable; only the commit is guarded. One DynamoDB
+transaction stores the document and updates the session, conditional on the session's
+``insightsVersion`` still being the one read and ``storedPartsTotal`` unchanged. Two
+processors racing (stop message and last chunk at the same moment, or a duplicate delivery)
+both compute, one commits, the other re-reads, finds nothing due, and stops. If new parts
+arrived meanwhile, the loser loops and computes again with them.
+
+Events are at least once: the commit records ``pendingEvent`` on the session, the event is
+published after the commit, and ``pendingEvent`` removed. A crash or a failed publish in
+between leaves it set; the retried message finds nothing to compute but publishes it.
+
+The engine's ``end_reason`` follows from the session, not from who asked: ``timeout`` when the
+sweeper ended a silent session, ``interrupted`` when accepted data is missing from storage,
+``stopped`` otherwise. So a session finalized as interrupted whose lost batch turns up after
+all is recomputed as a normal stop.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from functions.core.chunk_store import ChunkStore
+from functions.core.events_bus import EventBus, EventKind, event_detail
+from functions.core.ingest import _key as wire
+from functions.core.insights_store import InsightsStore
+from functions.core.path_image import render_path
+from functions.core.session_store import SessionStore, iso
+from functions.engine.telemetry import Telemetry
+
+Mode = Literal["complete", "force", "reprocess"]
+EndReason = Literal["stopped", "timeout", "interrupted"]
+Engine = Callable[[Telemetry, dict[str, Any], EndReason], dict[str, Any]]
+COMMIT_ATTEMPTS = 3
+MAX_ERROR_MESSAGE = 1000
+
+
+def run_engine(
+    telemetry: Telemetry, session: dict[str, Any], end_reason: EndReason
+) -> dict[str, Any]:
+    """The insight engine on a session's telemetry (imported here: it is the heavy part)."""
+    from functions.engine.insights import SessionContext, compute_insights  # noqa: PLC0415
+
+    ended = session.get("endedEpoch")
+    context = SessionContext.from_start_request(
+        session,
+        started_at=float(session["createdEpoch"]),
+        ended_at=float(ended) if ended is not None else None,
+        end_reason=end_reason,
+    )
+    return compute_insights(telemetry, context)
+
+
+def engine_end_reason(session: dict[str, Any]) -> EndReason:
+    if session.get("endReason") == "timeout":
+        return "timeout"
+    if int(session.get("storedPartsTotal", 0)) < int(session.get("acceptedPartsTotal", 0)):
+        return "interrupted"
+    return "stopped"
+
+
+def is_due(session: dict[str, Any], mode: Mode, from_version: int | None = None) -> bool:
+    """Whether ``mode`` asks for a computation of ``session`` now."""
+    if session.get("status") == "recording":
+        return False
+    version = int(session.get("insightsVersion", 0))
+    if mode == "reprocess":
+        return from_version is None or from_version == version
+    stored = int(session.get("storedPartsTotal", 0))
+    if mode == "complete" and stored < int(session.get("acceptedPartsTotal", 0)):
+        return False
+    finalized = session.get("finalizedParts")
+    return finalized is None or int(finalized) != stored
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a finalization did (for logs, metrics and tests)."""
+
+    session_id: str
+    version: int | None
+    event: EventKind | None
+
+
+class Finalizer:
+    """Computes, stores and announces insights. Adapters are passed in (tests hand in fakes)."""
+
+    def __init__(
+        self,
+        sessions: SessionStore,
+        sessions_table: Any,
+        insights: InsightsStore,
+        chunks: ChunkStore,
+        bus: EventBus,
+        *,
+        engine: Engine = run_engine,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._sessions_table = sessions_table
+        self._insights = insights
+        self._chunks = chunks
+        self._bus = bus
+        self._engine = engine
+        self._clock = clock
+
+    def finalize(self, session_id: str, mode: Mode, from_version: int | None = None) -> Outcome:
+        """Compute and commit if ``mode`` finds the session due; publish what is pending."""
+        for _ in range(COMMIT_ATTEMPTS):
+            session = self._sessions.find(session_id)
+            if session is None:
+                return Outcome(session_id, None, None)
+            if not is_due(session, mode, from_version):
+                return Outcome(session_id, None, self._publish_pending(session))
+            document = self._compute(session)
+            event: EventKind = "insight.updated" if self._had_ready(session) else "insight.ready"
+            if self._commit(session, document, event):
+                committed = {**session, "insightsVersion": document["version"]}
+                self._publish(committed, document, event)
+                return Outcome(session_id, document["version"], event)
+            if mode == "reprocess":
+                from_version = None  # someone else recomputed; the request still wants one
+        return Outcome(session_id, None, None)
+
+    def fail(self, session_id: str, message: str) -> Outcome:
+        """Record that computing failed for good: status failed with ``errorMessage``, the
+        session leaves the sweep index (nothing stays processing), ``insight.failed``."""
+        for _ in range(COMMIT_ATTEMPTS):
+            session = self._sessions.find(session_id)
+            if session is None:
+                return Outcome(session_id, None, None)
+            document = self._document(
+                session,
+                {"status": "failed", "errorMessage": message[:MAX_ERROR_MESSAGE]},
+            )
+            if self._commit(session, document, "insight.failed"):
+                committed = {**session, "insightsVersion": document["version"]}
+                self._publish(committed, document, "insight.failed")
+                return Outcome(session_id, document["version"], "insight.failed")
+        return Outcome(session_id, None, None)
+
+    # --- steps --------------------------------------------------------------------------
+
+    def _compute(self, session: dict[str, Any]) -> dict[str, Any]:
+        session_id = session["sessionId"]
+        telemetry = self._chunks.load(session_id)
+        insights = dict(self._engine(telemetry, session, engine_end_reason(session)))
+        path = insights.pop("path", None) or []
+        address = session.get("address") or {}
+        lat, lng = address.get("lat"), address.get("lng")
+        png = render_path(
+            path, (float(lat), float(lng)) if lat is not None and lng is not None else None
+        )
+        image_key = self._chunks.put_path_image(session_id, png) if png else None
+        return self._document(
+            session,
+            {**insights, "status": "ready", "errorMessage": None, "pathImageKey": image_key},
+        )
+
+    def _document(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        now = iso(self._clock())
+        version = int(session.get("insightsVersion", 0))
+        previous = self._insights.get(session["sessionId"]) if version else None
+        created = (previous or {}).get("createdAt") or now
+        return {
+            **fields,
+            "sessionId": session["sessionId"],
+            "version": version + 1,
+            "createdAt": created,
+            "updatedAt": now,
+        }
+
+    @staticmethod
+    def _had_ready(session: dict[str, Any]) -> bool:
+        """An ``insight.ready`` went out before iff a ready document was ever committed."""
+        return bool(session.get("readyVersion"))
+
+    def _commit(self, session: dict[str, Any], document: dict[str, Any], event: EventKind) -> bool:
+        """Store ``document`` and move the session on, iff nobody committed since we read."""
+        ready = document["status"] == "ready"
+        sets = [
+            "insightsStatus = :status",
+            "insightsVersion = :version",
+            "finalizedParts = :stored",
+            "pendingEvent = :event",
+        ]
+        if ready:
+            sets.append("readyVersion = :version")
+        values = {
+            ":status": document["status"],
+            ":version": document["version"],
+            ":previous": int(session.get("insightsVersion", 0)),
+            ":stored": int(session.get("storedPartsTotal", 0)),
+            ":event": event,
+        }
+        update = {
+            "Update": {
+                "TableName": self._sessions_table.name,
+                "Key": wire({"sessionId": session["sessionId"]}),
+                "UpdateExpression": f"SET {', '.join(sets)} REMOVE sweepShard, sweepAt",
+                "ConditionExpression": "insightsVersion = :previous AND "
+                "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal))",
+                "ExpressionAttributeValues": wire(values),
+            }
+        }
+        try:
+            self._sessions_table.meta.client.transact_write_items(
+                TransactItems=[self._insights.put_entry(document), update]
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def _publish(self, session: dict[str, Any], document: dict[str, Any], event: EventKind) -> None:
+        self._bus.publish(event, event_detail(session, document))
+        try:
+            self._sessions_table.update_item(
+                Key={"sessionId": session["sessionId"]},
+                UpdateExpression="REMOVE pendingEvent",
+                ConditionExpression="insightsVersion = :version",
+                ExpressionAttributeValues={":version": document["version"]},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            # A newer version was committed meanwhile; its own publish clears the marker.
+
+    def _publish_pending(self, session: dict[str, Any]) -> EventKind | None:
+        event: EventKind | None = session.get("pendingEvent")
+        if event not in ("insight.ready", "insight.updated", "insight.failed"):
+            return None
+        document = self._insights.get(session["sessionId"])
+        if document is None:
+            return None
+        self._publish(session, document, event)
+        return event

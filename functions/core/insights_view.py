@@ -1,0 +1,38 @@
+"""The insights document as the API shows it (GET /v1/sessions/{id}/insights).
+
+The stored document (``InsightsStore``) holds S3 keys, never URLs: URLs expire, documents do
+not. This view adds the identity fields from the session, turns ``pathImageKey`` into a fresh
+``pathImageUrl``, and shows the proof-of-delivery photo once it was uploaded (it is checked at
+read time: the phone uploads straight to S3, nothing tells the API). Before any computation the
+document is ``status: processing`` with identity fields only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.core.chunk_store import pod_photo_key
+from functions.core.models.insights import InsightsDocument, Pod
+from functions.core.presign import Presigner
+
+INTERNAL = ("pathImageKey",)
+
+
+def public_document(
+    session: dict[str, Any], stored: dict[str, Any] | None, presign: Presigner
+) -> InsightsDocument:
+    session_id = session["sessionId"]
+    photo = pod_photo_key(session_id)
+    identity: dict[str, Any] = {
+        "sessionId": session_id,
+        "organizationId": session["organizationId"],
+        "deliveryId": session["deliveryId"],
+        "pod": Pod(url=presign.url(photo)) if presign.exists(photo) else None,
+    }
+    if stored is None:
+        return InsightsDocument(**identity, status="processing")
+    image = stored.get("pathImageKey")
+    fields = {k: v for k, v in stored.items() if k not in INTERNAL}
+    return InsightsDocument.model_validate(
+        {**fields, **identity, "pathImageUrl": presign.url(image) if image else None}
+    )

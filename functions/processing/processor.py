@@ -1,0 +1,70 @@
+"""The processor Lambda: processing-queue messages → chunks, counts, insights.
+
+Thin: Powertools' ``BatchProcessor`` reports each failed message (``batchItemFailures``), so a
+poison message is retried and dead-lettered on its own while the rest of the batch succeeds.
+The work is ``functions.core.pipeline.Pipeline``, built once per container
+(``aws.per_container``, which the local stack resets when it points at a new backend).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.core import aws
+from functions.core.chunk_store import ChunkStore
+from functions.core.events_bus import EventBus
+from functions.core.finalize import Finalizer
+from functions.core.insights_store import InsightsStore
+from functions.core.observability import logger, metrics, tracer
+from functions.core.pipeline import Pipeline
+from functions.core.session_store import SessionStore
+from functions.core.sessionize import SessionizedWriter
+from functions.core.settings import get_settings
+from functions.core.stored_parts import StoredParts
+
+batch = BatchProcessor(event_type=EventType.SQS)
+
+
+@aws.per_container
+def pipeline() -> Pipeline:
+    settings = get_settings()
+    s3 = aws.client("s3")
+    sessions_table = aws.table(settings.sessions_table)
+    sessions = SessionStore(sessions_table)
+    chunks = ChunkStore(s3, settings.data_bucket)
+    writer = SessionizedWriter(
+        sessions, chunks, StoredParts(aws.table(settings.batches_table), settings.sessions_table)
+    )
+    finalizer = Finalizer(
+        sessions,
+        sessions_table,
+        InsightsStore(aws.table(settings.insights_table)),
+        chunks,
+        EventBus(aws.client("events"), settings.event_bus),
+    )
+    return Pipeline(s3, writer, finalizer)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    work = pipeline()
+
+    def record_handler(record: SQSRecord) -> None:
+        receives = int(record.attributes.approximate_receive_count or 1)
+        work.handle(record.body, receives)
+
+    return dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=batch, context=context
+        )
+    )

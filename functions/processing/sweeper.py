@@ -1,0 +1,37 @@
+"""The sweeper Lambda (EventBridge schedule): ends silent sessions and requests finalization
+of those whose deadline passed. Logic in ``functions.core.sweep``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.core import aws
+from functions.core.observability import logger, metrics, tracer
+from functions.core.processing_queue import ProcessingQueue
+from functions.core.settings import get_settings
+from functions.core.sweep import Sweeper
+
+
+@aws.per_container
+def sweeper() -> Sweeper:
+    settings = get_settings()
+    return Sweeper(
+        aws.table(settings.sessions_table),
+        ProcessingQueue(aws.client("sqs"), settings.processing_queue_url),
+        lease_s=settings.finalize_deadline_s,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = sweeper().sweep()
+    if report.finalize_requested:
+        logger.info(
+            "sweep requested finalization",
+            extra={"timedOut": report.timed_out, "requested": report.finalize_requested},
+        )
+    return {"timedOut": report.timed_out, "finalizeRequested": report.finalize_requested}
