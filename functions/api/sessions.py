@@ -53,21 +53,23 @@ class IdempotentStart(BaseModel):
     request: StartSessionRequest
 
 
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="[tenant, idempotencyKey]",
+    payload_validation_jmespath="request",
+    expires_after_seconds=24 * 3600,
+)
+
+
 @aws.per_container
 def idempotent_start() -> Any:
     persistence = DynamoDBPersistenceLayer(
         table_name=get_settings().idempotency_table, boto3_client=aws.client("dynamodb")
     )
-    config = IdempotencyConfig(
-        event_key_jmespath="[tenant, idempotencyKey]",
-        payload_validation_jmespath="request",
-        expires_after_seconds=24 * 3600,
-    )
 
     @idempotent_function(
         data_keyword_argument="command",
         persistence_store=persistence,
-        config=config,
+        config=IDEMPOTENCY,
         output_serializer=PydanticSerializer(SessionStatusResponse),
     )
     def start(command: IdempotentStart) -> SessionStatusResponse:
@@ -91,6 +93,7 @@ def start_session(
 ) -> tuple[SessionStatusResponse, int]:
     caller = principal(app)
     if idempotency_key:
+        IDEMPOTENCY.register_lambda_context(app.lambda_context)
         command = IdempotentStart(
             tenant=caller.tenant, idempotencyKey=idempotency_key, request=body
         )

@@ -75,4 +75,7 @@ def inflate_event(event: dict[str, Any]) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise errors.BadRequest("body is not UTF-8 text") from exc
+    # The API speaks only JSON: a body is read as JSON whatever Content-Type says (curl's
+    # default is form encoding), so a caller sees a JSON error, not a confusing form one.
+    headers["content-type"] = "application/json"
     return {**event, "headers": headers, "body": text or None, "isBase64Encoded": False}
