@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 REGION = "us-east-1"
 BUCKET_ACCOUNT = "local"
 """The account part of the bucket name (a deployment uses its account id)."""
+QUIET_POWERTOOLS = {"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"}
+"""No X-Ray daemon and no CloudWatch here: tracing off, metrics not printed as EMF."""
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -149,6 +151,7 @@ class LocalStack:
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_PROFILE": None,
                 **FAKE_CREDENTIALS,
+                **QUIET_POWERTOOLS,
                 **settings.environment_for(self.stage, BUCKET_ACCOUNT),
             }
         )
