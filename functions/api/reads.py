@@ -1,0 +1,106 @@
+"""GET /v1/sessions, GET /v1/sessions/{sessionId}, GET /v1/sessions/{sessionId}/insights.
+
+Backend (secret key) reads. Another tenant's session is a 404, exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from functions.api.common import make_app, make_handler, principal
+from functions.core import aws, errors, names
+from functions.core.insights_store import InsightsStore
+from functions.core.insights_view import public_document
+from functions.core.models.insights import InsightsDocument
+from functions.core.models.sessions import (
+    Session,
+    SessionList,
+    SessionStatus,
+    SessionType,
+)
+from functions.core.presign import Presigner
+from functions.core.session_store import ListFilters, SessionStore, iso, to_resource
+from functions.core.settings import get_settings
+
+router = Router()
+SessionId = Annotated[str, Path(max_length=64)]
+
+
+@aws.per_container
+def sessions() -> SessionStore:
+    return SessionStore(aws.table(get_settings().sessions_table))
+
+
+@aws.per_container
+def insights() -> InsightsStore:
+    return InsightsStore(aws.table(get_settings().insights_table))
+
+
+def _timestamp(name: str, value: str | None) -> str | None:
+    """An ISO-8601 query value normalised to the stored form (UTC, milliseconds, Z)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise errors.Unprocessable(
+            f"{name} must be an ISO-8601 timestamp, e.g. 2026-11-23T10:00:00Z",
+            details=[{"field": name, "in": "query", "message": "not ISO-8601"}],
+        ) from None
+    if parsed.tzinfo is None:
+        raise errors.Unprocessable(
+            f"{name} needs a time zone (e.g. a trailing Z)",
+            details=[{"field": name, "in": "query", "message": "no time zone"}],
+        )
+    return iso(parsed.timestamp())
+
+
+@router.get("/v1/sessions", summary="List sessions, newest first", tags=["sessions"])
+def list_sessions(
+    deliveryId: Annotated[str | None, Query(max_length=256)] = None,  # noqa: N803
+    externalRiderId: Annotated[str | None, Query(max_length=256)] = None,  # noqa: N803
+    status: Annotated[SessionStatus | None, Query()] = None,
+    sessionType: Annotated[SessionType | None, Query()] = None,  # noqa: N803
+    createdAfter: Annotated[str | None, Query(description="ISO-8601")] = None,  # noqa: N803
+    createdBefore: Annotated[str | None, Query(description="ISO-8601")] = None,  # noqa: N803
+    limit: Annotated[int, Query(ge=1, le=names.LIST_MAX_LIMIT)] = names.LIST_DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> SessionList:
+    filters = ListFilters(
+        delivery_id=deliveryId,
+        external_rider_id=externalRiderId,
+        status=status,
+        session_type=sessionType,
+        created_after=_timestamp("createdAfter", createdAfter),
+        created_before=_timestamp("createdBefore", createdBefore),
+    )
+    items, next_cursor = sessions().list(principal(app).tenant, filters, limit, cursor)
+    return SessionList(sessions=[to_resource(i) for i in items], nextCursor=next_cursor)
+
+
+@router.get("/v1/sessions/<sessionId>", summary="Get a session", tags=["sessions"])
+def get_session(sessionId: SessionId) -> Session:  # noqa: N803
+    return to_resource(sessions().get(principal(app).tenant, sessionId))
+
+
+@router.get(
+    "/v1/sessions/<sessionId>/insights",
+    summary="Get the PoD case file (status processing until computed)",
+    tags=["insights"],
+)
+def get_insights(sessionId: SessionId) -> InsightsDocument:  # noqa: N803
+    session = sessions().get(principal(app).tenant, sessionId)
+    return public_document(session, insights().get(sessionId), presigner())
+
+
+@aws.per_container
+def presigner() -> Presigner:
+    return Presigner(aws.client("s3"), get_settings().data_bucket)
+
+
+app = make_app(router)
+handler = make_handler(app)
