@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -377,3 +378,59 @@ def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigte
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- the real handlers, end to end ------------------------------------------------------
+
+
+def test_telemetry_flows_through_firehose_s3_and_sqs_to_insights(local_api: LocalApi) -> None:
+    """No fakes: front door → real authorizer and handlers → moto Firehose → raw/ object →
+    S3 notification → poller → real processor → insights document."""
+    org = local_api.keys[0]
+
+    def send(method: str, path: str, key: str, payload: object = None) -> Any:
+        data = gzip.compress(json.dumps(payload).encode()) if payload is not None else None
+        headers = {"Desmo-Key": key, "Content-Type": "application/json; charset=utf-8"}
+        if data is not None:
+            headers["Content-Encoding"] = "gzip"
+        result = local_api.request(method, path, body=data, headers=headers)
+        assert result.status < 300, (result.status, result.body)
+        return result.json()
+
+    started = send(
+        "POST",
+        "/v1/sessions/start",
+        org.publishable_key,
+        {"deliveryId": f"d-{uuid.uuid4().hex}", "sessionType": "drop"},
+    )
+    session_id = started["sessionId"]
+    t0 = time.time() - 60
+    events = [
+        {
+            "ts": t0 + i / 50,
+            "imu": {"accel": [0.1, 0.2, 9.8], "gyro": [0.0, 0.01, 0.0], "gravity": [0, 0, 9.8]},
+            "barometer": {"pressureHpa": 1013.0},
+            "position": {"lat": 52.52, "lng": 13.405, "accuracyM": 5.0},
+        }
+        for i in range(500)
+    ]
+    for offset in (0, 250):
+        batch = {"sessionId": session_id, "events": events[offset : offset + 250]}
+        send("POST", "/v1/telemetry", org.publishable_key, batch)
+    send("POST", "/v1/sessions/stop", org.publishable_key, {"sessionId": session_id})
+
+    documents: list[Any] = []
+
+    def settled() -> bool:
+        path = f"/v1/sessions/{session_id}/insights"
+        documents.append(send("GET", path, org.secret_key))
+        return bool(documents[-1]["status"] != "processing")
+
+    wait_for(settled, timeout_s=60)
+    document = documents[-1]
+    assert document["status"] == "ready", document
+    assert document["sessionId"] == session_id
+    assert document["organizationId"] == org.organization_id
+    session = send("GET", f"/v1/sessions/{session_id}", org.secret_key)
+    assert session["acceptedSamplesTotal"] == 500
+    assert session["insightsStatus"] == "ready"
