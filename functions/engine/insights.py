@@ -108,6 +108,10 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
     last = float(tel.t[-1]) if len(tel) else first
     started = ctx.started_at if ctx.started_at is not None else first
     ended = ctx.ended_at if ctx.ended_at is not None else last
+    if len(tel):
+        # The phone's clock is not the server's: samples outside [start, stop] (clock skew,
+        # a replay faster than real time) widen the session to the data, never shrink it.
+        started, ended = min(started, first), max(ended, last)
     quality = measure(tel, m, f, started, max(ended, started))
     findings = Findings(
         session_type=ctx.session_type,
