@@ -127,9 +127,11 @@ def test_retried_identical_batch_is_stored_and_counted_once(world) -> None:
 
 
 def test_batch_identity_ignores_serialisation_order() -> None:
-    a = [{"ts": 1.0, "imu": {"accel": [1, 2, 3], "gyro": []}}]
-    b = [{"imu": {"gyro": [], "accel": [1, 2, 3]}, "ts": 1.0}]
+    a = [{"ts": 1.0, "imu": {"accel": [1, 2, 3], "gyro": []}}, {"ts": 1.02}]
+    b = [{"imu": {"gyro": [], "accel": [1, 2, 3]}, "ts": 1.0}, {"ts": 1.02}]
     assert batch_digest("s", a) == batch_digest("s", b) != batch_digest("s2", a)
+    assert batch_digest("s", a) != batch_digest("s", a[:1])
+    assert batch_digest("s", ["junk"]) != batch_digest("s", [{"ts": 1.0}])
 
 
 def test_late_batch_after_stop_is_accepted_within_grace_then_refused(world) -> None:
