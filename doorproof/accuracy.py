@@ -44,7 +44,7 @@ from functions.engine.signal import (
 from functions.engine.steps import MAX_STEP_GAP_S, detect_steps
 from functions.engine.telemetry import Telemetry, from_samples
 from functions.engine.types import Steps, VerticalMove
-from functions.engine.vertical import detect_vertical
+from functions.engine.vertical import detect_vertical, lift_impulse
 
 REPO = Path(__file__).resolve().parents[1]
 CONVENTIONS = ("android", "ios")
@@ -139,10 +139,23 @@ def _progress(label: str, items: Sequence[Any]) -> Iterable[tuple[int, Any]]:
     print(file=sys.stderr)
 
 
-def _evidence(tel: Telemetry, steps: Steps) -> dict[str, float]:
-    """What the sensors say, for listing recordings whose label they contradict."""
+def _evidence(
+    tel: Telemetry, m: Motion, steps: Steps, moves: Sequence[VerticalMove]
+) -> dict[str, float]:
+    """What the sensors say, for listing recordings whose label they contradict: net height
+    from pressure, and for the largest move the lift impulse (m/s²) along the direction the
+    pressure says and against it (rides only): the accelerometer's own opinion on direction."""
     _, h = relative_height(tel)
+    impulse = {}
+    big = max(moves, key=lambda mv: abs(mv.height_m)) if moves else None
+    if big is not None and big.mode != "STAIRS":
+        sign = 1 if big.direction == "up" else -1
+        impulse = {
+            "impulse_along_ms2": round(lift_impulse(m, steps, big.t_start, big.t_end, sign), 2),
+            "impulse_against_ms2": round(lift_impulse(m, steps, big.t_start, big.t_end, -sign), 2),
+        }
     return {
+        **impulse,
         "net_height_m": round(float(h[-1] - h[0]), 2) if h.size else 0.0,
         "pressure_change_hpa": round(float(-(h[-1] - h[0]) * HPA_PER_M), 3) if h.size else 0.0,
         "steps": steps.count,
@@ -182,7 +195,7 @@ def evaluate_vertical(root: Path) -> dict[str, Any]:
                 ],
             }
             if convention == "android":
-                record["evidence"] = _evidence(tel, steps)
+                record["evidence"] = _evidence(tel, m, steps, moves)
         records.append(record)
     return {"records": records, "summary": _vertical_summary(records)}
 
@@ -295,6 +308,12 @@ def vertical_table(report: dict[str, Any]) -> list[str]:
                 f"  {r['file']}: label {r['label']} {expected}, engine {'/'.join(got)};"
                 f" net height {ev['net_height_m']:+.2f} m ({ev['pressure_change_hpa']:+.3f} hPa),"
                 f" {ev['steps']} steps in {ev['duration_s']} s"
+                + (
+                    f"; lift impulse {ev['impulse_along_ms2']} m/s² along the pressure's"
+                    f" direction, {ev['impulse_against_ms2']} against"
+                    if "impulse_along_ms2" in ev
+                    else ""
+                )
             )
     return lines
 

@@ -157,7 +157,7 @@ def _standing(t: np.ndarray, steps: Steps) -> np.ndarray:
     return out
 
 
-def _impulse(m: Motion, steps: Steps, t0: float, t1: float, sign: int) -> float:
+def lift_impulse(m: Motion, steps: Steps, t0: float, t1: float, sign: int) -> float:
     """The lift signature: the smaller of the push in the direction of travel near the start
     and the opposite push near the end (m/s²; 0 when either is missing or unknown). Only
     standing samples count: footsteps walking into the car must not pass for an impulse."""
@@ -187,7 +187,7 @@ def _classify(
         return "STAIRS", min(1.0, walking / STAIRS_WALKING_FRACTION - 1.0 + 0.5)
     if np.isfinite(busy) and busy >= BUSY_STD_MS2:
         return "STAIRS", min(1.0, 0.5 * busy / BUSY_STD_MS2)
-    impulse = _impulse(m, steps, t0, t1, sign)
+    impulse = lift_impulse(m, steps, t0, t1, sign)
     if peak_speed >= ELEVATOR_MIN_SPEED_MPS or impulse >= IMPULSE_MS2:
         margin = max(peak_speed / ELEVATOR_MIN_SPEED_MPS, impulse / IMPULSE_MS2)
         return "ELEVATOR", min(1.0, 0.5 * margin)
