@@ -34,7 +34,9 @@ def document() -> dict[str, Any]:
             version=VERSION,
             description="Proof-of-delivery intelligence; wire-compatible with the Desmo SDKs.",
             security_schemes={
-                "DesmoKey": APIKey(name=names.KEY_HEADER, in_=APIKeyIn.header),
+                "DesmoKey": APIKey.model_validate(
+                    {"name": names.KEY_HEADER, "in": APIKeyIn.header}
+                ),
             },
             security=[{"DesmoKey": []}],
         )
