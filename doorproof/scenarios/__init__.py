@@ -10,7 +10,7 @@ reports), ``wire`` (SDK sample dicts and batches), ``catalog`` (the named trips)
 
 from __future__ import annotations
 
-from doorproof.scenarios.catalog import SPECS
+from doorproof.scenarios.catalog import SPECS, shift
 from doorproof.scenarios.scenario import Platform, Scenario, Truth, build_spec
 
 SCENARIOS: dict[str, str] = {name: spec.description for name, spec in SPECS.items()}
@@ -42,4 +42,13 @@ def build(
     )
 
 
-__all__ = ["SCENARIOS", "Scenario", "Truth", "build", "names"]
+def build_shift(
+    minutes: float, *, rate_hz: float = 50.0, seed: int = 0, start_ts: float | None = None
+) -> Scenario:
+    """``minutes`` of deliveries back to back (benchmarks, long sessions)."""
+    return build_spec(
+        f"shift_{minutes:g}min", shift(minutes), rate_hz=rate_hz, seed=seed, start_ts=start_ts
+    )
+
+
+__all__ = ["SCENARIOS", "Scenario", "Truth", "build", "build_shift", "names"]

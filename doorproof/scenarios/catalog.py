@@ -73,6 +73,21 @@ def delivery(
     return tuple(arrive + _there(building, floors, mode, door_s) + _back(building, floors, mode))
 
 
+def shift(minutes: float) -> Spec:
+    """Deliveries back to back (elevator, stairs, ground floor, ...) for ``minutes``: a
+    courier's round, for benchmarks and long-session tests."""
+    rounds = (delivery(floors=4), delivery(floors=3, mode="stairs"), delivery(door_s=60.0))
+    legs: list[Leg] = []
+    for k in range(int(minutes * 60.0 / 180.0) + 1):  # every delivery lasts over 3 minutes
+        legs += rounds[k % 3]
+    return Spec(
+        f"{minutes:g} minutes of deliveries back to back.",
+        tuple(legs),
+        Truth(frozenset(), frozenset(), exact=False),
+        max_seconds=minutes * 60.0,
+    )
+
+
 def _codes(*codes: str) -> frozenset[str]:
     return frozenset(codes)
 
@@ -162,13 +177,23 @@ SPECS: dict[str, Spec] = {
     "lobby_handoff": Spec(
         "The address says floor 4, but the parcel changes hands in the lobby within seconds.",
         delivery(door_s=20.0),
-        Truth(_codes("FULL_ATTEMPT", "POSSIBLE_LOBBY_HANDOFF"), FLAT, right_doorstep=False),
+        Truth(
+            _codes("FULL_ATTEMPT", "POSSIBLE_LOBBY_HANDOFF"),
+            FLAT,
+            right_doorstep=False,
+            suspicious=True,
+        ),
         address_line2="Floor 4",
     ),
     "wrong_building": Spec(
         "A full attempt at a building 300 m from the address.",
         delivery(building=(300.0, 0.0)),
-        Truth(_codes("FULL_ATTEMPT", "POSSIBLE_WRONG_ADDRESS"), FLAT, right_doorstep=False),
+        Truth(
+            _codes("FULL_ATTEMPT", "POSSIBLE_WRONG_ADDRESS"),
+            FLAT,
+            right_doorstep=False,
+            suspicious=True,
+        ),
     ),
     "no_attempt": Spec(
         "Drives to the address, waits in the vehicle, drives off: never leaves it.",
@@ -189,7 +214,7 @@ SPECS: dict[str, Spec] = {
             Leg("stand", 8.0, posture="cradle"),
             Leg("drive", 30.0, to=(300.0, STREET_N)),
         ),
-        Truth(_codes("PARTIAL_ATTEMPT"), _types("DRIVING", "WALKING")),
+        Truth(_codes("PARTIAL_ATTEMPT"), _types("DRIVING", "WALKING", "STOPPED")),
     ),
     "walked_away": Spec(
         "Leaves the vehicle but walks away from the address to a kiosk, then drives off.",
@@ -257,7 +282,7 @@ SPECS: dict[str, Spec] = {
     "ground_floor_1hz": Spec(
         "A ground-floor delivery sampled at 1 Hz: steps are invisible, GPS and energy remain.",
         delivery(),
-        Truth(DELIVERED, _types("DRIVING", "GATE", "STOPPED"), exact=True, right_doorstep=True),
+        Truth(DELIVERED, FLAT, right_doorstep=True),
         rate_hz=1.0,
     ),
     "elevator_floor4_100hz": Spec(
@@ -289,6 +314,6 @@ SPECS: dict[str, Spec] = {
     "insufficient_data": Spec(
         "Six seconds of a phone in a hand, then nothing: too little to judge.",
         (Leg("stand", 6.0),),
-        Truth(_codes("INSUFFICIENT_DATA"), frozenset()),
+        Truth(_codes("INSUFFICIENT_DATA"), _types("STOPPED")),
     ),
 }

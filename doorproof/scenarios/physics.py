@@ -12,7 +12,7 @@ so it follows measured human and machine motion rather than anything the engine 
   changes by ~0.25 m/s (a 16-18 cm riser per step);
 - elevator: standing; a jerk-limited trapezoid of vertical speed (~1 m/s², up to 1.5 m/s), so
   the accelerometer sees one impulse at the start and the opposite one at the stop;
-- escalator: standing; 0.3 m/s vertical with a gentle step-on and step-off;
+- escalator: standing; 0.3 m/s vertical, reached over ~5 s as the step leaves the landing;
 - driving: GPS speed 8-15 m/s with road vibration (broadband, ~0.3 m/s²) and the vehicle's
   longitudinal acceleration.
 """
@@ -29,7 +29,7 @@ Posture = Literal["hand", "cradle", "table"]
 
 FLOOR_M = 3.2
 """Storey height of the simulated residential buildings."""
-ESCALATOR_FLOOR_M = 4.5
+ESCALATOR_FLOOR_M = 4.0
 """Storey height where escalators run (malls, stations)."""
 WALK_SPEED = 1.3
 WALK_CADENCE = 1.9
@@ -39,7 +39,9 @@ STAIRS_VERTICAL_SPEED = 0.27
 ELEVATOR_SPEED = 1.5
 ELEVATOR_ACCEL = 1.0
 ESCALATOR_VERTICAL_SPEED = 0.3
-ESCALATOR_FLOORS_M_PER_S = ESCALATOR_VERTICAL_SPEED
+ESCALATOR_RAMP_S = 5.0
+"""The step leaves the flat landing along a curve of a few metres: the vertical speed builds
+up over seconds, so an escalator shows no lift-like impulse (< 0.1 m/s²)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def _duration(leg: Leg, pos: np.ndarray) -> float:
     if leg.kind == "elevator":
         return abs(leg.floors) * FLOOR_M / ELEVATOR_SPEED + 10.0
     if leg.kind == "escalator":
-        return abs(leg.floors) * ESCALATOR_FLOOR_M / ESCALATOR_VERTICAL_SPEED + 4.0
+        return abs(leg.floors) * ESCALATOR_FLOOR_M / ESCALATOR_VERTICAL_SPEED + 9.0
     raise ValueError(f"leg {leg.kind} needs seconds")
 
 
@@ -204,13 +206,13 @@ def _leg(
             vz, _ = _trapezoid(tau, total, ELEVATOR_SPEED, ELEVATOR_SPEED / ELEVATOR_ACCEL, 4.0)
         else:
             total = leg.floors * ESCALATOR_FLOOR_M
-            vz, _ = _trapezoid(tau, total, ESCALATOR_VERTICAL_SPEED, 1.5, 1.0)
+            vz, _ = _trapezoid(tau, total, ESCALATOR_VERTICAL_SPEED, ESCALATOR_RAMP_S, 1.5)
             speed = np.abs(vz) * 1.7  # a 30° incline moves ~1.7 m along per metre up
             progress = np.cumsum(speed) / rate_hz
         dh = np.cumsum(vz) / rate_hz
         dh *= total / dh[-1] if dh[-1] != 0 else 1.0
         vertical = np.gradient(vz, 1.0 / rate_hz) if n > 1 else zeros
-        vertical = vertical + rng.normal(0.0, 0.04 if leg.kind == "elevator" else 0.08, n)
+        vertical = vertical + rng.normal(0.0, 0.04 if leg.kind == "elevator" else 0.05, n)
     # stand: everything stays zero; sway and sensor noise come from ``sensors``
 
     if dist > 0 and progress[-1] > 0:

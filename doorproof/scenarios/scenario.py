@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -64,7 +64,8 @@ class Spec:
     gps_legs: tuple[Leg, ...] | None = None
     """A different trip for the GPS than for the phone's body (a spoofed track)."""
     gps_tamper: GpsTamper | None = None
-    tags: frozenset[str] = field(default_factory=frozenset)
+    max_seconds: float | None = None
+    """Cut the trip after this long (sessions of an exact length for benchmarks)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ def build_spec(
     keep = np.ones(ts.shape[0], dtype=bool)
     if spec.gap is not None:
         keep = (world.t < spec.gap[0]) | (world.t >= spec.gap[1])
+    if spec.max_seconds is not None:
+        keep &= world.t < spec.max_seconds
     items = wire.samples(_take(readings, keep))
     if platform == "ios":
         items = to_ios_convention(items)
@@ -198,8 +201,8 @@ def build_spec(
         truth=spec.truth,
         rate_hz=rate,
         platform=platform,
-        started_at=float(ts[0]),
-        ended_at=float(ts[-1]),
+        started_at=float(ts[keep][0]),
+        ended_at=float(ts[keep][-1]),
         end_reason=spec.end_reason,
     )
 

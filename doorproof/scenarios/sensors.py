@@ -5,7 +5,8 @@ it); ``to_ios_convention`` converts afterwards. Sensor realism the engine must s
 
 - IMU: white noise (~0.03 m/s², 0.01 rad/s), the phone's posture (hand, car cradle, table)
   with smooth transitions, a hand's slow sway while standing;
-- barometer: ~0.02 hPa noise, a slow weather drift (±0.3 hPa/hour), readings at ~10 Hz held
+- barometer: ~0.02 hPa noise, a slow weather drift (±0.3 hPa/hour) and wander (a random
+  walk of ~0.0015 hPa/√s: HVAC, doors), readings at ~10 Hz held
   between updates (the SDK repeats the latest value on every IMU sample);
 - GPS: one fix a second outdoors with 5-15 m accuracy and a correlated error of that size;
   indoors the accuracy degrades to 25-60 m and fixes come every few seconds, or stop when
@@ -163,7 +164,7 @@ def barometer(world: World, rng: np.random.Generator, update_hz: float = 10.0) -
     updates = np.arange(0.0, duration + 1e-9, 1.0 / update_hz) + float(t[0])
     p0 = rng.uniform(995.0, 1025.0)
     drift_rate = rng.normal(0.0, 0.3) / 3600.0
-    wander = np.cumsum(rng.normal(0.0, 0.0015, updates.shape[0]))
+    wander = np.cumsum(rng.normal(0.0, 0.0015 / math.sqrt(update_hz), updates.shape[0]))
     h = np.interp(updates, t, world.height)
     p = p0 * np.exp(-h / SEA_LEVEL_SCALE_M) + drift_rate * (updates - t[0]) + wander
     p = np.round(p + rng.normal(0.0, 0.02, updates.shape[0]), 4)

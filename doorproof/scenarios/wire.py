@@ -19,22 +19,65 @@ def _rows(values: np.ndarray, decimals: int) -> list[Any]:
     return np.round(values, decimals).tolist()
 
 
+def _held_objects(
+    columns: dict[str, np.ndarray],
+    decimals: int,
+    *,
+    text: dict[str, np.ndarray] | None = None,
+    constant: dict[str, Any] | None = None,
+) -> list[dict[str, Any] | None]:
+    """One dict per sample for a reading the SDK repeats: consecutive samples with the same
+    values share one dict object (built once), None where the sensor said nothing. ``text``
+    columns are taken from each reading's first sample; ``constant`` fields are added as is."""
+    keys = list(columns)
+    values = np.column_stack([columns[k] for k in keys]).astype(float)
+    present = np.isfinite(values[:, 0])
+    change = np.ones(values.shape[0], dtype=bool)
+    same = (values[1:] == values[:-1]) | (np.isnan(values[1:]) & np.isnan(values[:-1]))
+    change[1:] = ~same.all(axis=1)
+    starts = np.flatnonzero(change)
+    rows = np.round(values[starts], decimals).tolist()
+    texts = {k: v[starts].tolist() for k, v in (text or {}).items()}
+    built: list[dict[str, Any] | None] = []
+    for j, (i, row) in enumerate(zip(starts.tolist(), rows, strict=True)):
+        if not present[i]:
+            built.append(None)
+            continue
+        reading = dict(zip(keys, row, strict=True))
+        reading.update({k: v[j] for k, v in texts.items()})
+        reading.update(constant or {})
+        built.append(reading)
+    which = np.cumsum(change) - 1
+    return [built[k] for k in which.tolist()]
+
+
 def samples(r: Readings, *, battery_start: float = 0.82) -> list[dict[str, Any]]:
-    """One wire sample per row of ``r`` (see the module docstring)."""
+    """One wire sample per row of ``r`` (see the module docstring).
+
+    Held readings (barometer, position, context) are shared between the samples that repeat
+    them, as the SDK repeats one reading: treat the samples as read-only.
+    """
     n = r.t.shape[0]
     ts = _rows(r.t, 4)
     accel, gyro = _rows(r.accel, 5), _rows(r.gyro, 5)
     gravity, attitude = _rows(r.gravity, 5), _rows(r.attitude, 6)
     mag = _rows(r.magnetometer, 2)
-    pressure = r.pressure.tolist()
-    has_p = np.isfinite(r.pressure).tolist()
-    has_fix = np.isfinite(r.lat).tolist()
-    lat, lng, acc = r.lat.tolist(), r.lng.tolist(), r.accuracy.tolist()
-    alt, speed, bearing = r.altitude.tolist(), r.speed.tolist(), r.bearing.tolist()
-    source = r.source.tolist()
-    battery = np.round(battery_start - (r.t - r.t[0]) / 3600.0 * 0.08, 3).tolist() if n else []
+    barometer = _held_objects({"pressureHpa": r.pressure}, 4)
+    fix = {
+        "lat": r.lat,
+        "lng": r.lng,
+        "accuracyM": r.accuracy,
+        "altitudeM": r.altitude,
+        "speedMps": r.speed,
+        "bearingDeg": r.bearing,
+    }
+    position = _held_objects(fix, 7, text={"source": r.source})
+    battery = battery_start - (r.t - r.t[0]) / 3600.0 * 0.08 if n else np.zeros(0)
+    phone = {"screenOn": True, "appForeground": True, "charging": False, "network": "cellular"}
+    context = _held_objects({"batteryLevel": battery}, 3, constant=phone)
     out: list[dict[str, Any]] = []
     for i in range(n):
+        m = mag[i]
         sample: dict[str, Any] = {
             "ts": ts[i],
             "imu": {
@@ -43,27 +86,13 @@ def samples(r: Readings, *, battery_start: float = 0.82) -> list[dict[str, Any]]
                 "gravity": gravity[i],
                 "attitude": attitude[i],
             },
-            "magnetometer": {"x": mag[i][0], "y": mag[i][1], "z": mag[i][2]},
-            "context": {
-                "screenOn": True,
-                "appForeground": True,
-                "batteryLevel": battery[i],
-                "charging": False,
-                "network": "cellular",
-            },
+            "magnetometer": {"x": m[0], "y": m[1], "z": m[2]},
+            "context": context[i],
         }
-        if has_p[i]:
-            sample["barometer"] = {"pressureHpa": pressure[i]}
-        if has_fix[i]:
-            sample["position"] = {
-                "lat": lat[i],
-                "lng": lng[i],
-                "accuracyM": acc[i],
-                "altitudeM": alt[i],
-                "speedMps": speed[i],
-                "bearingDeg": bearing[i],
-                "source": source[i],
-            }
+        if barometer[i] is not None:
+            sample["barometer"] = barometer[i]
+        if position[i] is not None:
+            sample["position"] = position[i]
         out.append(sample)
     return out
 
