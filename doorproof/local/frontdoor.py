@@ -34,7 +34,9 @@ from doorproof.local.apigw_events import (
 )
 from doorproof.local.lambdas import Lambdas
 
-log = logging.getLogger(__name__)
+# Not under "doorproof": that is the Powertools Logger's name (the service), whose JSON
+# handler would print these lines with the last invocation's Lambda context keys.
+log = logging.getLogger("local.frontdoor")
 TOO_LARGE = "Request Entity Too Large"
 INTERNAL = "Internal Server Error"
 DRAIN_LIMIT_BYTES = 4 * MAX_PAYLOAD_BYTES

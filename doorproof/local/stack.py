@@ -10,7 +10,6 @@ when it stops. Hence one stack per process at a time. moto's state lives in this
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import socket
@@ -29,8 +28,6 @@ from doorproof.local.lambdas import Handler, Lambdas
 from doorproof.local.poller import QueuePoller, SweepTimer
 from doorproof.local.resources import MOTO_ACCOUNT, Resources, create_resources
 from functions.core import aws, names, settings
-
-log = logging.getLogger(__name__)
 
 REGION = "us-east-1"
 BUCKET_ACCOUNT = "local"

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from doorproof.client.transport import HttpRequest, UrllibTransport
 from doorproof.local import LocalStack
 from doorproof.local.demo_keys import DemoOrg
 from doorproof.local.lambdas import Handler
@@ -72,14 +71,10 @@ class LocalApi:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> HttpResult:
-        req = urllib.request.Request(
-            self.url + path, data=body, method=method, headers=headers or {}
+        response = UrllibTransport(self.url).send(
+            HttpRequest(method, path, headers=headers or {}, body=body)
         )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return HttpResult(resp.status, _lower(resp.headers.items()), resp.read())
-        except urllib.error.HTTPError as err:
-            return HttpResult(err.code, _lower(err.headers.items()), err.read())
+        return HttpResult(response.status, _lower(response.headers.items()), response.body)
 
 
 @pytest.fixture(scope="package")
