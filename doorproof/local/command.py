@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -61,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
         sweep_interval_s=args.sweep_interval,
         visibility_timeout_s=args.visibility_timeout,
     )
-    with stack:
+    try:
+        stack.start()
+    except OSError as exc:  # a busy port, typically
+        print(f"doorproof local: {exc}", file=sys.stderr)
+        return 1
+    try:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         print(f"Doorproof API   {stack.url}", flush=True)
@@ -78,4 +84,6 @@ def run(args: argparse.Namespace) -> int:
         print("Ctrl-C to stop.", flush=True)
         stopping.wait()
         print("stopping…", flush=True)
+    finally:
+        stack.stop()
     return 0

@@ -23,6 +23,7 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 
+from doorproof.local import LocalStack
 from doorproof.local.lambdas import Handler
 from functions.core import names
 from functions.core.keys import KeyStore
@@ -345,6 +346,13 @@ def test_resources_carry_the_names_of_the_names_module(local_api: LocalApi) -> N
         names.QUEUE_MAX_RECEIVES,
         str(names.QUEUE_MAX_RECEIVES),
     )
+
+
+def test_a_busy_moto_port_fails_fast_instead_of_hanging(local_api: LocalApi) -> None:
+    busy = int(local_api.moto_url.rsplit(":", 1)[1])
+    with pytest.raises(OSError, match="cannot listen"):
+        LocalStack(port=0, moto_port=busy).start()
+    assert os.environ["AWS_ENDPOINT_URL"] == local_api.moto_url  # the running stack's
 
 
 def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigterm(
