@@ -20,7 +20,8 @@ the session, glitches removed). A *move* is a stretch where height changes stead
      the vertical acceleration shows the lift's signature: a push in the direction of travel
      at the start and an opposite one at the end (``IMPULSE_MS2``);
    - ESCALATOR: the person stands while the height changes steadily and slowly
-     (escalators rise at ~0.2-0.4 m/s) with no start/stop impulse.
+     (escalators rise at ~0.2-0.4 m/s) with no start/stop impulse;
+   - without motion data over the move (``MIN_MOTION_HZ``) only the speed decides, weakly.
 
 Floors are ``round(|height| / FLOOR_HEIGHT_M)``. Confidence in 0..1 grows with the height
 (how sure we are there was a move at all) and with how clearly the mode evidence sits on
@@ -70,6 +71,11 @@ IMPULSE_MS2 = 0.15
 IMPULSE_SMOOTH_S = 1.0
 """Smoothing of vertical acceleration for the impulse: averages out footsteps and hand shake."""
 IMPULSE_SEARCH_S = 5.0
+MIN_MOTION_HZ = 0.5
+"""Fewer IMU samples per second than this over a move (a stream with pressure only, or a gap)
+leave the mode to the speed alone: a lift if at least ``ELEVATOR_MIN_SPEED_MPS``, else stairs
+(the common slow way up), with ``SPEED_ONLY_CONFIDENCE``."""
+SPEED_ONLY_CONFIDENCE = 0.3
 STEP_MARGIN_S = 1.0
 """Samples this close to a walking bout are not standing (the last step's sway)."""
 """How far around a move's start and end to look for the lift's impulse."""
@@ -141,7 +147,9 @@ def _busy(m: Motion, t0: float, t1: float) -> float:
     walking from standing; a lift's start and stop add little over a whole ride."""
     inside = _window(m.t, t0, t1)
     x = m.vertical[inside]
-    if x.shape[0] < 2 or not np.isfinite(x).all():
+    if not np.isfinite(x).all():
+        x = m.magnitude[inside]  # gravity unknown: the spread of |linear| tells the same
+    if x.shape[0] < 2:
         return float("nan")
     return float(np.std(x))
 
@@ -181,6 +189,11 @@ def _classify(
     m: Motion, steps: Steps, *, t0: float, t1: float, sign: int, peak_speed: float
 ) -> tuple[VerticalMode, float]:
     """Mode of one move and how clearly the evidence says so (0..1)."""
+    covered = _window(m.t, t0, t1)
+    if (covered.stop - covered.start) < MIN_MOTION_HZ * (t1 - t0):
+        # no motion data over the move: only its speed speaks, and not loudly
+        mode: VerticalMode = "ELEVATOR" if peak_speed >= ELEVATOR_MIN_SPEED_MPS else "STAIRS"
+        return mode, SPEED_ONLY_CONFIDENCE
     walking = _walking_fraction(steps, t0, t1)
     busy = _busy(m, t0, t1)
     if walking >= STAIRS_WALKING_FRACTION:

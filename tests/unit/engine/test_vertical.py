@@ -103,3 +103,14 @@ def test_pressure_falls_means_up():
         s["barometer"]["pressureHpa"] -= HPA_PER_M * 3.0 * min(1.0, max(0.0, (i - 500) / 500))
     moves = detect_vertical(from_samples(samples))
     assert [m.direction for m in moves] == ["up"]
+
+
+def test_pressure_without_motion_data_decides_by_speed_with_low_confidence():
+    samples, _ = session([Segment("walk", 10), Segment("stairs", 30, 6.0), Segment("walk", 10)])
+    tel = from_samples(samples)
+    blind = dataclasses.replace(
+        tel, accel=np.full_like(tel.accel, np.nan), gravity=np.full_like(tel.gravity, np.nan)
+    )
+    (move,) = detect_vertical(blind)
+    assert (move.mode, move.direction, move.floors) == ("STAIRS", "up", 2)
+    assert move.confidence < 0.5
