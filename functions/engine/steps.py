@@ -10,9 +10,10 @@ on cadence, not on shape:
 2. candidates are local maxima that stand above a floor and above a fraction of the local
    signal strength (a phone lying on a table gives none; a phone in a swinging bag gives
    peaks of very different heights);
-3. the local step period is measured by autocorrelation and candidates closer than
-   ``MIN_PERIOD_FRACTION`` of it are merged (the heel strike and toe-off of one step
-   often make two peaks; a pocket phone sees the two legs differently);
+3. the local step period is measured by autocorrelation (telling a step from a stride: a
+   pocket phone sees the two legs differently, so its strongest rhythm is often the stride)
+   and candidates closer than ``MIN_PERIOD_FRACTION`` of it are merged (the heel strike and
+   toe-off of one step often make two peaks);
 4. steps count only inside a *bout*: at least ``MIN_BOUT_STEPS`` steps each at most
    ``MAX_STEP_GAP_S`` after the previous one. A single bump (the phone put down) is not
    walking. A bout spans from its first to its last step.
@@ -83,9 +84,11 @@ def _signal(m: Motion) -> np.ndarray:
 def _local_period(x: np.ndarray, rate: float) -> np.ndarray:
     """Step period (s) per sample by autocorrelation over windows of ``LOCAL_WINDOW_S``.
 
-    Autocorrelation is computed every half window over lags of one to two step lengths;
-    the first strong maximum is the step (the second, at twice the lag, is the stride).
-    NaN where no periodicity stands out.
+    Autocorrelation is computed every half window (by FFT, all windows at once) over lags of
+    ``MIN_INTERVAL_S`` to 1.5 s. Its strongest local maximum is the step, or the stride when
+    the phone sees one leg better than the other (a pocket); it was a stride when the
+    autocorrelation near half its lag is positive (``HALF_STRIDE_AC``), since half a true
+    step period later the signal is in anti-phase. NaN where nothing reaches ``PERIODIC_AC``.
     """
     n = x.shape[0]
     win = int(LOCAL_WINDOW_S * rate)
@@ -102,13 +105,9 @@ def _local_period(x: np.ndarray, rate: float) -> np.ndarray:
     energy[energy == 0] = 1.0
     ac = ac / energy
     lags = ac[:, lag_min : lag_max + 1]
-    # local maxima of the autocorrelation: the strongest is the step or the stride (a phone
-    # in a pocket sees one leg better than the other); a maximum near half its lag is the step
     inner = (lags[:, 1:-1] > lags[:, :-2]) & (lags[:, 1:-1] >= lags[:, 2:])
     score = np.where(inner, lags[:, 1:-1], -np.inf)
     best = np.argmax(score, axis=1) + 1 + lag_min
-    # a stride when the autocorrelation at half its lag is positive: for a true step period
-    # it is strongly negative (the signal is in anti-phase half a period later)
     half = np.round(best / 2).astype(int) - lag_min
     offsets = np.arange(lags.shape[1])[None, :] - half[:, None]
     near = np.abs(offsets) <= np.maximum(2, 0.2 * half[:, None])
