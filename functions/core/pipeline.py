@@ -15,9 +15,11 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from functions.core import names
 from functions.core.finalize import Finalizer, Mode
-from functions.core.observability import logger
+from functions.core.observability import logger, metrics
 from functions.core.processing_queue import FINALIZE
 from functions.core.sessionize import SessionizedWriter, read_object, split_by_session
 
@@ -103,6 +105,7 @@ class Pipeline:
             if stored is None:
                 continue
             touched.append(session_id)
+            metrics.add_metric("PartsStored", MetricUnit.Count, stored.new_parts)
             logger.info(
                 "chunk stored",
                 extra={
@@ -132,6 +135,7 @@ class Pipeline:
                     self._finalizer.fail(session_id, f"{type(exc).__name__}: {exc}")
                 continue
             if outcome.event:
+                metrics.add_metric("InsightEvents", MetricUnit.Count, 1)
                 logger.info(
                     "insights published",
                     extra={

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws
@@ -29,6 +30,8 @@ def sweeper() -> Sweeper:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = sweeper().sweep()
+    metrics.add_metric("SessionsTimedOut", MetricUnit.Count, len(report.timed_out))
+    metrics.add_metric("FinalizeRequested", MetricUnit.Count, len(report.finalize_requested))
     if report.finalize_requested:
         logger.info(
             "sweep requested finalization",

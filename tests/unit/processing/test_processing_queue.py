@@ -1,18 +1,14 @@
 import json
 
-import boto3
-from moto import mock_aws
-
 from functions.core.processing_queue import ProcessingQueue
 
 
-@mock_aws
-def test_request_finalize_sends_a_finalize_message():
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+def test_request_finalize_sends_finalize_messages(account):
+    sqs = account.session.client("sqs")
+    url = sqs.create_queue(QueueName="finalize-test")["QueueUrl"]
 
     ProcessingQueue(sqs, url).request_finalize("ses_1")
-    ProcessingQueue(sqs, url).request_finalize("ses_2", "reprocess")
+    ProcessingQueue(sqs, url).request_finalize("ses_2", "reprocess", from_version=3)
 
     bodies = [
         json.loads(m["Body"])
@@ -20,5 +16,5 @@ def test_request_finalize_sends_a_finalize_message():
     ]
     assert sorted(bodies, key=lambda b: b["sessionId"]) == [
         {"type": "finalize", "sessionId": "ses_1", "reason": "stopped"},
-        {"type": "finalize", "sessionId": "ses_2", "reason": "reprocess"},
+        {"type": "finalize", "sessionId": "ses_2", "reason": "reprocess", "fromVersion": 3},
     ]
