@@ -78,7 +78,7 @@ def engine_end_reason(session: dict[str, Any]) -> EndReason:
 
 def is_due(session: dict[str, Any], mode: Mode, from_version: int | None = None) -> bool:
     """Whether ``mode`` asks for a computation of ``session`` now."""
-    if session.get("status") == "recording":
+    if session.get("status") == "recording" or "erasing" in session:
         return False
     version = int(session.get("insightsVersion", 0))
     if mode == "reprocess":

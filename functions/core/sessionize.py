@@ -92,9 +92,9 @@ class SessionizedWriter:
 
     def store(self, source_key: str, session_id: str, piece: SessionSlice) -> Stored | None:
         session = self._sessions.find(session_id)
-        if session is None or session.get("tenant") != piece.tenant:
+        if session is None or session.get("tenant") != piece.tenant or "erasing" in session:
             logger.warning(
-                "dropping records of an unknown session",
+                "dropping records of an unknown or erased session",
                 extra={"sessionId": session_id, "source": source_key},
             )
             return None

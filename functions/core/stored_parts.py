@@ -5,8 +5,8 @@ counts what was stored. Each stored record writes ``part#<batchId>#<part>`` in t
 table *and* adds to the session's ``storedPartsTotal``/``storedSamplesTotal`` in one
 transaction, conditional on the part being new. So a redelivered SQS message, a Firehose
 object written twice, or a record duplicated into two objects is counted once, and a crash
-between the two writes cannot happen. The session update also requires the session to exist,
-so data arriving for an erased session cannot resurrect its item.
+between the two writes cannot happen. The session update also requires the session to exist
+and not to be being erased, so late data cannot resurrect an erased session's item.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class StoredParts:
                     "TableName": self._sessions_table,
                     "Key": wire({"sessionId": header.session_id}),
                     "UpdateExpression": "ADD storedSamplesTotal :samples, storedPartsTotal :one",
-                    "ConditionExpression": "attribute_exists(sessionId)",
+                    "ConditionExpression": "attribute_exists(sessionId) "
+                    "AND attribute_not_exists(erasing)",
                     "ExpressionAttributeValues": wire({":samples": header.samples, ":one": 1}),
                 }
             },

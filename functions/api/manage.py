@@ -1,0 +1,112 @@
+"""POST /v1/sessions/{sessionId}/reprocess, POST /v1/sessions/{sessionId}/pod,
+DELETE /v1/sessions/{sessionId}: backend (secret key) management of one session.
+
+Thin: each route checks the session belongs to the caller (another tenant's is a 404), then
+hands over to core: reprocess is a finalize message (the processor recomputes from stored
+chunks with the current engine), the photo upload a presigned POST, erasing ``SessionEraser``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from functions.api.common import make_app, make_handler, principal
+from functions.core import aws, errors
+from functions.core.chunk_store import ChunkStore, pod_photo_key
+from functions.core.erase import SessionEraser
+from functions.core.insights_store import InsightsStore
+from functions.core.models.manage import PodUpload, ReprocessAccepted
+from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES, Presigner
+from functions.core.processing_queue import ProcessingQueue
+from functions.core.session_store import SessionStore
+from functions.core.settings import get_settings
+
+router = Router()
+SessionId = Annotated[str, Path(max_length=64)]
+
+
+@aws.per_container
+def sessions() -> SessionStore:
+    return SessionStore(aws.table(get_settings().sessions_table))
+
+
+@aws.per_container
+def queue() -> ProcessingQueue:
+    return ProcessingQueue(aws.client("sqs"), get_settings().processing_queue_url)
+
+
+@aws.per_container
+def presigner() -> Presigner:
+    return Presigner(aws.client("s3"), get_settings().data_bucket)
+
+
+@aws.per_container
+def eraser() -> SessionEraser:
+    settings = get_settings()
+    return SessionEraser(
+        sessions(),
+        aws.table(settings.sessions_table),
+        aws.table(settings.batches_table),
+        InsightsStore(aws.table(settings.insights_table)),
+        ChunkStore(aws.client("s3"), settings.data_bucket),
+    )
+
+
+@router.post(
+    "/v1/sessions/<sessionId>/reprocess",
+    summary="Recompute insights from stored telemetry with the current engine",
+    responses={202: {"description": "Recomputation queued"}},
+    tags=["insights"],
+)
+def reprocess(sessionId: SessionId) -> tuple[ReprocessAccepted, int]:  # noqa: N803
+    session = sessions().get(principal(app).tenant, sessionId)
+    if session["status"] == "recording":
+        raise errors.Conflict(
+            f"session {sessionId!r} is still recording; stop it first",
+            code="SESSION_RECORDING",
+        )
+    version = int(session.get("insightsVersion", 0))
+    queue().request_finalize(sessionId, "reprocess", from_version=version)
+    accepted = ReprocessAccepted(
+        sessionId=sessionId, insightsStatus=session["insightsStatus"], fromVersion=version
+    )
+    return accepted, 202
+
+
+@router.post(
+    "/v1/sessions/<sessionId>/pod",
+    summary="Get a presigned upload for the proof-of-delivery photo (JPEG)",
+    responses={201: {"description": "Presigned POST"}},
+    tags=["insights"],
+)
+def pod_upload(sessionId: SessionId) -> tuple[PodUpload, int]:  # noqa: N803
+    sessions().get(principal(app).tenant, sessionId)
+    signer = presigner()
+    post = signer.upload(pod_photo_key(sessionId))
+    upload = PodUpload(
+        url=post["url"],
+        fields=post["fields"],
+        contentType=POD_CONTENT_TYPE,
+        maxBytes=POD_MAX_BYTES,
+        expiresInSec=signer.ttl_s,
+    )
+    return upload, 201
+
+
+@router.delete(
+    "/v1/sessions/<sessionId>",
+    summary="Erase a session, its telemetry, insights, images and photo",
+    responses={204: {"description": "Erased"}},
+    tags=["sessions"],
+)
+def erase(sessionId: SessionId) -> Response[None]:  # noqa: N803
+    eraser().erase(principal(app).tenant, sessionId)
+    return Response(status_code=204)
+
+
+app = make_app(router)
+handler = make_handler(app)

@@ -1,0 +1,71 @@
+"""DELETE /v1/sessions/{id}: erase a session and everything derived from it.
+
+Order matters, because the processor may be writing while we erase and a DELETE may fail half
+way: the session is first marked ``erasing`` (the processor then drops its data, counts
+nothing and computes nothing, see ``sessionize`` / ``stored_parts`` / ``finalize``), then the
+ledger items, insights and S3 objects go, and the session item goes last. A DELETE that
+failed half way is repeated by the caller and finds the session still there, so it finishes
+the job; only after the last step is the session a 404.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from functions.core.chunk_store import ChunkStore
+from functions.core.insights_store import InsightsStore
+from functions.core.session_store import SessionStore, iso
+
+
+class SessionEraser:
+    """Tables are boto3 Table resources (sessions, batches)."""
+
+    def __init__(
+        self,
+        sessions: SessionStore,
+        sessions_table: Any,
+        batches_table: Any,
+        insights: InsightsStore,
+        chunks: ChunkStore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._sessions = sessions
+        self._sessions_table = sessions_table
+        self._batches = batches_table
+        self._insights = insights
+        self._chunks = chunks
+        self._clock = clock
+
+    def erase(self, tenant: str, session_id: str) -> None:
+        """Raises 404 (``SESSION_NOT_FOUND``) for an unknown or foreign session."""
+        self._sessions.get(tenant, session_id)
+        self._sessions_table.update_item(
+            Key={"sessionId": session_id},
+            UpdateExpression="SET erasing = :now REMOVE sweepShard, sweepAt",
+            ConditionExpression="tenant = :tenant",
+            ExpressionAttributeValues={":now": iso(self._clock()), ":tenant": tenant},
+        )
+        self._delete_ledger(session_id)
+        self._insights.delete(session_id)
+        self._chunks.delete_session(session_id)
+        self._sessions_table.delete_item(Key={"sessionId": session_id})
+
+    def _delete_ledger(self, session_id: str) -> None:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("sessionId").eq(session_id),
+            "ProjectionExpression": "sessionId, itemId",
+        }
+        with self._batches.batch_writer() as writer:
+            while True:
+                page = self._batches.query(**kwargs)
+                for item in page["Items"]:
+                    writer.delete_item(
+                        Key={"sessionId": item["sessionId"], "itemId": item["itemId"]}
+                    )
+                if "LastEvaluatedKey" not in page:
+                    return
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

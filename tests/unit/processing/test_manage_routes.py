@@ -1,0 +1,106 @@
+"""POST …/reprocess, POST …/pod, DELETE /v1/sessions/{id} through the real handler."""
+
+import json
+from datetime import UTC, datetime
+
+from doorproof.local.apigw_events import Api, Request, http_event, match_route
+from doorproof.local.lambda_context import context_for
+from functions.api import manage
+from functions.core import names
+from functions.core.keys import Principal
+from tests.unit.processing.conftest import CALLER, T0, samples
+
+STRANGER = Principal("org_2", "prj_1", "sandbox", "secret", "key_9")
+
+
+def call(method, path, caller=CALLER):
+    request = Request(method, path, [("desmo-key", "sk")], b"", "127.0.0.1", 443)
+    match = match_route(method, path)
+    assert match is not None
+    event = http_event(
+        request,
+        match,
+        api=Api("api1", "123456789012", "us-east-1"),
+        request_id="req1",
+        now=datetime.now(UTC),
+        authorizer_context=caller.to_context(),
+    )
+    context = context_for(names.FUNCTIONS["manage"], stage="unit", region="us-east-1", account="1")
+    answer = manage.handler(event, context)
+    body = json.loads(answer["body"]) if answer.get("body") else None
+    return answer["statusCode"], body
+
+
+def test_reprocess_queues_a_recomputation_of_the_current_version(world):
+    sid = world.start()
+    assert call("POST", f"/v1/sessions/{sid}/reprocess")[0] == 409  # still recording
+    world.stop(sid)
+    world.finalizer().finalize(sid, "complete")
+
+    status, body = call("POST", f"/v1/sessions/{sid}/reprocess")
+
+    assert status == 202
+    assert body == {"sessionId": sid, "insightsStatus": "ready", "fromVersion": 1}
+    sqs = world.mock.session.client("sqs")
+    bodies = []
+    while got := sqs.receive_message(
+        QueueUrl=world.mock.resources.queue_url, MaxNumberOfMessages=10
+    ).get("Messages"):
+        bodies += [json.loads(m["Body"]) for m in got]
+        sqs.delete_message_batch(
+            QueueUrl=world.mock.resources.queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)
+            ],
+        )
+    request = {"type": "finalize", "sessionId": sid, "reason": "reprocess", "fromVersion": 1}
+    assert request in bodies
+    world.pipeline().handle(json.dumps(request), 1)
+    assert world.session(sid)["insightsVersion"] == 2
+
+
+def test_pod_upload_is_a_presigned_post_for_the_sessions_photo(world):
+    sid = world.start()
+    status, body = call("POST", f"/v1/sessions/{sid}/pod")
+    assert status == 201
+    assert body["method"] == "POST"
+    assert body["fields"]["key"] == f"sessions/{sid}/pod.jpg"
+    assert body["contentType"] == "image/jpeg"
+    assert body["expiresInSec"] == names.PRESIGNED_URL_TTL_S
+
+
+def test_another_tenants_session_does_not_exist(world):
+    sid = world.start()
+    for method, path in (
+        ("POST", f"/v1/sessions/{sid}/reprocess"),
+        ("POST", f"/v1/sessions/{sid}/pod"),
+        ("DELETE", f"/v1/sessions/{sid}"),
+    ):
+        status, body = call(method, path, STRANGER)
+        assert (status, body["error"]["code"]) == (404, "SESSION_NOT_FOUND")
+    assert world.sessions.find(sid) is not None
+
+
+def test_delete_erases_everything_and_then_the_session_is_gone(world):
+    sid = world.start()
+    body = world.put_raw(f"raw/{sid}", world.accept(sid, samples(T0, 20)))
+    world.stop(sid)
+    world.pipeline().handle(body, 1)
+    world.s3.put_object(Bucket=world.bucket, Key=f"sessions/{sid}/pod.jpg", Body=b"jpeg")
+    assert world.insights.get(sid) is not None
+
+    assert call("DELETE", f"/v1/sessions/{sid}") == (204, None)
+
+    assert world.sessions.find(sid) is None
+    assert world.insights.get(sid) is None
+    listed = world.s3.list_objects_v2(Bucket=world.bucket, Prefix=f"sessions/{sid}/")
+    assert listed.get("KeyCount", 0) == 0
+    ledger = world.table(names.BATCHES_TABLE).query(
+        KeyConditionExpression="sessionId = :s", ExpressionAttributeValues={":s": sid}
+    )["Items"]
+    assert ledger == []
+    assert call("DELETE", f"/v1/sessions/{sid}")[0] == 404
+    # A redelivered object of the erased session resurrects nothing.
+    world.pipeline().handle(body, 2)
+    assert world.sessions.find(sid) is None
+    assert world.chunks.keys(sid) == []
