@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,14 +43,20 @@ def test_android_samples_are_read_with_gravity_removed(walk):
 
 
 def test_ios_conversion_uses_core_motion_units_and_axes():
-    face_up = {"ts": 1.0, "imu": {"accel": [0.0, 0.0, 9.80665], "gravity": [0.0, 0.0, 9.80665]}}
-    moving_up = {"ts": 2.0, "imu": {"accel": [0.0, 0.0, 10.80665], "gravity": [0, 0, 9.80665]}}
+    face_up: dict[str, Any] = {
+        "ts": 1.0,
+        "imu": {"accel": [0, 0, 9.80665], "gravity": [0, 0, 9.80665]},
+    }
+    moving_up: dict[str, Any] = {
+        "ts": 2.0,
+        "imu": {"accel": [0, 0, 10.80665], "gravity": [0, 0, 9.80665]},
+    }
     rest, up = to_ios_convention([face_up, moving_up])
     assert rest["imu"]["accel"] == pytest.approx([0.0, 0.0, 0.0])
     assert rest["imu"]["gravity"] == pytest.approx([0.0, 0.0, -1.0])
     # Core Motion reads an upward push as negative z on a face-up phone
     assert up["imu"]["accel"][2] == pytest.approx(-1.0 / STANDARD_GRAVITY, abs=1e-6)
-    assert face_up["imu"]["accel"] == [0.0, 0.0, 9.80665], "input must not be modified"
+    assert face_up["imu"]["accel"] == [0, 0, 9.80665], "input must not be modified"
 
 
 def test_ios_converted_session_gives_the_same_motion(walk):
