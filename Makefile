@@ -43,7 +43,7 @@ infra-test: $(STAMP) node_modules/.installed
 
 ## synth: cdk synth with cdk-nag, offline, no credentials, no Docker
 synth: $(STAMP) node_modules/.installed
-	PATH=$(CURDIR)/$(BIN):$$PATH npx --no-install cdk synth --quiet
+	AWS_EC2_METADATA_DISABLED=true PATH=$(CURDIR)/$(BIN):$$PATH npx --no-install cdk synth --quiet
 
 ## accuracy: the engine against the real recordings in ../shared/data, next to a baseline
 accuracy: $(STAMP)

@@ -1,0 +1,199 @@
+"""The HTTP API: API Gateway v2, the key authorizer, one route per ``names.ROUTES`` entry,
+and the Lambdas behind them with their grants.
+
+Authorizer (decided by the lead, see docs/deploy.md): a Lambda REQUEST authorizer with
+payload 2.0 and simple responses on every route whose ``authorized`` flag is set, with **no
+identity source and no result caching at API Gateway**. HTTP APIs cannot customise gateway
+responses: with an identity source, API Gateway itself would answer a request without the
+header with ``{"message": "Unauthorized"}`` instead of the one error shape of API.md, and it
+could not accept ``Authorization: Bearer`` as an alternative to ``Desmo-Key``. The
+authorizer Lambda caches key look-ups in memory instead. The OpenAPI document is public.
+
+The ``$default`` stage auto-deploys, throttles at ``RATE_LIMIT_RPS``/``BURST_LIMIT``
+(below the Firehose Direct PUT request quota of the smaller regions, so a burst is answered
+429 by the gateway rather than failing inside the telemetry Lambda) and writes JSON access
+logs. CORS is configured only when a dashboard origin is given: the SDKs and backends do not
+need it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsii
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.core import names
+from infra.config import DeployConfig
+from infra.lambdas import FunctionFactory
+from infra.logs import log_group
+from infra.nag import acknowledge
+from infra.storage import Storage
+
+RATE_LIMIT_RPS = 500
+BURST_LIMIT = 1000
+CORS_MAX_AGE = Duration.hours(1)
+
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error",
+    "organizationId": "$context.authorizer.organizationId",
+}
+"""One JSON object per request; ``organizationId`` comes from the authorizer's context."""
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _AccessLogSettings:
+    """``IAccessLogSettings`` is a jsii interface, not a struct: Python must implement it."""
+
+    def __init__(self, destination: apigwv2.IAccessLogDestination) -> None:
+        self._destination = destination
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS))
+
+
+class Api(Construct):
+    """``self.http_api``, ``self.stage`` (its ``url`` is the API's base URL) and the
+    functions behind the routes, by ``names.FUNCTIONS`` key."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        storage: Storage,
+        stream: firehose.DeliveryStream,
+        queue: sqs.IQueue,
+        functions: FunctionFactory,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.functions: dict[str, lambda_.Function] = {}
+
+        authorizer_fn = functions.create(self, "authorizer")
+        storage.grant_tables(authorizer_fn, "keys")
+
+        sessions = self._route_function(functions, "sessions", queue)
+        storage.grant_tables(sessions, "sessions", "idempotency", write=True)
+        queue.grant_send_messages(sessions)
+
+        telemetry = self._route_function(functions, "telemetry")
+        storage.grant_tables(telemetry, "sessions", "batches", write=True)
+        stream.grant_put_records(telemetry)
+
+        reads = self._route_function(functions, "reads")
+        storage.grant_tables(reads, "sessions", "insights")
+        # Presigned GETs for path images and PoD photos are signed with this role.
+        storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject")
+
+        manage = self._route_function(functions, "manage", queue)
+        storage.grant_tables(manage, "sessions", "insights", "batches", write=True)
+        storage.grant_objects(
+            manage, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
+        )
+        storage.grant_list(manage, names.SESSIONS_PREFIX)
+        queue.grant_send_messages(manage)
+
+        self._route_function(functions, "openapi")
+
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"doorproof-{config.stage}",
+            description="Doorproof: proof-of-delivery sessions, telemetry and insights",
+            create_default_stage=False,
+            cors_preflight=self._cors(config),
+        )
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=RATE_LIMIT_RPS, burst_limit=BURST_LIMIT),
+            access_log_settings=_AccessLogSettings(
+                apigwv2.LogGroupLogDestination(log_group(self, "AccessLogs", config))
+            ),
+        )
+        authorizer = authorizers.HttpLambdaAuthorizer(
+            "DesmoKey",
+            authorizer_fn,
+            authorizer_name="desmo-key",
+            response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
+            identity_source=[],
+            results_cache_ttl=Duration.seconds(0),
+        )
+        self._add_routes(authorizer)
+        # The L2 writes ``IdentitySource: []``; leave the property out altogether, which is
+        # what API Gateway documents for a Lambda authorizer with caching disabled.
+        cfn_authorizer = self.http_api.node.find_child("DesmoKey").node.default_child
+        assert isinstance(cfn_authorizer, apigwv2.CfnAuthorizer)
+        cfn_authorizer.add_property_deletion_override("IdentitySource")
+        self.functions["authorizer"] = authorizer_fn
+
+    def _route_function(
+        self, functions: FunctionFactory, key: str, queue: sqs.IQueue | None = None
+    ) -> lambda_.Function:
+        function = functions.create(self, key, queue=queue)
+        self.functions[key] = function
+        return function
+
+    @staticmethod
+    def _cors(config: DeployConfig) -> apigwv2.CorsPreflightOptions | None:
+        if not config.dashboard_origin:
+            return None
+        return apigwv2.CorsPreflightOptions(
+            allow_origins=[config.dashboard_origin],
+            allow_methods=[
+                apigwv2.CorsHttpMethod.GET,
+                apigwv2.CorsHttpMethod.POST,
+                apigwv2.CorsHttpMethod.DELETE,
+                apigwv2.CorsHttpMethod.OPTIONS,
+            ],
+            allow_headers=[names.KEY_HEADER, "Authorization", "Content-Type", "Content-Encoding"],
+            max_age=CORS_MAX_AGE,
+        )
+
+    def _add_routes(self, authorizer: authorizers.HttpLambdaAuthorizer) -> None:
+        integration_by_handler = {
+            key: integrations.HttpLambdaIntegration(f"{key.capitalize()}Integration", fn)
+            for key, fn in self.functions.items()
+        }
+        for route in names.ROUTES:
+            added = self.http_api.add_routes(
+                path=route.path,
+                methods=[apigwv2.HttpMethod(route.method)],
+                integration=integration_by_handler[route.handler],
+                authorizer=authorizer if route.authorized else apigwv2.HttpNoneAuthorizer(),
+            )
+            if not route.authorized:
+                for public in added:
+                    acknowledge(
+                        public,
+                        "AwsSolutions-APIG4",
+                        "The OpenAPI document is public by design: it describes the API and "
+                        "holds no data.",
+                    )

@@ -1,0 +1,136 @@
+"""Lambda functions built from ``names.FUNCTIONS``: one code asset, one way of making them.
+
+The code asset is the ``functions`` package alone (the handler strings are
+``functions.api.sessions.handler`` and so on, so the asset root must contain the package).
+It is staged as a copy under ``build/`` named by a hash of its content: pointing the asset
+at the repository root with an exclude list would make CDK fingerprint ``.venv`` and
+``node_modules`` (tens of thousands of files) on every synth.
+
+Every function gets its own role with nothing but its log group and X-Ray (grants are added
+by the construct that owns the function), a log group with the deployment's retention, JSON
+logs, active tracing, arm64, and the environment ``settings.environment_for`` defines, so the
+Lambda code and the local stack read the same variables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.core import names, settings
+from infra.config import DeployConfig
+from infra.layers import BUILD_ROOT, Layers
+from infra.logs import log_group
+from infra.nag import acknowledge
+from infra.runtime import ARCHITECTURE, RUNTIME
+from layers.build import cached_build
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+SERVICE_NAME = "doorproof"
+METRICS_NAMESPACE = "Doorproof"
+
+
+def _source_files(root: Path) -> list[Path]:
+    """The package's files, without bytecode caches."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+
+
+def function_code() -> lambda_.Code:
+    """The one code asset: ``build/code-<hash>/functions``."""
+    files = _source_files(FUNCTIONS_DIR)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(FUNCTIONS_DIR)).encode() + b"\0")
+        digest.update(path.read_bytes())
+
+    def fill(folder: Path) -> None:
+        for path in files:
+            target = folder / "functions" / path.relative_to(FUNCTIONS_DIR)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+    return lambda_.Code.from_asset(
+        str(cached_build(BUILD_ROOT, "code", digest.hexdigest()[:16], fill))
+    )
+
+
+def function_name(stage: str, key: str) -> str:
+    """``doorproof-<stage>-<key>``: readable in the console, logs and alarms."""
+    return f"doorproof-{stage}-{key}"
+
+
+class FunctionFactory:
+    """Makes the Lambda functions of ``names.FUNCTIONS`` with shared settings."""
+
+    def __init__(self, config: DeployConfig, layers: Layers) -> None:
+        self._config = config
+        self._layers = layers
+        self._code = function_code()
+        self._environment = settings.environment_for(config.stage, Aws.ACCOUNT_ID) | {
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        }
+        self.functions: dict[str, lambda_.Function] = {}
+        """Every function made so far, by key (monitoring walks this)."""
+
+    def create(
+        self, scope: Construct, key: str, *, queue: sqs.IQueue | None = None
+    ) -> lambda_.Function:
+        """The function ``names.FUNCTIONS[key]``; ``queue`` is the processing queue, for
+        functions that send "finalize" messages (its URL is only known to the deployer)."""
+        spec = names.FUNCTIONS[key]
+        name = function_name(self._config.stage, key)
+        environment: Mapping[str, str] = self._environment
+        if queue is not None:
+            queue_url_var = settings.ENV_VARS["processing_queue_url"]
+            environment = {**environment, queue_url_var: queue.queue_url}
+        construct_id = key.capitalize()
+        role = iam.Role(
+            scope,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs {name}; permissions come from grant_* calls only",
+        )
+        logs = log_group(scope, f"{construct_id}Logs", self._config, f"/aws/lambda/{name}")
+        logs.grant_write(role)
+        layers = [self._layers.powertools] + ([self._layers.numpy] if spec.needs_numpy else [])
+        function = lambda_.Function(
+            scope,
+            construct_id,
+            function_name=name,
+            description=f"Doorproof {key} ({spec.handler})",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=self._code,
+            handler=spec.handler,
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            layers=layers,
+            environment=dict(environment),
+            role=role,
+            log_group=logs,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            tracing=lambda_.Tracing.ACTIVE,
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level "
+            "permissions; this is the statement Lambda active tracing needs.",
+        )
+        self.functions[key] = function
+        return function

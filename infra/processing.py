@@ -1,0 +1,130 @@
+"""Processing: S3 ``raw/`` → SQS → processor, the sweeper on a schedule, the insights bus.
+
+- New objects under ``raw/`` (and only there: the processor's own writes under
+  ``sessions/`` must not trigger it) notify the processing queue. The sessions and manage
+  Lambdas put "finalize" messages on the same queue.
+- The processor consumes it in batches of ``names.PROCESSOR_BATCH_SIZE`` and reports
+  partial batch failures; a message that failed ``names.QUEUE_MAX_RECEIVES`` times moves to
+  the DLQ (kept 14 days, alarmed on). The visibility timeout is at least six times the
+  processor's timeout, as AWS advises for SQS event sources, so a slow batch is not handed
+  to a second instance while the first still works on it.
+- ``PROCESSOR_MAX_CONCURRENCY`` caps the event source mapping, not the function: the cap
+  bounds the engine's load on DynamoDB and S3 during a backlog without reserving account
+  concurrency (a fresh account may have only 10, and a reservation would fail the deploy).
+- The sweeper runs every ``names.SWEEP_INTERVAL_MIN`` minutes; its timeout is shorter than
+  the interval, so two sweeps never overlap.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.core import names
+from infra.config import DeployConfig
+from infra.lambdas import FunctionFactory
+from infra.nag import acknowledge
+from infra.storage import Storage
+
+PROCESSOR_MAX_CONCURRENCY = 10
+DLQ_RETENTION = Duration.days(14)
+
+READ_WRITE_TABLES = ("sessions", "batches", "insights")
+"""The tables the processor and the sweeper work on (not keys, not idempotency)."""
+
+
+class Processing(Construct):
+    """``self.queue`` (finalize messages go here), ``self.dlq``, ``self.bus``,
+    ``self.processor``, ``self.sweeper``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        storage: Storage,
+        functions: FunctionFactory,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dlq = sqs.Queue(
+            self,
+            "DeadLetters",
+            queue_name=names.dlq_name(config.stage),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            queue_name=names.queue_name(config.stage),
+            # SSE-SQS: S3 event notifications cannot publish to a queue encrypted with the
+            # AWS managed KMS key.
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(names.QUEUE_VISIBILITY_TIMEOUT_S),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dlq, max_receive_count=names.QUEUE_MAX_RECEIVES
+            ),
+        )
+        storage.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.SqsDestination(self.queue),
+            s3.NotificationKeyFilter(prefix=names.RAW_PREFIX),
+        )
+        _acknowledge_notifications_handler(self)
+        self.bus = events.EventBus(self, "Insights", event_bus_name=names.bus_name(config.stage))
+
+        self.processor = functions.create(self, "processor")
+        self.processor.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=names.PROCESSOR_BATCH_SIZE,
+                report_batch_item_failures=True,
+                max_concurrency=PROCESSOR_MAX_CONCURRENCY,
+            )
+        )
+        storage.grant_objects(self.processor, names.RAW_PREFIX, "s3:GetObject")
+        self._grant_session_work(self.processor, storage)
+
+        self.sweeper = functions.create(self, "sweeper", queue=self.queue)
+        self.queue.grant_send_messages(self.sweeper)
+        self._grant_session_work(self.sweeper, storage)
+        events.Rule(
+            self,
+            "SweepSchedule",
+            description="Finalize sessions that were never stopped or never completed",
+            schedule=events.Schedule.rate(Duration.minutes(names.SWEEP_INTERVAL_MIN)),
+            targets=[targets.LambdaFunction(self.sweeper, retry_attempts=0)],
+        )
+
+    def _grant_session_work(self, function: lambda_.Function, storage: Storage) -> None:
+        """What finalizing a session takes: its chunks and images under ``sessions/``, the
+        session, batch and insight items, and publishing the insight event."""
+        storage.grant_objects(function, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject")
+        storage.grant_list(function, names.SESSIONS_PREFIX)
+        storage.grant_tables(function, *READ_WRITE_TABLES, write=True)
+        self.bus.grant_put_events_to(function)
+
+
+def _acknowledge_notifications_handler(scope: Construct) -> None:
+    """S3 notifications are configured by a CDK-provided singleton Lambda at stack level,
+    created with the AWS-managed basic execution policy (not configurable)."""
+    stack = Stack.of(scope)
+    for child in stack.node.children:
+        if child.node.id.startswith("BucketNotificationsHandler"):
+            acknowledge(
+                child,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole]",
+                "CDK's own handler that configures the bucket notification at deploy time; "
+                "it only writes its logs with this policy.",
+            )

@@ -1,0 +1,75 @@
+"""The Doorproof stack: composes one construct per concern and exports what an operator needs.
+
+Order follows the data: storage, then ingest (Firehose into the bucket), processing (the
+queue the API's finalize messages go to), the API, and monitoring over all of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.api import Api
+from infra.config import DeployConfig
+from infra.ingest import Ingest
+from infra.lambdas import FunctionFactory
+from infra.layers import Layers
+from infra.monitoring import Monitoring
+from infra.nag import acknowledge
+from infra.processing import Processing
+from infra.storage import Storage
+
+
+class DoorproofStack(Stack):
+    """Everything one stage of Doorproof needs, in one stack."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        self.storage = Storage(self, "Storage", config=config)
+        self.ingest = Ingest(self, "Ingest", config=config, storage=self.storage)
+        functions = FunctionFactory(config, Layers(self, "Layers"))
+        self.processing = Processing(
+            self, "Processing", config=config, storage=self.storage, functions=functions
+        )
+        self.api = Api(
+            self,
+            "Api",
+            config=config,
+            storage=self.storage,
+            stream=self.ingest.stream,
+            queue=self.processing.queue,
+            functions=functions,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            api=self.api,
+            processing=self.processing,
+            stream=self.ingest.stream,
+            functions=functions.functions,
+        )
+        self._outputs()
+        acknowledge(
+            self,
+            "CloudFormation-Validate::W7001",
+            "The Firehose construct adds a mapping of Firehose CIDR blocks that only "
+            "Redshift, Splunk and HTTP destinations use; this stream writes to S3.",
+        )
+
+    def _outputs(self) -> None:
+        outputs = {
+            "ApiUrl": (self.api.stage.url, "Base URL of the HTTP API (point the SDK here)"),
+            "DataBucket": (self.storage.bucket.bucket_name, "Raw and per-session data"),
+            "KeysTable": (self.storage.tables["keys"].table_name, "API keys (hashed)"),
+            "EventBus": (self.processing.bus.event_bus_name, "insight.* events"),
+            "AlarmTopic": (self.monitoring.topic.topic_arn, "Subscribe to receive alarms"),
+            "Dashboard": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)

@@ -1,0 +1,1 @@
+"""Lambda layers: one folder of pinned requirements per layer, and their Docker-free builder."""
