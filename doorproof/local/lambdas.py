@@ -44,6 +44,15 @@ class Lambdas:
         self._stage, self._region, self._account = stage, region, account
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        # One event at a time per function, as one Lambda execution environment does:
+        # handlers keep per-invocation state in module globals (Powertools' resolvers hold
+        # the current event, and the API functions share their routers), which concurrent
+        # front-door threads would otherwise mix up. Hence one lock for all API functions.
+        api_lock = threading.Lock()
+        self._running = {
+            key: api_lock if f.handler.startswith("functions.api.") else threading.Lock()
+            for key, f in names.FUNCTIONS.items()
+        }
 
     def _handler(self, key: str) -> Handler:
         if key in self.overrides:
@@ -60,5 +69,6 @@ class Lambdas:
         context = context_for(
             names.FUNCTIONS[key], stage=self._stage, region=self._region, account=self._account
         )
-        result = handler(json.loads(json.dumps(event)), context)
+        with self._running[key]:
+            result = handler(json.loads(json.dumps(event)), context)
         return json.loads(json.dumps(result))
