@@ -101,8 +101,12 @@ def _window_sums(idx: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarra
 
 
 def _rolling(x: np.ndarray, width: int) -> np.ndarray:
-    kernel = np.ones(width)
-    return np.convolve(x, kernel, mode="same")
+    """Centred moving sum over ``width`` windows (truncated at the edges, any length)."""
+    n, half = x.shape[0], width // 2
+    csum = np.concatenate([[0.0], np.cumsum(x)])
+    i = np.arange(n)
+    out: np.ndarray = csum[np.minimum(i + half + 1, n)] - csum[np.maximum(i - half, 0)]
+    return out
 
 
 def _energy(m: Motion, grid0: float, n: int) -> np.ndarray:
