@@ -151,7 +151,7 @@ def build_spec(
     world = render(list(spec.legs), spec.start, rate, rng)
     t0 = DEFAULT_START_TS if start_ts is None else start_ts
     jitter = rng.uniform(-0.2, 0.2, world.t.shape[0]) / rate
-    ts = t0 + world.t + jitter
+    ts = np.round(t0 + world.t + jitter, 4)  # as the wire prints them
     motion = sensors.imu(world, rng)
     pressure = (
         sensors.barometer(world, rng, update_hz=1.0 if platform == "ios" else 10.0)

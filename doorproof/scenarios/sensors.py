@@ -196,6 +196,7 @@ def gps(
         i = min(int(np.searchsorted(t, fix_t[-1])), n - 1)
         fix_t.append(fix_t[-1] + float(cadence[i]))
     times = np.array(fix_t[:-1]) + rng.uniform(0.0, 0.02, len(fix_t) - 1)
+    times[0] = t[0]  # the session starts once the phone has a fix
     at = np.clip(np.searchsorted(t, times), 0, n - 1)
     inside = world.indoor[at]
     # seconds since the courier last stepped inside (0 outdoors)
