@@ -46,15 +46,16 @@ GRID_HZ = 2.0
 """Height grid: barometers report at ~1 Hz, so 2 Hz loses nothing."""
 SPEED_WINDOW_S = 4.0
 """Slope window: four readings average the noise and still resolve a 10-s elevator ride."""
-MIN_SPEED_MPS = 0.12
-"""Slowest vertical speed that counts as moving: one 17-cm riser every 1.4 s. Stair moves in
-the vertical/ recordings average 0.14-0.26 m/s; HVAC and weather drift stay below 0.03 m/s."""
+MIN_SPEED_MPS = 0.11
+"""Slowest vertical speed (4-s slope) that counts as moving: one 17-cm riser every 1.5 s.
+Stair moves in the vertical/ recordings average 0.11-0.26 m/s; HVAC and weather drift stay
+below 0.03 m/s, and a stay's draft or raised phone reaches 0.09 m/s at most."""
 MERGE_GAP_S = 6.0
 """Pauses shorter than this inside a same-direction run do not split the move."""
 MIN_HEIGHT_M = 0.85
 """Smallest move reported: five stair risers of 17 cm. In the vertical/ recordings the
-largest steady change in a "stay" is 0.74 m (door drafts, the phone raised and lowered) and
-the smallest real stair move 1.0 m."""
+largest steady change in a "stay" is 0.77 m (door drafts, the phone raised and lowered) and
+the smallest stair move 0.97 m (one 5.9-s recording sees only 0.67 m of its descent)."""
 MAX_SPEED_MPS = 12.0
 """Faster than the fastest passenger lifts: such a run is a sensor artefact."""
 STAIRS_WALKING_FRACTION = 0.6
