@@ -30,7 +30,9 @@ from functions.core.sessionize import SessionizedWriter
 from functions.core.settings import get_settings
 from functions.core.stored_parts import StoredParts
 
-batch = BatchProcessor(event_type=EventType.SQS)
+batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+"""A batch whose every message failed is still a partial response (all listed), not an
+invocation error: the poller and Lambda then retry exactly those messages."""
 
 
 @aws.per_container

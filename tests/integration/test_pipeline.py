@@ -1,0 +1,367 @@
+"""The processing pipeline end to end on the local stack: real HTTP in, Firehose (moto) → S3 →
+SQS → the poller → the real processor, the sweep timer, the EventBridge bus out.
+
+Ordering is made deterministic by *holding* the processor: a fake takes its place, keeps the
+message bodies and reports success, and the test puts those bodies back on the queue when it
+wants them processed (or never, for a lost batch). Time passing is simulated by moving a
+session's ``sweepAt`` into the past: the sweeper then acts on its next tick (1 s), exactly as
+it would once the real inactivity timeout or finalize deadline had elapsed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote_plus
+
+import pytest
+
+from functions.core import names
+from functions.core.session_store import iso
+from tests.integration.conftest import LocalApi, wait_for
+from tests.integration.test_api import call, samples
+
+pytestmark = pytest.mark.integration
+T0 = time.time() - 60
+"""Sample times near now: ingest rejects samples far outside the session."""
+
+
+class Hold:
+    """Stands in for the processor: keeps message bodies, processes nothing."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with self._lock:
+            self.bodies.extend(r["body"] for r in event["Records"])
+        return {"batchItemFailures": []}
+
+    def object_keys(self) -> list[str]:
+        return [
+            unquote_plus(r["s3"]["object"]["key"])
+            for body in self.bodies
+            for r in json.loads(body).get("Records", [])
+        ]
+
+
+class Events:
+    """Every insight event on the bus, via a rule → SQS target made for these tests."""
+
+    def __init__(self, api: LocalApi) -> None:
+        session = api.stack.session()
+        self._sqs = session.client("sqs")
+        self._url = self._sqs.create_queue(QueueName=f"insight-events-{uuid.uuid4().hex[:8]}")[
+            "QueueUrl"
+        ]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        events, bus = session.client("events"), api.stack.resources.bus
+        rule = f"pipeline-tests-{uuid.uuid4().hex[:8]}"
+        pattern = {"source": [names.EVENT_SOURCE]}
+        events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+        self._seen: list[dict[str, Any]] = []
+
+    def of(self, session_id: str) -> list[str]:
+        """Detail types published for ``session_id`` so far, in order."""
+        while True:
+            got = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not got:
+                break
+            for message in got:
+                self._seen.append(json.loads(message["Body"]))
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+        return [e["detail-type"] for e in self._seen if e["detail"]["sessionId"] == session_id]
+
+
+class Pipeline:
+    """A test's view of the stack: device and backend calls, internals, holding."""
+
+    def __init__(self, api: LocalApi, events: Events) -> None:
+        self.api = api
+        self.org = api.keys[0]
+        self.events = events
+        boto = api.stack.session()
+        self.sessions = boto.resource("dynamodb").Table(names.SESSIONS_TABLE.physical("local"))
+        self.sqs = boto.client("sqs")
+        self.s3 = boto.client("s3")
+
+    # device
+    def start(self) -> str:
+        answer = call(
+            self.api,
+            "POST",
+            "/v1/sessions/start",
+            self.org.publishable_key,
+            {"deliveryId": f"dlv_{uuid.uuid4().hex[:6]}", "sessionType": "drop"},
+        )
+        assert answer.status == 201, answer.body
+        return str(answer.json()["sessionId"])  # type: ignore[index]
+
+    def send(self, session_id: str, start: float, n: int = 250) -> None:
+        batch = {"sessionId": session_id, "events": samples(start, n)}
+        answer = call(self.api, "POST", "/v1/telemetry", self.org.publishable_key, batch)
+        assert answer.status == 202, answer.body
+
+    def stop(self, session_id: str) -> None:
+        answer = call(
+            self.api,
+            "POST",
+            "/v1/sessions/stop",
+            self.org.publishable_key,
+            {"sessionId": session_id},
+        )
+        assert answer.status == 200, answer.body
+
+    # backend
+    def insights(self, session_id: str) -> dict[str, Any]:
+        answer = call(self.api, "GET", f"/v1/sessions/{session_id}/insights", self.org.secret_key)
+        assert answer.status == 200, answer.body
+        return answer.json()  # type: ignore[return-value]
+
+    def wait_version(
+        self, session_id: str, version: int, timeout_s: float = 20.0
+    ) -> dict[str, Any]:
+        wait_for(lambda: self.insights(session_id)["version"] >= version, timeout_s)
+        document = self.insights(session_id)
+        assert document["version"] == version
+        return document
+
+    # internals
+    def item(self, session_id: str) -> dict[str, Any]:
+        return self.sessions.get_item(Key={"sessionId": session_id}, ConsistentRead=True)["Item"]
+
+    def all_stored(self, session_id: str) -> bool:
+        item = self.item(session_id)
+        return bool(item["storedPartsTotal"] >= item["acceptedPartsTotal"] > 0)
+
+    def overdue(self, session_id: str) -> None:
+        """As if the session's inactivity timeout or finalize deadline had elapsed."""
+        self.sessions.update_item(
+            Key={"sessionId": session_id},
+            UpdateExpression="SET sweepAt = :past",
+            ExpressionAttributeValues={":past": iso(time.time() - 1)},
+        )
+
+    def requeue(self, bodies: list[str]) -> None:
+        for body in bodies:
+            self.sqs.send_message(QueueUrl=self.api.stack.resources.queue_url, MessageBody=body)
+
+    def hold(self) -> Hold:
+        hold = Hold()
+        self.api.handlers["processor"] = hold
+        return hold
+
+    def release(self) -> None:
+        self.api.handlers.pop("processor", None)
+
+
+@pytest.fixture(scope="module")
+def events(local_api: LocalApi) -> Events:
+    return Events(local_api)
+
+
+@pytest.fixture
+def pipe(local_api: LocalApi, events: Events) -> Iterator[Pipeline]:
+    pipeline = Pipeline(local_api, events)
+    yield pipeline
+    pipeline.release()
+
+
+def test_stop_after_the_last_chunk(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    pipe.send(sid, T0 + 5)
+    wait_for(lambda: pipe.all_stored(sid))
+    assert pipe.insights(sid)["status"] == "processing"
+
+    pipe.stop(sid)
+    document = pipe.wait_version(sid, 1)
+
+    assert document["status"] == "ready"
+    assert document["engineVersion"]
+    assert document["createdAt"] == document["updatedAt"]
+    assert pipe.item(sid)["storedSamplesTotal"] == 500
+    assert "sweepAt" not in pipe.item(sid)
+    with urllib.request.urlopen(document["pathImageUrl"], timeout=10) as image:
+        assert image.read().startswith(b"\x89PNG")
+    wait_for(lambda: pipe.events.of(sid) == ["insight.ready"])
+
+
+def test_stop_before_the_last_chunk_then_duplicate_and_redelivered_objects(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    wait_for(lambda: pipe.all_stored(sid))
+    hold = pipe.hold()
+    pipe.send(sid, T0 + 5)
+    wait_for(lambda: hold.bodies)
+    pipe.stop(sid)
+    time.sleep(1.5)  # the stop's finalize message went through the holder
+    assert pipe.insights(sid)["status"] == "processing"
+
+    pipe.release()
+    pipe.requeue(hold.bodies)  # the last chunk, after the stop
+    first = pipe.wait_version(sid, 1)
+    assert pipe.item(sid)["storedSamplesTotal"] == 500
+
+    # The same S3 notification delivered twice more: counted once, no new version.
+    pipe.requeue(hold.bodies + hold.bodies)
+    # Firehose writing the same object again under another key: a second chunk, same data.
+    source = next(k for k in hold.object_keys() if k.startswith(names.RAW_PREFIX))
+    bucket = pipe.api.stack.resources.bucket
+    copy = f"{names.RAW_PREFIX}redelivered/{uuid.uuid4().hex}"
+    pipe.s3.copy_object(Bucket=bucket, Key=copy, CopySource={"Bucket": bucket, "Key": source})
+    chunks = f"{names.SESSIONS_PREFIX}{sid}/chunks/"
+    wait_for(lambda: pipe.s3.list_objects_v2(Bucket=bucket, Prefix=chunks)["KeyCount"] == 3)
+    time.sleep(1.0)
+
+    item = pipe.item(sid)
+    assert (item["storedPartsTotal"], item["storedSamplesTotal"]) == (2, 500)
+    assert pipe.insights(sid)["version"] == 1
+    assert pipe.insights(sid)["updatedAt"] == first["updatedAt"]
+    assert pipe.events.of(sid) == ["insight.ready"]
+
+
+def test_a_late_batch_produces_version_2(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    pipe.stop(sid)
+    first = pipe.wait_version(sid, 1)
+
+    pipe.send(sid, T0 + 5)  # the phone's retry, after the stop
+    second = pipe.wait_version(sid, 2)
+
+    assert second["createdAt"] == first["createdAt"]
+    assert second["updatedAt"] > first["updatedAt"]
+    assert pipe.item(sid)["storedSamplesTotal"] == 500
+    wait_for(lambda: pipe.events.of(sid) == ["insight.ready", "insight.updated"])
+
+
+def test_a_session_never_stopped_ends_with_session_timeout(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    wait_for(lambda: pipe.all_stored(sid))
+
+    pipe.overdue(sid)
+    document = pipe.wait_version(sid, 1)
+
+    assert "SESSION_TIMEOUT" in document["reasonCodes"]
+    item = pipe.item(sid)
+    assert (item["status"], item["endReason"]) == ("completed", "timeout")
+
+
+def test_a_lost_batch_ends_with_telemetry_stream_interrupted(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    wait_for(lambda: pipe.all_stored(sid))
+    hold = pipe.hold()
+    pipe.send(sid, T0 + 5)
+    wait_for(lambda: hold.bodies)
+    pipe.release()  # the held object is never processed: lost
+    pipe.stop(sid)
+    time.sleep(1.5)
+    assert pipe.insights(sid)["status"] == "processing"
+
+    pipe.overdue(sid)
+    document = pipe.wait_version(sid, 1)
+
+    assert "TELEMETRY_STREAM_INTERRUPTED" in document["reasonCodes"]
+    assert document["status"] == "ready"
+
+
+def test_a_poison_object_reaches_the_dlq_without_blocking_others(pipe: Pipeline) -> None:
+    resources = pipe.api.stack.resources
+    marker = uuid.uuid4().hex
+    poison = f"{names.RAW_PREFIX}poison/{marker}"
+    pipe.s3.put_object(Bucket=resources.bucket, Key=poison, Body=b'{"v": 1, "s": "broken')
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    pipe.stop(sid)
+    pipe.wait_version(sid, 1)  # processed while the poison object is retried
+
+    def poison_in_dlq() -> bool:
+        got = pipe.sqs.receive_message(
+            QueueUrl=resources.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        )
+        return any(marker in m["Body"] for m in got.get("Messages", []))
+
+    wait_for(poison_in_dlq, timeout_s=30)
+
+
+def test_reprocess_recomputes_as_a_new_version(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    pipe.stop(sid)
+    first = pipe.wait_version(sid, 1)
+
+    answer = call(pipe.api, "POST", f"/v1/sessions/{sid}/reprocess", pipe.org.secret_key)
+    assert answer.status == 202
+    assert answer.json() == {"sessionId": sid, "insightsStatus": "ready", "fromVersion": 1}
+    second = pipe.wait_version(sid, 2)
+
+    assert second["reasonCodes"] == first["reasonCodes"]
+    wait_for(lambda: pipe.events.of(sid) == ["insight.ready", "insight.updated"])
+
+
+def test_pod_photo_upload_shows_in_the_insights(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    answer = call(pipe.api, "POST", f"/v1/sessions/{sid}/pod", pipe.org.secret_key)
+    assert answer.status == 201
+    upload: dict[str, Any] = answer.json()  # type: ignore[assignment]
+    photo = b"\xff\xd8\xff\xe0 a jpeg"
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in upload["fields"].items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="pod.jpg"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + photo
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        upload["url"],
+        data=b"".join(parts),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+    pod = pipe.insights(sid)["pod"]
+    assert pod["type"] == "photo"
+    with urllib.request.urlopen(pod["url"], timeout=10) as got:
+        assert got.read() == photo
+
+
+def test_delete_erases_the_session_and_its_data(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    pipe.stop(sid)
+    pipe.wait_version(sid, 1)
+    bucket = pipe.api.stack.resources.bucket
+
+    answer = call(pipe.api, "DELETE", f"/v1/sessions/{sid}", pipe.org.secret_key)
+    assert answer.status == 204
+
+    for path in (f"/v1/sessions/{sid}", f"/v1/sessions/{sid}/insights"):
+        assert call(pipe.api, "GET", path, pipe.org.secret_key).status == 404
+    listed = pipe.s3.list_objects_v2(Bucket=bucket, Prefix=f"{names.SESSIONS_PREFIX}{sid}/")
+    assert listed["KeyCount"] == 0
+    batches = (
+        pipe.api.stack.session().resource("dynamodb").Table(names.BATCHES_TABLE.physical("local"))
+    )
+    ledger = batches.query(
+        KeyConditionExpression="sessionId = :s", ExpressionAttributeValues={":s": sid}
+    )
+    assert ledger["Items"] == []
