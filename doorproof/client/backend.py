@@ -7,18 +7,40 @@ models (``functions.core.models``), so a field the server adds shows up here unc
 
 from __future__ import annotations
 
+import secrets
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from doorproof.client.transport import (
     DoorproofError,
+    NetworkError,
     Transport,
     open_channel,
     quote,
 )
 from functions.core.models.insights import InsightsDocument
+from functions.core.models.manage import PodUpload, ReprocessAccepted
 from functions.core.models.sessions import Session, SessionList, SessionStatusResponse
+
+
+def multipart(fields: dict[str, str], photo: bytes, content_type: str) -> tuple[bytes, str]:
+    """An S3 presigned-POST form: every field, then the file last (S3 ignores what follows
+    it). Returns the body and its Content-Type."""
+    boundary = f"doorproof-{secrets.token_hex(12)}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="pod.jpg"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + photo
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class InsightsTimeout(TimeoutError):
@@ -88,21 +110,37 @@ class BackendClient:
                 raise InsightsTimeout(session_id, timeout_s, last)
             sleep(min(poll_s, left))
 
-    def reprocess(self, session_id: str) -> dict[str, Any]:
-        """Recompute the insights from stored telemetry with the current engine; the answer
-        says what was scheduled. Follow with ``wait_for_insights(min_version=old + 1)``."""
+    def reprocess(self, session_id: str) -> ReprocessAccepted:
+        """Recompute the insights from stored telemetry with the current engine. Follow with
+        ``wait_for_insights(id, min_version=answer.fromVersion + 1)``."""
         answer = self._channel.call("POST", f"/v1/sessions/{quote(session_id)}/reprocess")
-        return dict(answer or {})
+        return ReprocessAccepted.model_validate(answer)
 
     def stop_session(self, session_id: str) -> SessionStatusResponse:
         """End a session on the courier's behalf (POST /v1/sessions/{id}/stop)."""
         answer = self._channel.call("POST", f"/v1/sessions/{quote(session_id)}/stop")
         return SessionStatusResponse.model_validate(answer)
 
-    def pod_upload(self, session_id: str) -> dict[str, Any]:
+    def pod_upload(self, session_id: str) -> PodUpload:
         """A presigned upload for the proof-of-delivery photo (POST /v1/sessions/{id}/pod)."""
         answer = self._channel.call("POST", f"/v1/sessions/{quote(session_id)}/pod")
-        return dict(answer or {})
+        return PodUpload.model_validate(answer)
+
+    def upload_pod_photo(self, session_id: str, photo: bytes) -> PodUpload:
+        """Ask for a presigned upload and send ``photo`` (JPEG) through it; the insights'
+        ``pod`` then points at it. Raises ``DoorproofError`` if storage refuses it."""
+        upload = self.pod_upload(session_id)
+        body, content_type = multipart(upload.fields, photo, upload.contentType)
+        request = urllib.request.Request(  # noqa: S310 (the API's presigned URL)
+            upload.url, data=body, method=upload.method, headers={"Content-Type": content_type}
+        )
+        try:
+            urllib.request.urlopen(request, timeout=60).close()  # noqa: S310
+        except urllib.error.HTTPError as exc:
+            raise DoorproofError(exc.code, "POD_UPLOAD_FAILED", exc.read()[:300].decode()) from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise NetworkError(f"POST {upload.url}: {exc}") from exc
+        return upload
 
     def delete_session(self, session_id: str) -> None:
         """Erase the session, its telemetry, insights and images."""
