@@ -244,13 +244,13 @@ SPECS: dict[str, Spec] = {
     "spoofed_gps_jumps": Spec(
         "A honest-looking trip whose GPS teleports 2 km and back twice (a toggled spoofer).",
         delivery(),
-        Truth(frozenset(), FLAT, exact=False, suspicious=True),
+        Truth(_codes("FULL_ATTEMPT"), FLAT, exact=False, suspicious=True),
         gps_tamper=_jumps,
     ),
     "spoofed_gps_frozen": Spec(
         "A mock-location app pins one perfect fix at the address while the courier moves.",
         delivery(),
-        Truth(frozenset(), _types("WALKING", "STOPPED"), exact=False, suspicious=True),
+        Truth(_codes("FULL_ATTEMPT"), _types("WALKING", "STOPPED"), exact=False, suspicious=True),
         gps_tamper=_frozen,
     ),
     "spoofed_gps_moving_still": Spec(

@@ -93,7 +93,7 @@ def assemble(
             "fraudScore": round(verdict.fraud, 3),
             "frictionScore": round(verdict.friction, 3),
             "visibilityScore": round(verdict.visibility, 3),
-            "rightDoorstep": place.right_doorstep,
+            "rightDoorstep": fd.right_doorstep(),
             "suspiciousBehavior": verdict.suspicious,
             "floorsClimbed": int(sum(abs(mv.floors) for mv in fd.moves if mv.direction == "up")),
             "elevatorUsed": any(mv.mode == "ELEVATOR" for mv in fd.moves),

@@ -38,7 +38,9 @@ SESSION_TYPES = ("pickup", "drop", "transit")
 class SessionContext:
     """What the engine knows about a session besides its samples.
 
-    ``started_at``/``ended_at`` default to the first and last sample. ``address_floor`` is
+    ``started_at``/``ended_at`` default to the first and last sample; a session that timed
+    out ends at its last sample (the sweeper ends it hours later: that silence is the missing
+    stop, reported as SESSION_TIMEOUT, not a gap in the data). ``address_floor`` is
     the floor the address names (``place.parse_floor``: "Floor 4", "4th floor", "Apt 4B" → 4,
     "ground floor" → 0, "basement" → -1), None when it names none.
     """
@@ -108,6 +110,8 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
     last = float(tel.t[-1]) if len(tel) else first
     started = ctx.started_at if ctx.started_at is not None else first
     ended = ctx.ended_at if ctx.ended_at is not None else last
+    if ctx.end_reason == "timeout" and len(tel):
+        ended = min(ended, last)  # the sweeper's clock is not the delivery's
     if len(tel):
         # The phone's clock is not the server's: samples outside [start, stop] (clock skew,
         # a replay faster than real time) widen the session to the data, never shrink it.

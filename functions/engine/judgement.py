@@ -65,6 +65,8 @@ FRAUD_WEIGHTS = {
     "neverApproachedAddress": 0.3,
 }
 SUSPICIOUS_AT = 0.5
+GPS_DISTRUST_AT = 0.5
+"""A GPS integrity check this strong voids every verdict that rests on the fixes' position."""
 DOOR_FAR_SCALE_M = 250.0
 """Beyond the arrival radius, the door-far signal grows to full strength over this much."""
 ATTEMPT_SESSION_TYPES = ("drop", "pickup")
@@ -95,6 +97,14 @@ class Findings:
 
     def judged(self) -> bool:
         return self.session_type in ATTEMPT_SESSION_TYPES and insufficient_data(self) is None
+
+    def gps_trusted(self) -> bool:
+        """No GPS integrity check fired at half strength or more (``integrity``)."""
+        return all(c.strength < GPS_DISTRUST_AT for c in self.gps_checks.values())
+
+    def right_doorstep(self) -> bool | None:
+        """The place's verdict, unless the GPS it rests on is not to be believed."""
+        return self.place.right_doorstep if self.gps_trusted() else None
 
     def approached(self) -> bool | None:
         """Did the walk get nearer the address? None when GPS or the address is missing."""
@@ -135,8 +145,8 @@ def full_attempt(fd: Findings) -> Evidence | None:
 def delivered_to_right_doorstep(fd: Findings) -> Evidence | None:
     """FULL_ATTEMPT, and the door stop's best GPS fix is within the arrival radius (50 m +
     its accuracy) of the address and, when the address names a floor and a barometer is
-    present, the door is within one floor of it."""
-    if full_attempt(fd) is None or fd.place.right_doorstep is not True:
+    present, the door is within one floor of it; and no GPS integrity check fired."""
+    if full_attempt(fd) is None or fd.right_doorstep() is not True:
         return None
     return _door_figures(fd)
 

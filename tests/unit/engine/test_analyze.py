@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from doorproof.cli import main
-from doorproof.scenarios import build
 from functions.core.models.insights import InsightsDocument
+from tests.unit.engine.test_scenarios import scenario
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
@@ -27,7 +27,7 @@ def _write(path: Path, session_id: str, batches: list[list[dict]], *, gz: bool) 
 @pytest.fixture(scope="module")
 def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("recordings")
-    lobby, ground = build("lobby_handoff"), build("ground_floor")
+    lobby, ground = scenario("lobby_handoff"), scenario("ground_floor")
     start = root / "start.json"
     start.write_text(json.dumps(lobby.start_request))
     bare = root / "bare-samples.ndjson"

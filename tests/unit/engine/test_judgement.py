@@ -10,14 +10,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from doorproof.scenarios import build, names
+from doorproof.scenarios import names
 from doorproof.scenarios.catalog import SPECS
+from doorproof.scenarios.scenario import Platform
 from functions.core.models.insights import Event, Metrics, Summary
 from functions.engine import integrity
 from functions.engine.insights import ENGINE_VERSION, SessionContext, compute_insights
 from functions.engine.judgement import REASON_CODES, rule_text
 from functions.engine.place import Fixes, parse_floor
 from functions.engine.telemetry import Telemetry, from_samples
+from tests.unit.engine.test_scenarios import scenario
 
 DOCUMENT_KEYS = {
     "summary",
@@ -33,8 +35,8 @@ VERTICAL = ("STAIRS", "ELEVATOR", "ESCALATOR")
 
 
 @cache
-def insights(name: str, platform: str = "android") -> dict[str, Any]:
-    sc = build(name, platform=platform)  # type: ignore[arg-type]
+def insights(name: str, platform: Platform = "android") -> dict[str, Any]:
+    sc = scenario(name, platform)
     return compute_insights(from_samples(sc.samples), sc.context())
 
 
@@ -146,6 +148,13 @@ def test_fraud_score_is_higher_for_every_fraud_scenario_than_for_honest_ones() -
     assert "frozenOrMockGps" in insights("spoofed_gps_frozen")["evidence"]["fraudScore"]["signals"]
 
 
+@pytest.mark.parametrize("name", ["spoofed_gps_jumps", "spoofed_gps_frozen"])
+def test_spoofed_gps_voids_the_doorstep_verdict(name: str) -> None:
+    doc = insights(name)
+    assert doc["summary"]["rightDoorstep"] is None
+    assert "DELIVERED_TO_RIGHT_DOORSTEP" not in doc["reasonCodes"]
+
+
 def test_friction_grows_with_stairs_and_floors() -> None:
     friction = {
         n: insights(n)["summary"]["frictionScore"]
@@ -177,7 +186,7 @@ def test_ios_convention_gives_the_same_verdict() -> None:
 
 
 def test_interrupted_end_reason_and_transit_sessions() -> None:
-    sc = build("ground_floor")
+    sc = scenario("ground_floor")
     tel = from_samples(sc.samples)
     interrupted = SessionContext.from_start_request(sc.start_request, end_reason="interrupted")
     assert "TELEMETRY_STREAM_INTERRUPTED" in compute_insights(tel, interrupted)["reasonCodes"]
@@ -186,8 +195,24 @@ def test_interrupted_end_reason_and_transit_sessions() -> None:
     assert transit["summary"]["rightDoorstep"] is None  # no address
 
 
+def test_timed_out_session_ends_at_its_last_sample() -> None:
+    sc = scenario("session_timeout")
+    ctx = SessionContext.from_start_request(
+        sc.start_request,
+        started_at=sc.started_at,
+        ended_at=sc.ended_at + 7200.0,
+        end_reason="timeout",
+    )
+    doc = compute_insights(from_samples(sc.samples), ctx)
+    assert "SESSION_TIMEOUT" in doc["reasonCodes"]
+    assert "TELEMETRY_STREAM_INTERRUPTED" not in doc["reasonCodes"]
+    assert doc["summary"]["totalDurationSec"] == pytest.approx(
+        sc.ended_at - sc.started_at, abs=0.01
+    )
+
+
 def test_stop_long_after_the_last_sample_is_a_gap() -> None:
-    sc = build("ground_floor")
+    sc = scenario("ground_floor")
     ctx = SessionContext(ended_at=sc.ended_at + 120.0, started_at=sc.started_at)
     doc = compute_insights(from_samples(sc.samples), ctx)
     assert "TELEMETRY_STREAM_INTERRUPTED" in doc["reasonCodes"]

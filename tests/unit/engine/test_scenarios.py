@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import math
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from doorproof.scenarios import SCENARIOS, Scenario, build, build_shift, names
 from doorproof.scenarios.catalog import SPECS
+from doorproof.scenarios.scenario import Platform
 from functions.engine.judgement import REASON_CODES
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import from_samples
@@ -20,8 +22,9 @@ EVENT_TYPES = {"DRIVING", "WALKING", "GATE", "STAIRS", "ELEVATOR", "ESCALATOR", 
 
 
 @cache
-def scenario(name: str) -> Scenario:
-    return build(name)
+def scenario(name: str, platform: Platform = "android") -> Scenario:
+    """Each scenario is built once per test run (the engine tests share this cache)."""
+    return build(name, platform=platform)
 
 
 def test_every_reason_code_and_event_type_has_a_named_scenario() -> None:
@@ -29,6 +32,12 @@ def test_every_reason_code_and_event_type_has_a_named_scenario() -> None:
     types = set().union(*(SPECS[n].truth.event_types for n in names()))
     assert codes == set(REASON_CODES)
     assert types == EVENT_TYPES
+
+
+def test_docs_list_every_scenario_and_reason_code() -> None:
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "engine.md").read_text()
+    assert all(f"`{name}`" in doc for name in names())
+    assert all(f"| {code} |" in doc for code in REASON_CODES)
 
 
 def test_catalogue_lists_names_with_descriptions() -> None:
