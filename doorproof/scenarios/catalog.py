@@ -9,6 +9,7 @@ back the same way, drive off. 2-6 minutes of simulated time each.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -120,60 +121,55 @@ def _frozen(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator
     return out
 
 
+def _vertical_delivery(
+    description: str, mode: Vertical, floors: int, line2: str, *, gps_indoors: bool = True
+) -> Spec:
+    """A delivery ``floors`` storeys up (down when negative) by ``mode`` and back, with its
+    truth: delivered to the right doorstep, one move there and one back."""
+    kind = mode.upper()
+    there, back = ("up", "down") if floors > 0 else ("down", "up")
+    n = abs(floors)
+    return Spec(
+        description,
+        delivery(floors=floors, mode=mode),
+        Truth(
+            DELIVERED,
+            FLAT | {kind},
+            vertical=((kind, there, n), (kind, back, n)),
+            floors_climbed=n,
+            right_doorstep=True,
+        ),
+        address_line2=line2,
+        gps_indoors=gps_indoors,
+    )
+
+
+ELEVATOR_FLOOR4 = _vertical_delivery(
+    "Elevator up 4 floors to the door, handover, elevator down, drive off.",
+    "elevator",
+    4,
+    "Floor 4",
+)
+STAIRS_FLOOR3 = _vertical_delivery(
+    "Stairs up 3 floors to the door, handover, stairs down.", "stairs", 3, "3rd floor"
+)
+GROUND_FLOOR = Spec(
+    "A full attempt at a ground-floor door: no vertical move.",
+    delivery(),
+    Truth(DELIVERED, FLAT, right_doorstep=True),
+)
+
+
 SPECS: dict[str, Spec] = {
-    "elevator_floor4": Spec(
-        "Elevator up 4 floors to the door, handover, elevator down, drive off.",
-        delivery(floors=4, mode="elevator"),
-        Truth(
-            DELIVERED,
-            FLAT | {"ELEVATOR"},
-            vertical=(("ELEVATOR", "up", 4), ("ELEVATOR", "down", 4)),
-            floors_climbed=4,
-            right_doorstep=True,
-        ),
-        address_line2="Floor 4",
+    "elevator_floor4": ELEVATOR_FLOOR4,
+    "stairs_floor3": STAIRS_FLOOR3,
+    "stairs_down_basement": _vertical_delivery(
+        "Stairs down one floor to a basement flat, and back up.", "stairs", -1, "Basement"
     ),
-    "stairs_floor3": Spec(
-        "Stairs up 3 floors to the door, handover, stairs down.",
-        delivery(floors=3, mode="stairs"),
-        Truth(
-            DELIVERED,
-            FLAT | {"STAIRS"},
-            vertical=(("STAIRS", "up", 3), ("STAIRS", "down", 3)),
-            floors_climbed=3,
-            right_doorstep=True,
-        ),
-        address_line2="3rd floor",
+    "escalator_floor1": _vertical_delivery(
+        "A shop one floor up in a mall: escalator up and down.", "escalator", 1, "1st floor"
     ),
-    "stairs_down_basement": Spec(
-        "Stairs down one floor to a basement flat, and back up.",
-        delivery(floors=-1, mode="stairs"),
-        Truth(
-            DELIVERED,
-            FLAT | {"STAIRS"},
-            vertical=(("STAIRS", "down", 1), ("STAIRS", "up", 1)),
-            floors_climbed=1,
-            right_doorstep=True,
-        ),
-        address_line2="Basement",
-    ),
-    "escalator_floor1": Spec(
-        "A shop one floor up in a mall: escalator up and down.",
-        delivery(floors=1, mode="escalator"),
-        Truth(
-            DELIVERED,
-            FLAT | {"ESCALATOR"},
-            vertical=(("ESCALATOR", "up", 1), ("ESCALATOR", "down", 1)),
-            floors_climbed=1,
-            right_doorstep=True,
-        ),
-        address_line2="1st floor",
-    ),
-    "ground_floor": Spec(
-        "A full attempt at a ground-floor door: no vertical move.",
-        delivery(),
-        Truth(DELIVERED, FLAT, right_doorstep=True),
-    ),
+    "ground_floor": GROUND_FLOOR,
     "lobby_handoff": Spec(
         "The address says floor 4, but the parcel changes hands in the lobby within seconds.",
         delivery(door_s=20.0),
@@ -229,16 +225,18 @@ SPECS: dict[str, Spec] = {
         ),
         Truth(_codes("POSSIBLE_NO_ATTEMPT"), _types("DRIVING", "WALKING", "STOPPED")),
     ),
-    "stream_interrupted": Spec(
-        "A ground-floor delivery whose upload stops for 60 s on the way back.",
-        delivery(),
-        Truth(DELIVERED | {"TELEMETRY_STREAM_INTERRUPTED"}, FLAT, right_doorstep=True),
+    "stream_interrupted": replace(
+        GROUND_FLOOR,
+        description="A ground-floor delivery whose upload stops for 60 s on the way back.",
+        truth=replace(
+            GROUND_FLOOR.truth, reason_codes=DELIVERED | {"TELEMETRY_STREAM_INTERRUPTED"}
+        ),
         gap=(150.0, 210.0),
     ),
-    "session_timeout": Spec(
-        "A ground-floor delivery the courier never stops: the sweeper ends the session.",
-        delivery(),
-        Truth(DELIVERED | {"SESSION_TIMEOUT"}, FLAT, right_doorstep=True),
+    "session_timeout": replace(
+        GROUND_FLOOR,
+        description="A ground-floor delivery the courier never stops: the sweeper ends it.",
+        truth=replace(GROUND_FLOOR.truth, reason_codes=DELIVERED | {"SESSION_TIMEOUT"}),
         end_reason="timeout",
     ),
     "spoofed_gps_jumps": Spec(
@@ -266,49 +264,25 @@ SPECS: dict[str, Spec] = {
         address_line2="Floor 2",
         barometer=False,
     ),
-    "no_gps_indoors": Spec(
+    "no_gps_indoors": _vertical_delivery(
         "Elevator to floor 3; GPS has no fix at all inside the building.",
-        delivery(floors=3, mode="elevator"),
-        Truth(
-            DELIVERED,
-            FLAT | {"ELEVATOR"},
-            vertical=(("ELEVATOR", "up", 3), ("ELEVATOR", "down", 3)),
-            floors_climbed=3,
-            right_doorstep=True,
-        ),
-        address_line2="Floor 3",
+        "elevator",
+        3,
+        "Floor 3",
         gps_indoors=False,
     ),
-    "ground_floor_1hz": Spec(
-        "A ground-floor delivery sampled at 1 Hz: steps are invisible, GPS and energy remain.",
-        delivery(),
-        Truth(DELIVERED, FLAT, right_doorstep=True),
+    "ground_floor_1hz": replace(
+        GROUND_FLOOR,
+        description="A ground-floor delivery sampled at 1 Hz: steps are invisible, GPS and "
+        "energy remain.",
         rate_hz=1.0,
     ),
-    "elevator_floor4_100hz": Spec(
-        "The elevator delivery sampled at 100 Hz.",
-        delivery(floors=4, mode="elevator"),
-        Truth(
-            DELIVERED,
-            FLAT | {"ELEVATOR"},
-            vertical=(("ELEVATOR", "up", 4), ("ELEVATOR", "down", 4)),
-            floors_climbed=4,
-            right_doorstep=True,
-        ),
-        address_line2="Floor 4",
-        rate_hz=100.0,
+    "elevator_floor4_100hz": replace(
+        ELEVATOR_FLOOR4, description="The elevator delivery sampled at 100 Hz.", rate_hz=100.0
     ),
-    "ios_stairs_floor3": Spec(
-        "The stairs delivery from an iPhone (user acceleration and gravity in g).",
-        delivery(floors=3, mode="stairs"),
-        Truth(
-            DELIVERED,
-            FLAT | {"STAIRS"},
-            vertical=(("STAIRS", "up", 3), ("STAIRS", "down", 3)),
-            floors_climbed=3,
-            right_doorstep=True,
-        ),
-        address_line2="3rd floor",
+    "ios_stairs_floor3": replace(
+        STAIRS_FLOOR3,
+        description="The stairs delivery from an iPhone (user acceleration and gravity in g).",
         platform="ios",
     ),
     "insufficient_data": Spec(

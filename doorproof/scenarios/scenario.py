@@ -165,22 +165,7 @@ def build_spec(
     fixes = sensors.gps(gps_world, rng, ADDRESS, indoors=spec.gps_indoors)
     if spec.gps_tamper is not None:
         fixes = spec.gps_tamper(fixes, gps_world, rng)
-    readings = sensors.Readings(
-        t=ts,
-        accel=motion["accel"],
-        gyro=motion["gyro"],
-        gravity=motion["gravity"],
-        attitude=motion["attitude"],
-        magnetometer=motion["magnetometer"],
-        pressure=pressure,
-        lat=fixes["lat"],
-        lng=fixes["lng"],
-        accuracy=fixes["accuracy"],
-        altitude=fixes["altitude"],
-        speed=fixes["speed"],
-        bearing=fixes["bearing"],
-        source=fixes["source"],
-    )
+    readings = sensors.Readings(t=ts, pressure=pressure, **motion, **fixes)
     keep = np.ones(ts.shape[0], dtype=bool)
     if spec.gap is not None:
         keep = (world.t < spec.gap[0]) | (world.t >= spec.gap[1])

@@ -36,18 +36,6 @@ from functions.engine.quality import Quality
 from functions.engine.steps import MIN_RATE_HZ
 from functions.engine.types import Steps, VerticalMove
 
-REASON_CODES = (
-    "FULL_ATTEMPT",
-    "DELIVERED_TO_RIGHT_DOORSTEP",
-    "NO_ATTEMPT",
-    "PARTIAL_ATTEMPT",
-    "POSSIBLE_LOBBY_HANDOFF",
-    "POSSIBLE_WRONG_ADDRESS",
-    "POSSIBLE_NO_ATTEMPT",
-    "SESSION_TIMEOUT",
-    "INSUFFICIENT_DATA",
-    "TELEMETRY_STREAM_INTERRUPTED",
-)
 MIN_IMU_SAMPLES = 20
 MIN_COVERED_S = 20.0
 INTERRUPT_GAP_S = 30.0
@@ -271,7 +259,7 @@ def telemetry_stream_interrupted(fd: Findings) -> Evidence | None:
     }
 
 
-RULES: dict[str, Callable[[Findings], Evidence | None]] = {
+RULES: dict[str, Callable[[Findings], Evidence | None]] = {  # in API.md's order
     "FULL_ATTEMPT": full_attempt,
     "DELIVERED_TO_RIGHT_DOORSTEP": delivered_to_right_doorstep,
     "NO_ATTEMPT": no_attempt,
@@ -283,6 +271,7 @@ RULES: dict[str, Callable[[Findings], Evidence | None]] = {
     "INSUFFICIENT_DATA": insufficient_data,
     "TELEMETRY_STREAM_INTERRUPTED": telemetry_stream_interrupted,
 }
+REASON_CODES = tuple(RULES)
 
 
 def rule_text(code: str) -> str:
