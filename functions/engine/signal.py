@@ -46,17 +46,18 @@ G_UNIT_LIMIT = 3.0
 WITH_GRAVITY_FRACTION = 0.5
 """accel includes gravity when its median magnitude exceeds this fraction of |gravity|; user
 acceleration of a walking person has a median magnitude of ~0.1-0.3 g, far below."""
-JUMP_SPEED_MPS = 0.5
-"""A height change faster than this (the top of stair speeds) between two consecutive
-readings *and* far larger than its neighbours is a glitch, not motion: a lift takes seconds to
-reach speed, so a real 1-s change is never much bigger than the changes on either side, and a
-slow change across a gap in the data is slower than this. The common case is the session's
-first reading, which iPhones often report stale: in 133 of the 264 vertical/ recordings it is
-0.5-57 m away from a second reading that then changes smoothly, in either direction."""
-JUMP_RATIO = 5.0
-"""How much bigger than both neighbouring changes (or ``JUMP_FLOOR_M``) a glitch is."""
-JUMP_FLOOR_M = 0.1
-"""Barometer noise per reading, in metres: neighbours quieter than this count as this."""
+STALE_SPEED_MPS = 0.5
+"""The session's first barometer reading is often stale: iPhones hand over a value cached
+before the app subscribed. In 133 of the 264 vertical/ recordings it sits 0.5-57 m from a
+second reading that then changes smoothly, in either direction (so it is not a lagging view of
+the motion under way). The first reading is dropped when the step to the second is faster
+than this (the top of stair speeds) and ``STALE_RATIO`` times the typical step between the
+readings of the next ``STALE_WINDOW_S``. Only the first: mid-session steps of that size are
+barometer noise on a fast stream, and removing them would bias a ride."""
+STALE_RATIO = 5.0
+STALE_WINDOW_S = 2.0
+STALE_FLOOR_M = 0.1
+"""Barometer noise per reading, in metres: calmer following readings count as this."""
 HEIGHT_SMOOTH_S = 2.0
 """Moving-average window for height: barometers report ~1 Hz with ~0.1 m of noise; 2 s keeps
 an elevator's 1-3 m/s motion while halving the noise."""
@@ -258,21 +259,19 @@ def relative_height(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
     fresh[1:] = np.diff(p) != 0
     t, p = t[fresh], p[fresh]
     h = pressure_to_height(p, float(p[0]))
-    h = _without_jumps(t, h)
+    if _stale_first(t, h):
+        t, h = t[1:], h[1:] - h[1]
     return t, moving_mean(t, h, HEIGHT_SMOOTH_S)
 
 
-def _without_jumps(t: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """Height with glitch steps between consecutive readings removed (see ``JUMP_SPEED_MPS``):
-    the series after a glitch is shifted to continue from the reading before it."""
-    if h.shape[0] < 2:
-        return h
-    dh = np.diff(h)
-    dt = np.maximum(np.diff(t), 1e-3)
-    size = np.abs(dh)
-    before = np.concatenate([[0.0], size[:-1]])
-    after = np.concatenate([size[1:], [0.0]])
-    neighbour = np.maximum(np.maximum(before, after), JUMP_FLOOR_M)
-    jump = (size / dt > JUMP_SPEED_MPS) & (size > JUMP_RATIO * neighbour)
-    out: np.ndarray = np.concatenate([[0.0], np.cumsum(np.where(jump, 0.0, dh))])
-    return out
+def _stale_first(t: np.ndarray, h: np.ndarray) -> bool:
+    """Whether the first of the readings at ``t`` with heights ``h`` is stale (see
+    ``STALE_SPEED_MPS``)."""
+    if h.shape[0] < 3:
+        return False
+    steps = np.abs(np.diff(h[1:]))
+    within = t[2:] <= t[1] + STALE_WINDOW_S
+    within[0] = True
+    typical = max(float(np.median(steps[within])), STALE_FLOOR_M)
+    first = abs(float(h[1] - h[0]))
+    return first / max(float(t[1] - t[0]), 1e-3) > STALE_SPEED_MPS and first > STALE_RATIO * typical

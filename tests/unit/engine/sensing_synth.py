@@ -55,6 +55,7 @@ def arrays(
     t0: float = 1_700_000_000.0,
     seed: int = 7,
     baro_hz: float = 1.0,
+    baro_noise_hpa: float = 0.004,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Columns (t, accel, gravity, pressure) and the truth: step times, and moves
     (kind, start, end, height)."""
@@ -86,7 +87,8 @@ def arrays(
     gravity = np.outer(np.ones_like(t), TILT * G)
     accel = gravity + np.outer(v, TILT) + noise
     baro_t = np.floor(t * baro_hz) / baro_hz
-    pressure = P0_HPA - HPA_PER_M * np.interp(baro_t, t, h) + rng.normal(0, 0.004, t.shape[0])
+    noise_hpa = rng.normal(0, baro_noise_hpa, t.shape[0])
+    pressure = P0_HPA - HPA_PER_M * np.interp(baro_t, t, h) + noise_hpa
     pressure = np.round(pressure, 4)
     # the SDK repeats the latest barometer reading on every IMU sample
     fresh = np.concatenate([[True], np.diff(baro_t) > 0])

@@ -124,8 +124,9 @@ def test_stale_first_reading_is_not_a_height_change():
     first_second = [s for s in samples if s["ts"] < samples[0]["ts"] + 1.0]
     for s in first_second:
         s["barometer"]["pressureHpa"] += 1.5 * HPA_PER_M  # reported from 1.5 m lower
-    _, h = relative_height(from_samples(samples))
+    t, h = relative_height(from_samples(samples))
     assert np.abs(h).max() < 0.2
+    assert t[0] >= samples[0]["ts"] + 1.0, "the stale reading is dropped, not shifted"
 
 
 def test_no_barometer_gives_empty_height(walk):

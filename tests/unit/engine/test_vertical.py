@@ -40,6 +40,19 @@ def test_elevator_down_four_floors():
     assert move.height_m == pytest.approx(-12.0, abs=0.6)
 
 
+def test_a_noisy_fast_barometer_keeps_the_whole_ride():
+    # 10 readings a second with 0.7 m of noise each: single big steps are noise, not glitches
+    moves, _ = _moves(
+        [Segment("walk", 10), Segment("elevator", 20, 12.0), Segment("walk", 10)],
+        rate_hz=100.0,
+        baro_hz=10.0,
+        baro_noise_hpa=0.08,
+    )
+    (move,) = moves
+    assert (move.mode, move.direction, move.floors) == ("ELEVATOR", "up", 4)
+    assert move.height_m == pytest.approx(12.0, abs=0.6)
+
+
 def test_a_slow_lift_is_told_by_its_start_and_stop_impulse():
     # 3 m in 12 s: a lift no faster than a brisk escalator
     moves, _ = _moves([Segment("stand", 10), Segment("elevator", 14, 3.0), Segment("stand", 10)])
