@@ -14,6 +14,9 @@ from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct, IConstruct
 
+PACK = "AwsSolutions"
+"""The pack's plugin name: the prefix of its rule ids in acknowledgements."""
+
 
 def add_checks(stage: Stage) -> None:
     """Run AwsSolutionsChecks over everything in ``stage`` (an App) at synth time."""
@@ -21,10 +24,16 @@ def add_checks(stage: Stage) -> None:
 
 
 def acknowledge(scope: IConstruct, finding: str, reason: str) -> None:
-    """Accept ``finding`` on ``scope`` and below, for ``reason`` (which must say why)."""
+    """Accept ``finding`` on ``scope`` and below, for ``reason`` (which must say why).
+
+    ``finding`` is a cdk-nag rule id (``AwsSolutions-IAM5[…]``), filed under the plugin's
+    name as the validation report asks, or an id that already names its plugin
+    (``CloudFormation-Validate::W7001``).
+    """
     if len(reason.strip()) < 20:
         raise ValueError(f"acknowledging {finding} needs a real reason, got {reason!r}")
-    Validations.of(scope).acknowledge(Acknowledgment(id=finding, reason=reason))
+    rule_id = finding if "::" in finding.partition("[")[0] else f"{PACK}::{finding}"
+    Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
 
 
 def arn_ref(resource: IConstruct) -> str:

@@ -32,7 +32,8 @@ class DoorproofStack(Stack):
         self.config = config
         self.storage = Storage(self, "Storage", config=config)
         self.ingest = Ingest(self, "Ingest", config=config, storage=self.storage)
-        functions = FunctionFactory(config, Layers(self, "Layers"))
+        self.layers = Layers(self, "Layers")
+        functions = FunctionFactory(config, self.layers)
         self.processing = Processing(
             self, "Processing", config=config, storage=self.storage, functions=functions
         )

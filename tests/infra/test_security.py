@@ -1,0 +1,166 @@
+"""Least privilege and cdk-nag: no wildcard IAM action that was not acknowledged with a
+reason, each function's role holds only what its handler needs, and AwsSolutionsChecks
+has nothing left to report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_sqs as sqs
+from cdk_nag import AwsSolutionsChecks
+
+from functions.core import names
+from tests.infra.conftest import Synthesized
+
+WRITE_ACTIONS = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "s3:PutObject",
+    "s3:DeleteObject",
+}
+
+
+def _acknowledgements(synthesized: Synthesized) -> dict[str, dict[str, str]]:
+    """Construct path → {rule id: reason}, as recorded by ``Validations.acknowledge``."""
+    found: dict[str, dict[str, str]] = {}
+    for construct in synthesized.app.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                found.setdefault(construct.node.path, {}).update(entry.data)
+    return found
+
+
+def _is_acknowledged(acknowledged: dict[str, dict[str, str]], path: str, rule: str) -> bool:
+    """Whether ``rule`` (as cdk-nag names it) is acknowledged on ``path`` or above."""
+    return any(
+        path == owner or path.startswith(f"{owner}/")
+        for owner, rules in acknowledged.items()
+        if f"AwsSolutions::{rule}" in rules
+    )
+
+
+def _listify(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    props = resource["Properties"]
+    documents = [props["PolicyDocument"]] if "PolicyDocument" in props else []
+    documents += [p["PolicyDocument"] for p in props.get("Policies", [])]
+    return [s for d in documents for s in d["Statement"]]
+
+
+def _role_statements(synthesized: Synthesized, key: str) -> list[dict[str, Any]]:
+    function = synthesized.stack.api.functions.get(key) or getattr(
+        synthesized.stack.processing, key
+    )
+    role_id = synthesized.logical_id(function.role)
+    return [
+        s
+        for policy in synthesized.of_type("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for s in _statements(policy)
+    ]
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {a for s in statements for a in _listify(s["Action"])}
+
+
+def test_wildcard_actions_only_where_acknowledged(synthesized: Synthesized) -> None:
+    acknowledged = _acknowledgements(synthesized)
+    seen = set()
+    for resource_type in ("AWS::IAM::Policy", "AWS::IAM::Role"):
+        for logical_id, resource in synthesized.of_type(resource_type).items():
+            path = synthesized.paths[logical_id]
+            for action in _actions(_statements(resource)):
+                if "*" in action:
+                    rule = f"AwsSolutions-IAM5[Action::{action}]"
+                    assert _is_acknowledged(acknowledged, path, rule), f"{path}: {action}"
+                    seen.add(path.split("/")[1])
+    assert seen <= {"Ingest"}, "only Firehose's L2-made role may hold wildcard actions"
+
+
+def test_every_acknowledgement_has_a_reason(synthesized: Synthesized) -> None:
+    acknowledged = _acknowledgements(synthesized)
+    assert acknowledged
+    for path, rules in acknowledged.items():
+        for rule, reason in rules.items():
+            assert len(reason.split()) >= 5, f"{path}: {rule} has no real reason"
+
+
+def test_function_roles_have_no_managed_policies(synthesized: Synthesized) -> None:
+    for key in names.FUNCTIONS:
+        function = synthesized.stack.api.functions.get(key) or getattr(
+            synthesized.stack.processing, key
+        )
+        role = synthesized.resources[synthesized.logical_id(function.role)]["Properties"]
+        assert "ManagedPolicyArns" not in role, key
+
+
+@pytest.mark.parametrize("key", list(names.FUNCTIONS))
+def test_star_resources_only_for_xray(synthesized: Synthesized, key: str) -> None:
+    for statement in _role_statements(synthesized, key):
+        if "*" in _listify(statement["Resource"]):
+            assert {a.split(":")[0] for a in _listify(statement["Action"])} == {"xray"}
+
+
+def test_authorizer_only_reads_the_keys_table(synthesized: Synthesized) -> None:
+    statements = _role_statements(synthesized, "authorizer")
+    keys_id = synthesized.logical_id(synthesized.stack.storage.tables["keys"])
+    for statement in statements:
+        services = {a.split(":")[0] for a in _listify(statement["Action"])}
+        if "dynamodb" in services:
+            assert keys_id in str(statement["Resource"])
+    actions = _actions(statements)
+    assert "dynamodb:GetItem" in actions
+    assert not actions & WRITE_ACTIONS
+
+
+def test_reads_cannot_write(synthesized: Synthesized) -> None:
+    actions = _actions(_role_statements(synthesized, "reads"))
+    assert {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"} <= actions
+    assert not actions & WRITE_ACTIONS
+
+
+def test_openapi_touches_no_data(synthesized: Synthesized) -> None:
+    services = {a.split(":")[0] for a in _actions(_role_statements(synthesized, "openapi"))}
+    assert services <= {"logs", "xray"}
+
+
+def test_finalizers_can_send_to_the_queue_and_readers_cannot(synthesized: Synthesized) -> None:
+    for key in names.FUNCTIONS:
+        can_send = "sqs:SendMessage" in _actions(_role_statements(synthesized, key))
+        assert can_send == (key in {"sessions", "manage", "sweeper"}), key
+
+
+def test_only_telemetry_puts_to_firehose(synthesized: Synthesized) -> None:
+    for key in names.FUNCTIONS:
+        puts = "firehose:PutRecordBatch" in _actions(_role_statements(synthesized, key))
+        assert puts == (key == "telemetry"), key
+
+
+def test_cdk_nag_has_nothing_unacknowledged(synthesized: Synthesized) -> None:
+    """``validate_scope`` reports raw findings; each must be acknowledged where it is."""
+    acknowledged = _acknowledgements(synthesized)
+    report = AwsSolutionsChecks().validate_scope(synthesized.stack)
+    unacknowledged = [
+        (violation.rule_name, resource.construct_path)
+        for violation in report.violations
+        for resource in violation.violating_resources
+        if not _is_acknowledged(acknowledged, str(resource.construct_path), violation.rule_name)
+    ]
+    assert unacknowledged == []
+
+
+def test_cdk_nag_check_is_live() -> None:
+    """The check above can fail: an unprotected queue is reported."""
+    stack = Stack(App(), "Probe")
+    sqs.Queue(stack, "Plain")
+    report = AwsSolutionsChecks().validate_scope(stack)
+    assert not report.success
+    assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= {v.rule_name for v in report.violations}
