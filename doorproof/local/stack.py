@@ -5,26 +5,25 @@ The handlers read their configuration from the process environment (as in Lambda
 stack sets it — ``settings.environment_for(stage)``, ``PROCESSING_QUEUE_URL``, the moto
 endpoint and fake credentials — before any handler is imported, and puts every variable back
 when it stops. Hence one stack per process at a time. moto's state lives in this process
-(``ThreadedMotoServer``), and is reset when a stack starts.
+(``moto_server.MotoServer``), and is reset when a stack starts.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import socket
 import threading
 import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
 
 import boto3
-from moto.server import ThreadedMotoServer
 
 from doorproof.local.apigw_events import Api
 from doorproof.local.demo_keys import DemoOrg, issue_demo_keys
 from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambdas import Handler, Lambdas
+from doorproof.local.moto_server import MotoServer
 from doorproof.local.poller import QueuePoller, SweepTimer
 from doorproof.local.resources import MOTO_ACCOUNT, Resources, create_resources
 from functions.core import aws, names, settings
@@ -39,16 +38,6 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """Fail fast on a busy port: ``ThreadedMotoServer`` would wait forever instead."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 def _forget_cold_start_state() -> None:
@@ -82,7 +71,7 @@ class LocalStack:
         self.visibility_timeout_s = visibility_timeout_s
         self.lambdas = Lambdas(stage=stage, region=REGION, account=MOTO_ACCOUNT, overrides=handlers)
         self.keys: list[DemoOrg] = []
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: MotoServer | None = None
         self._saved_env: dict[str, str | None] = {}
         self._frontdoor: FrontDoor | None = None
         self._threads: list[threading.Thread] = []
@@ -101,8 +90,7 @@ class LocalStack:
     @property
     def moto_url(self) -> str:
         assert self._moto is not None, "stack not started"
-        host, port = self._moto.get_host_and_port()
-        return f"http://{host}:{port}"
+        return self._moto.url
 
     @property
     def resources(self) -> Resources:
@@ -133,9 +121,7 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
-        if self.moto_port:
-            _check_port_free("127.0.0.1", self.moto_port)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self._moto = MotoServer("127.0.0.1", self.moto_port)
         self._moto.start()
         moto_url = self.moto_url
         # moto keeps its state in this process: start from nothing (moto's public reset API).

@@ -442,3 +442,46 @@ def test_telemetry_flows_through_firehose_s3_and_sqs_to_insights(local_api: Loca
     session = send("GET", f"/v1/sessions/{session_id}", org.secret_key)
     assert session["acceptedSamplesTotal"] == 500
     assert session["insightsStatus"] == "ready"
+
+
+def test_concurrent_uploads_are_all_counted(local_api: LocalApi) -> None:
+    """Many devices at once through the threaded front door: every batch accepted, every
+    sample counted."""
+    org = local_api.keys[1]
+    headers = {"Desmo-Key": org.publishable_key, "Content-Encoding": "gzip"}
+
+    def post(path: str, payload: object) -> Any:
+        data = gzip.compress(json.dumps(payload).encode())
+        return local_api.request("POST", path, body=data, headers=headers)
+
+    session_ids = [
+        post("/v1/sessions/start", {"deliveryId": f"c-{i}", "sessionType": "drop"}).json()[
+            "sessionId"
+        ]
+        for i in range(6)
+    ]
+    t0 = time.time() - 60
+    statuses: list[int] = []
+
+    def device(session_id: str) -> None:
+        for b in range(3):
+            events = [
+                {"ts": t0 + b + i / 100, "imu": {"accel": [0, 0, 9.8], "gyro": [0, 0, 0]}}
+                for i in range(100)
+            ]
+            result = post("/v1/telemetry", {"sessionId": session_id, "events": events})
+            statuses.append(result.status)
+
+    threads = [threading.Thread(target=device, args=(s,)) for s in session_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses == [202] * 18
+    for session_id in session_ids:
+        got = local_api.request(
+            "GET", f"/v1/sessions/{session_id}", headers={"Desmo-Key": org.secret_key}
+        ).json()
+        assert isinstance(got, dict)
+        assert (got["acceptedBatchesTotal"], got["acceptedSamplesTotal"]) == (3, 300)
