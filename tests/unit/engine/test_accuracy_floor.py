@@ -10,9 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from doorproof.accuracy import evaluate_steps, evaluate_vertical
+from doorproof.accuracy import (
+    evaluate_steps,
+    evaluate_vertical,
+    load_oxford,
+    verdict,
+    walking_time,
+)
+from functions.engine.types import VerticalMove
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 VERTICAL_FLOOR_PCT = 93.0
@@ -47,3 +55,30 @@ def test_step_count_error_below_ceiling():
     assert report["summary"]["engine_abs_error_pct"] < STEP_ERROR_CEILING_PCT
     walking = report["summary"]
     assert walking["engine_walking_s"] == pytest.approx(walking["truth_walking_s"], rel=0.05)
+
+
+def test_oxford_csv_reads_as_accel_only_telemetry_with_truth_steps(tmp_path):
+    rows = [
+        "1000000000,0.1,0.2,9.8,0,0,0",
+        "1010000000,0.1,0.3,9.9,0,1,0",
+        "1020000000,0.2,0.2,9.7,1,1,0",
+        "1030000000,0.1,0.1,9.8,1,2,0",
+    ]
+    path = tmp_path / "walk.csv"
+    path.write_text("\n".join(rows) + "\n")
+    tel, truth = load_oxford(path)
+    assert len(tel) == 4
+    assert tel.accel[1].tolist() == [0.1, 0.3, 9.9]
+    assert np.isnan(tel.gravity).all() and np.isnan(tel.pressure_hpa).all()
+    assert truth.tolist() == pytest.approx([1.01, 1.03])
+
+
+def test_walking_time_leaves_out_pauses():
+    assert walking_time(np.array([0.0, 0.5, 1.0, 10.0, 10.6])) == pytest.approx(1.6)
+
+
+def test_a_recording_is_judged_by_its_largest_move():
+    small = VerticalMove("STAIRS", 0.0, 5.0, "down", -1.0, 0, 0.6)
+    large = VerticalMove("ELEVATOR", 9.0, 20.0, "up", 9.0, 3, 0.9)
+    assert verdict([small, large]) == ("ELEVATOR", "up")
+    assert verdict([]) == ("NONE", "none")
