@@ -52,20 +52,7 @@ def _vertical(doc: dict[str, Any]) -> tuple[tuple[str, str, int], ...]:
     )
 
 
-SENSING_KNOWN_MISSES = {
-    "elevator_floor4_100hz": "vertical.py reads 10.3 m for the 12.8-m ride at 100 Hz (3 floors)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=SENSING_KNOWN_MISSES[n], strict=False))
-        if n in SENSING_KNOWN_MISSES
-        else n
-        for n in names()
-    ],
-)
+@pytest.mark.parametrize("name", names())
 def test_scenario_verdict_matches_truth(name: str) -> None:
     truth = SPECS[name].truth
     doc = insights(name)
