@@ -100,5 +100,5 @@ class SessionizedWriter:
             return None
         self._chunks.put(session_id, source_key, piece.telemetry())
         now = self._clock()
-        new = [h for h in piece.headers if self._parts.record(h, now)]
+        new = self._parts.record(session_id, piece.headers, now)
         return Stored(session_id, len(new), sum(h.samples for h in new))

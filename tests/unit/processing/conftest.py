@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -157,11 +158,11 @@ class World:
         )
         return Pipeline(self.s3, writer, self.finalizer())
 
-    def start(self, **fields: Any) -> str:
+    def start(self, created: float = T0, **fields: Any) -> str:
         request = StartSessionRequest.model_validate(
             {"deliveryId": "dlv_1", "sessionType": "drop", "address": ADDRESS, **fields}
         )
-        return str(self.sessions.create(CALLER, request, T0, 7200.0)["sessionId"])
+        return str(self.sessions.create(CALLER, request, created, 7200.0)["sessionId"])
 
     def accept(self, session_id: str, batch: list[dict[str, Any]]) -> list[bytes]:
         """What ingest does for an accepted batch: Firehose records, counts on the session."""
@@ -214,8 +215,10 @@ def s3_message(bucket: str, key: str) -> str:
     )
 
 
-@pytest.fixture(scope="package")
-def account() -> Iterator[MockAws]:
+@contextmanager
+def mocked_account() -> Iterator[MockAws]:
+    """A mocked account with every resource, the environment pointing at it (also used by
+    the processor benchmark)."""
     with pytest.MonkeyPatch.context() as patch, mock_aws():
         for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
             patch.delenv(var, raising=False)
@@ -233,6 +236,12 @@ def account() -> Iterator[MockAws]:
         yield MockAws(session, resources, settings.get_settings())
     settings.get_settings.cache_clear()
     aws.reset()
+
+
+@pytest.fixture(scope="package")
+def account() -> Iterator[MockAws]:
+    with mocked_account() as mocked:
+        yield mocked
 
 
 @pytest.fixture
