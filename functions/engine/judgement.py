@@ -39,6 +39,9 @@ from functions.engine.types import Steps, VerticalMove
 MIN_IMU_SAMPLES = 20
 MIN_COVERED_S = 20.0
 INTERRUPT_GAP_S = 30.0
+EDGE_GAP_S = 120.0
+"""Silence after the start or before the stop that counts as lost data: the server's clock
+(start, stop) and the phone's (samples) can disagree by a minute, and sensors start late."""
 ON_FOOT_STEPS = 20
 ON_FOOT_WALK_S = 10.0
 APPROACH_M = 15.0
@@ -245,15 +248,20 @@ def insufficient_data(fd: Findings) -> Evidence | None:
 
 
 def telemetry_stream_interrupted(fd: Findings) -> Evidence | None:
-    """Data is missing: the session ended as interrupted, or a stretch of at least 30 s
-    has no sample (between samples, or between the start or stop and the data)."""
+    """Data is missing: the session ended as interrupted, or at least 30 s pass between two
+    samples, or at least 120 s between the session's start and its first sample or its last
+    sample and the stop."""
     q = fd.quality
     longest = q.longest_gap()
-    if fd.end_reason != "interrupted" and longest < INTERRUPT_GAP_S:
+    head, tail = q.edge_gaps()
+    lost = q.longest_inner_gap >= INTERRUPT_GAP_S or max(head, tail) >= EDGE_GAP_S
+    if fd.end_reason != "interrupted" and not lost:
         return None
     return {
         "endReason": fd.end_reason,
         "longestGapSec": _round(longest),
+        "silenceAtStartSec": _round(head),
+        "silenceAtEndSec": _round(tail),
         "gaps": len(q.gaps),
         "missingSec": _round(q.duration_s - q.covered_s),
     }

@@ -37,6 +37,8 @@ class Quality:
     rate_hz: float
     gaps: tuple[tuple[float, float], ...]
     """(start, seconds) of each gap, head and tail included."""
+    longest_inner_gap: float
+    """The longest silence between two samples (any length)."""
     sensors: dict[str, bool]
     convention: str
     gps_fixes: int
@@ -54,6 +56,15 @@ class Quality:
 
     def longest_gap(self) -> float:
         return max((s for _, s in self.gaps), default=0.0)
+
+    def edge_gaps(self) -> tuple[float, float]:
+        """Seconds without data after the start and before the end of the session."""
+        if self.first_sample is None or self.last_sample is None:
+            return self.duration_s, 0.0
+        return (
+            max(self.first_sample - self.started_at, 0.0),
+            max(self.ended_at - self.last_sample, 0.0),
+        )
 
     def to_json(self) -> dict[str, Any]:
         t0 = self.started_at
@@ -106,6 +117,7 @@ def measure(tel: Telemetry, m: Motion, f: Fixes, started_at: float, ended_at: fl
         last_sample=float(t[-1]) if t.shape[0] else None,
         rate_hz=m.rate_hz,
         gaps=tuple(gaps),
+        longest_inner_gap=float(np.diff(t).max()) if t.shape[0] > 1 else 0.0,
         sensors={
             "accelerometer": _present(tel.accel),
             "gyroscope": _present(tel.gyro),

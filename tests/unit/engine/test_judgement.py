@@ -198,12 +198,18 @@ def test_timed_out_session_ends_at_its_last_sample() -> None:
     )
 
 
-def test_stop_long_after_the_last_sample_is_a_gap() -> None:
+@pytest.mark.parametrize(
+    ("late_start", "late_stop", "lost"),
+    [(45, 0, False), (0, 60, False), (0, 150, True), (150, 0, True)],
+)
+def test_silence_at_the_edges_is_lost_data_beyond_clock_skew(
+    late_start: float, late_stop: float, lost: bool
+) -> None:
     sc = scenario("ground_floor")
-    ctx = SessionContext(ended_at=sc.ended_at + 120.0, started_at=sc.started_at)
+    ctx = SessionContext(started_at=sc.started_at - late_start, ended_at=sc.ended_at + late_stop)
     doc = compute_insights(from_samples(sc.samples), ctx)
-    assert "TELEMETRY_STREAM_INTERRUPTED" in doc["reasonCodes"]
-    assert doc["evidence"]["TELEMETRY_STREAM_INTERRUPTED"]["longestGapSec"] >= 119.0
+    assert ("TELEMETRY_STREAM_INTERRUPTED" in doc["reasonCodes"]) == lost
+    assert doc["dataQuality"]["longestGapSec"] == pytest.approx(max(late_start, late_stop), abs=1)
 
 
 @pytest.mark.parametrize(
