@@ -20,9 +20,9 @@ gravity *direction* is estimated by a moving average of accel and its magnitude 
 standard gravity, so the vertical component keeps the full elevator impulse (a low-passed
 gravity would swallow part of it).
 
-Height comes from pressure only, relative to the session's first reading: absolute altitude
-(GPS or an uncalibrated barometer) is off by tens of metres, a pressure *difference* is good to
-a few decimetres.
+Height comes from pressure only, relative to the session's first trusted reading: absolute
+altitude (GPS or an uncalibrated barometer) is off by tens of metres, a pressure *difference* is
+good to a few decimetres.
 """
 
 from __future__ import annotations
@@ -245,7 +245,8 @@ def relative_height(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
 
     The SDK repeats the latest barometer value on every IMU sample, so only the first sample
     of each run of equal values is a reading (it is timestamped within one IMU period of the
-    real one). Empty arrays when the session has no barometer.
+    real one). A stale first reading is dropped (``STALE_SPEED_MPS``) and heights are then
+    relative to the second. Empty arrays when the session has no barometer.
     """
     p = tel.pressure_hpa
     ok = np.isfinite(p) & (p > 0) & np.isfinite(tel.t)

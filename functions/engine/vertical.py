@@ -1,7 +1,7 @@
 """Vertical transitions: stairs, elevator or escalator, with direction, height and floors.
 
 Height comes from pressure only (``signal.relative_height``: ~0.12 hPa per metre, relative to
-the session, glitches removed). A *move* is a stretch where height changes steadily:
+the session, a stale first reading dropped). A *move* is a stretch where height changes steadily:
 
 1. height is put on a ``GRID_HZ`` grid and its vertical speed taken as the slope over
    ``SPEED_WINDOW_S`` (a few barometer readings: noise of ~0.1 m per reading becomes
