@@ -38,9 +38,12 @@ SESSION_TYPES = ("pickup", "drop", "transit")
 class SessionContext:
     """What the engine knows about a session besides its samples.
 
-    ``started_at``/``ended_at`` default to the first and last sample; a session that timed
-    out ends at its last sample (the sweeper ends it hours later: that silence is the missing
-    stop, reported as SESSION_TIMEOUT, not a gap in the data). ``address_floor`` is
+    ``started_at``/``ended_at`` (server clock) default to the first and last sample (phone
+    clock). The clocks disagree (skew; the demo replays at accelerated speed), so the
+    session spans both, whichever is wider: no event time is negative or beyond the end. A
+    session that timed out ends at its last sample (the sweeper ends it hours later: that
+    silence is the missing stop, reported as SESSION_TIMEOUT, not a gap in the data).
+    ``address_floor`` is
     the floor the address names (``place.parse_floor``: "Floor 4", "4th floor", "Apt 4B" → 4,
     "ground floor" → 0, "basement" → -1), None when it names none.
     """
@@ -108,10 +111,10 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
     place = locate(tel, activity, f, address, ctx.address_floor)
     first = float(tel.t[0]) if len(tel) else 0.0
     last = float(tel.t[-1]) if len(tel) else first
-    started = ctx.started_at if ctx.started_at is not None else first
-    ended = ctx.ended_at if ctx.ended_at is not None else last
-    if ctx.end_reason == "timeout" and len(tel):
-        ended = min(ended, last)  # the sweeper's clock is not the delivery's
+    started = first if ctx.started_at is None else min(ctx.started_at, first)
+    ended = last if ctx.ended_at is None else max(ctx.ended_at, last)
+    if ctx.end_reason == "timeout":
+        ended = last  # the sweeper's clock is not the delivery's
     if len(tel):
         # The phone's clock is not the server's: samples outside [start, stop] (clock skew,
         # a replay faster than real time) widen the session to the data, never shrink it.

@@ -198,6 +198,18 @@ def test_timed_out_session_ends_at_its_last_sample() -> None:
     )
 
 
+def test_session_spans_server_and_phone_clocks() -> None:
+    sc = scenario("ground_floor")
+    # an accelerated replay: the server saw the trip start and stop within a minute
+    ctx = SessionContext(started_at=sc.started_at + 20.0, ended_at=sc.started_at + 60.0)
+    doc = compute_insights(from_samples(sc.samples), ctx)
+    assert doc["summary"]["totalDurationSec"] == pytest.approx(
+        sc.ended_at - sc.started_at, abs=0.01
+    )
+    assert min(e["tStart"] for e in doc["events"]) >= 0.0
+    assert "TELEMETRY_STREAM_INTERRUPTED" not in doc["reasonCodes"]
+
+
 @pytest.mark.parametrize(
     ("late_start", "late_stop", "lost"),
     [(45, 0, False), (0, 60, False), (0, 150, True), (150, 0, True)],
