@@ -10,8 +10,8 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
    direction separated by less than ``MERGE_GAP_S`` merge (a stair landing, an elevator door
    re-opening on the way); a run is a move when it changes height by ``MIN_HEIGHT_M`` or more.
    A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s;
-3. the mode follows from the body, not from speed alone (slow residential lifts ride at
-   0.5-0.7 m/s, fast stair descents reach 0.6 m/s):
+3. the mode follows from the body, not from speed alone (in vertical/ the slowest lift peaks
+   at 0.46 m/s and the fastest stair move at 0.44 m/s):
 
    - STAIRS: the person walks during the move (walking bouts cover at least
      ``STAIRS_WALKING_FRACTION`` of it), or, when the step detector saw nothing, the
@@ -65,21 +65,24 @@ edges); 0.6 sits between."""
 BUSY_STD_MS2 = 1.2
 """Std of vertical acceleration over a move: 1.3-6 m/s² on stairs in the vertical/ recordings
 (5th percentile 1.5), 0.15-1.0 m/s² standing in a lift."""
-ELEVATOR_MIN_SPEED_MPS = 0.45
-"""Peak speed above which a standing rider is in a lift (escalators: 0.2-0.4 m/s)."""
+ELEVATOR_MIN_SPEED_MPS = 0.4
+"""Peak speed above which a standing rider is in a lift. Escalators move 0.5-0.65 m/s along a
+30-degree incline: 0.25-0.33 m/s vertically. The lifts in vertical/ peak at 0.6-0.7 m/s going up
+and only 0.46-0.48 m/s going down, hence 0.4 and not higher."""
 IMPULSE_MS2 = 0.15
 """Smoothed vertical acceleration a lift start or stop shows (typically 0.3-1 m/s²)."""
 IMPULSE_SMOOTH_S = 1.0
 """Smoothing of vertical acceleration for the impulse: averages out footsteps and hand shake."""
 IMPULSE_SEARCH_S = 5.0
+"""How far around a move's start and end to look for the lift's impulse."""
 MIN_MOTION_HZ = 0.5
 """Fewer IMU samples per second than this over a move (a stream with pressure only, or a gap)
 leave the mode to the speed alone: a lift if at least ``ELEVATOR_MIN_SPEED_MPS``, else stairs
 (the common slow way up), with ``SPEED_ONLY_CONFIDENCE``."""
 SPEED_ONLY_CONFIDENCE = 0.3
-STEP_MARGIN_S = 1.0
-"""Samples this close to a walking bout are not standing (the last step's sway)."""
-"""How far around a move's start and end to look for the lift's impulse."""
+STEP_MARGIN_S = 0.5
+"""Samples this close to a walking bout are not standing (the last step's sway); short, since
+lifts often start within a second or two of the rider's last step in."""
 
 
 @dataclass(frozen=True)
