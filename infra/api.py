@@ -106,14 +106,15 @@ class Api(Construct):
 
         reads = self._route_function(functions, "reads")
         storage.grant_tables(reads, "sessions", "insights")
-        # Presigned GETs for path images and PoD photos are signed with this role.
+        # Presigned GETs for path images and PoD photos are signed with this role; listing
+        # makes a HEAD on a photo not yet uploaded answer 404 rather than 403.
         storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject")
+        storage.grant_list(reads, names.SESSIONS_PREFIX)
 
         manage = self._route_function(functions, "manage", queue)
         storage.grant_tables(manage, "sessions", "insights", "batches", write=True)
-        storage.grant_objects(
-            manage, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject", "s3:DeleteObject"
-        )
+        # PutObject signs the presigned PoD photo upload; erasing lists and deletes.
+        storage.grant_objects(manage, names.SESSIONS_PREFIX, "s3:PutObject", "s3:DeleteObject")
         storage.grant_list(manage, names.SESSIONS_PREFIX)
         queue.grant_send_messages(manage)
 

@@ -12,7 +12,8 @@
   bounds the engine's load on DynamoDB and S3 during a backlog without reserving account
   concurrency (a fresh account may have only 10, and a reservation would fail the deploy).
 - The sweeper runs every ``names.SWEEP_INTERVAL_MIN`` minutes; its timeout is shorter than
-  the interval, so two sweeps never overlap.
+  the interval, so two sweeps never overlap. It only touches the sessions table and the
+  queue: finalizing is the processor's work.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
@@ -35,9 +35,6 @@ from infra.storage import Storage
 
 PROCESSOR_MAX_CONCURRENCY = 10
 DLQ_RETENTION = Duration.days(14)
-
-READ_WRITE_TABLES = ("sessions", "batches", "insights")
-"""The tables the processor and the sweeper work on (not keys, not idempotency)."""
 
 
 class Processing(Construct):
@@ -92,12 +89,19 @@ class Processing(Construct):
                 max_concurrency=PROCESSOR_MAX_CONCURRENCY,
             )
         )
+        # Split raw objects; write and read per-session chunks and the path image; update
+        # sessions, the batch ledger and insights; publish insight events.
         storage.grant_objects(self.processor, names.RAW_PREFIX, "s3:GetObject")
-        self._grant_session_work(self.processor, storage)
+        storage.grant_objects(self.processor, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject")
+        storage.grant_list(self.processor, names.SESSIONS_PREFIX)
+        storage.grant_tables(self.processor, "sessions", "batches", "insights", write=True)
+        self.bus.grant_put_events_to(self.processor)
 
+        # The sweeper only ends silent sessions and queues finalize requests: the processor
+        # does the work.
         self.sweeper = functions.create(self, "sweeper", queue=self.queue)
+        storage.grant_tables(self.sweeper, "sessions", write=True)
         self.queue.grant_send_messages(self.sweeper)
-        self._grant_session_work(self.sweeper, storage)
         events.Rule(
             self,
             "SweepSchedule",
@@ -105,14 +109,6 @@ class Processing(Construct):
             schedule=events.Schedule.rate(Duration.minutes(names.SWEEP_INTERVAL_MIN)),
             targets=[targets.LambdaFunction(self.sweeper, retry_attempts=0)],
         )
-
-    def _grant_session_work(self, function: lambda_.Function, storage: Storage) -> None:
-        """What finalizing a session takes: its chunks and images under ``sessions/``, the
-        session, batch and insight items, and publishing the insight event."""
-        storage.grant_objects(function, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject")
-        storage.grant_list(function, names.SESSIONS_PREFIX)
-        storage.grant_tables(function, *READ_WRITE_TABLES, write=True)
-        self.bus.grant_put_events_to(function)
 
 
 def _acknowledge_notifications_handler(scope: Construct) -> None:

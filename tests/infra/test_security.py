@@ -144,6 +144,26 @@ def test_only_telemetry_puts_to_firehose(synthesized: Synthesized) -> None:
         assert puts == (key == "telemetry"), key
 
 
+S3_ACTIONS = {
+    "reads": {"s3:GetObject", "s3:ListBucket"},
+    "manage": {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket"},
+    "processor": {"s3:GetObject", "s3:PutObject", "s3:ListBucket"},
+}
+"""What each handler does with the bucket (presign reads; photo upload and erasure; chunks)."""
+
+
+@pytest.mark.parametrize("key", list(names.FUNCTIONS))
+def test_s3_access_is_exactly_what_the_handler_does(synthesized: Synthesized, key: str) -> None:
+    actions = {a for a in _actions(_role_statements(synthesized, key)) if a.startswith("s3:")}
+    assert actions == S3_ACTIONS.get(key, set())
+
+
+def test_only_the_processor_publishes_insight_events(synthesized: Synthesized) -> None:
+    for key in names.FUNCTIONS:
+        puts = "events:PutEvents" in _actions(_role_statements(synthesized, key))
+        assert puts == (key == "processor"), key
+
+
 def test_cdk_nag_has_nothing_unacknowledged(synthesized: Synthesized) -> None:
     """``validate_scope`` reports raw findings; each must be acknowledged where it is."""
     acknowledged = _acknowledgements(synthesized)
