@@ -190,7 +190,7 @@ class Place:
     door_accuracy_m: float | None
     radius_m: float | None
     closest_m: float | None
-    """Closest on-foot approach to the address (fix distance minus nothing: raw)."""
+    """Closest on-foot approach to the address: the raw fix distance, accuracy not granted."""
     approach_m: float | None
     """How much nearer the courier got on foot than where the walk began."""
     right_doorstep: bool | None
@@ -209,7 +209,9 @@ def _window_label(activity: Activity, t: float) -> int:
     return int(activity.labels[min(i, activity.labels.shape[0] - 1)])
 
 
-def _gate(f: Fixes, activity: Activity, address: tuple[float, float] | None):
+def _gate(
+    f: Fixes, activity: Activity, address: tuple[float, float] | None
+) -> tuple[float | None, str | None]:
     """(time, basis) of the first sustained loss of GPS quality on foot, or (None, None)."""
     start = _on_foot_start(activity)
     if start is None or len(f) == 0:
@@ -282,11 +284,12 @@ def locate(
         stops = [s for s in stops if s.t_end > gate]
     elif address is not None and len(f):
         stops = [s for s in stops if _near(f, address, s.t_start, s.t_end)]
+    # the entrance's height: just before the GATE (else the session's first reading)
+    ground = (_height_at(th, gate - 20.0, gate) if gate is not None else None) or 0.0
     levels = []
-    ground = _height_at(th, gate - 20.0, gate) if gate is not None else 0.0
     for s in stops:
         h = _height_at(th, s.t_start, s.t_end)
-        levels.append(round((h - (ground or 0.0)) / FLOOR_M) if h is not None else 0)
+        levels.append(round((h - ground) / FLOOR_M) if h is not None else 0)
     door = None
     if stops:
         extreme = max(abs(v) for v in levels)
@@ -298,7 +301,7 @@ def locate(
     door_height = door_level = None
     if door is not None and has_baro:
         h = _height_at(th, door.t_start, door.t_end)
-        door_height = None if h is None else h - (ground or 0.0)
+        door_height = None if h is None else h - ground
         door_level = None if door_height is None else round(door_height / FLOOR_M)
 
     distance = accuracy = radius = None
