@@ -182,6 +182,7 @@ def evaluate_vertical(root: Path) -> dict[str, Any]:
             moves = detect_vertical(tel, m, steps)
             record[convention] = {
                 "engine": list(verdict(moves)),
+                "steps": steps.count,
                 "baseline": list(baseline_vertical(tel, m)),
                 "moves": [
                     {

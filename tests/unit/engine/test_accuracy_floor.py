@@ -44,6 +44,7 @@ def test_vertical_mode_and_direction_above_floor(vertical):
 
 
 def test_ios_convention_gives_the_same_answer_for_every_recording(vertical):
+    """Same steps, same moves (heights and confidences included), same verdicts."""
     differ = [r["file"] for r in vertical["records"] if r["android"] != r["ios"]]
     assert differ == []
 
