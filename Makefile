@@ -15,12 +15,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo needs only the runtime dependencies (no CDK, no test tools): a fresh clone's
+# `make demo` installs those alone, to stay well inside its time budget.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## demo: start the local stack, drive a handful of simulated deliveries, print the table
-demo: $(STAMP)
+demo: $(if $(wildcard $(STAMP)),$(STAMP),$(RUNTIME_STAMP))
 	$(BIN)/doorproof demo
 
 ## test: lint, type-check, then every test suite (unit, integration, infra)
