@@ -108,7 +108,7 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
         else None
     )
     f = fixes(tel)
-    place = locate(tel, activity, f, address, ctx.address_floor)
+    place = locate(tel, activity, f, moves, address, ctx.address_floor)
     first = float(tel.t[0]) if len(tel) else 0.0
     last = float(tel.t[-1]) if len(tel) else first
     started = first if ctx.started_at is None else min(ctx.started_at, first)

@@ -119,8 +119,9 @@ def _round(x: float | None, digits: int = 1) -> float | None:
 
 def full_attempt(fd: Findings) -> Evidence | None:
     """The courier left the vehicle on foot and made a door stop: a STOPPED segment of at
-    least 8 s walked to (and from, or ending the session) after entering the building (GATE)
-    or, without a GATE, at the address; at the highest or lowest floor reached."""
+    least 8 s walked to (and from, or ending the session) after entering the building (GATE:
+    GPS lost, or a stairs/elevator/escalator move) or, without a GATE, at the address; at the
+    highest or lowest floor reached."""
     door = fd.place.door
     if not (fd.judged() and fd.on_foot() and door is not None):
         return None

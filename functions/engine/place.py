@@ -10,13 +10,15 @@ Rules, in the order they are applied:
   can be tens of metres away; the fix itself is only good to ``a``).
 - **GATE** (entering the building). Phones lose GPS indoors: the accuracy degrades or fixes
   stop coming. The GATE is the last good fix before the first *sustained* loss of GPS
-  quality (``INDOOR_HOLD_S``) that starts while the courier is on foot. Fallback without such
-  a loss (a house door reached from the street): the start of the door stop, with a low
-  confidence.
+  quality (``INDOOR_HOLD_S``) that starts while the courier is on foot. Without GPS to lose,
+  a stairs, elevator or escalator move proves the courier was inside: its start is the GATE
+  (the entry was earlier). Fallback without either (a house door reached from the street):
+  the start of a door stop at the address, with a low confidence.
 - **Door stop.** The STOPPED segment the courier walked to and walked away from (or ended
   the session in): not next to DRIVING (that is a halt in the vehicle). Among those after the
   GATE — or, without a GATE, at the address — at the floor level furthest from the entrance,
-  the longest of at least ``MIN_DOOR_STOP_S`` is the door stop.
+  the longest of at least ``MIN_DOOR_STOP_S`` is the door stop. With no GATE and no address
+  or fix to place it, there is no door stop: a pause somewhere is not a door.
 - **Door level** (floors from the entrance) comes from pressure, not from the detected
   moves: a missed move must not move the door. Level = round(height change / ``FLOOR_M``).
 - **Address floor** from the address text (``parse_floor``). Buildings disagree whether the
@@ -40,6 +42,7 @@ import numpy as np
 from functions.engine.activity import DRIVING, Activity, Segment
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import Telemetry
+from functions.engine.types import VerticalMove
 
 EARTH_RADIUS_M = 6_371_008.8
 ARRIVAL_RADIUS_M = 50.0
@@ -54,7 +57,7 @@ MIN_DOOR_STOP_S = 8.0
 """Shorter halts are a door held open or a look at the phone, not a handover."""
 FLOOR_M = 3.2
 FLOOR_TOLERANCE = 1
-GATE_CONFIDENCE = {"gps-loss": 0.8, "gps-loss-far": 0.6, "door-stop": 0.35}
+GATE_CONFIDENCE = {"gps-loss": 0.8, "gps-loss-far": 0.6, "vertical-move": 0.5, "door-stop": 0.35}
 
 
 def haversine_m(
@@ -270,6 +273,7 @@ def locate(
     tel: Telemetry,
     activity: Activity,
     f: Fixes,
+    moves: tuple[VerticalMove, ...],
     address: tuple[float, float] | None,
     address_floor: int | None,
 ) -> Place:
@@ -278,12 +282,16 @@ def locate(
     has_baro = th[0].shape[0] > 0
     height_range = float(np.ptp(th[1])) if has_baro else None
     gate, basis = _gate(f, activity, address)
+    if gate is None and moves:
+        gate, basis = moves[0].t_start, "vertical-move"
 
     stops = _on_foot_stops(activity)
     if gate is not None:
         stops = [s for s in stops if s.t_end > gate]
     elif address is not None and len(f):
         stops = [s for s in stops if _near(f, address, s.t_start, s.t_end)]
+    else:
+        stops = []
     # the entrance's height: just before the GATE (else the session's first reading)
     ground = (_height_at(th, gate - 20.0, gate) if gate is not None else None) or 0.0
     levels = []
