@@ -14,8 +14,10 @@ is ``linear`` projected on the unit gravity vector, so positive means accelerati
 (an elevator starting to climb reads positive first, then negative when it brakes).
 
 The convention is detected per session from the data, not from a declared platform: a
-gravity column in g (|g| ≈ 1) is Core Motion's; an accel whose magnitude is about that of
-gravity includes gravity; an accel near zero does not. When the gravity column is absent the
+gravity column in g (|g| ≈ 1) is Core Motion's; accel includes gravity when subtracting the
+gravity column leaves it smaller (Android), not larger (user acceleration, even a runner's);
+without a gravity column, accel of about 1 g or 9.8 m/s² includes gravity and accel near zero
+does not. When the gravity column is absent the
 gravity *direction* is estimated by a moving average of accel and its magnitude is set to
 standard gravity, so the vertical component keeps the full elevator impulse (a low-passed
 gravity would swallow part of it).
@@ -43,8 +45,9 @@ long enough to average out a step (~0.5 s) and short enough to follow a phone be
 G_UNIT_LIMIT = 3.0
 """A median |gravity| or |accel| below this (m/s² would be ~9.8) means the column is in g."""
 WITH_GRAVITY_FRACTION = 0.5
-"""accel includes gravity when its median magnitude exceeds this fraction of |gravity|; user
-acceleration of a walking person has a median magnitude of ~0.1-0.3 g, far below."""
+"""Without a gravity column, accel includes gravity when its median magnitude exceeds this
+(in g, or any m/s² reading with gravity): user acceleration of a walking person has a median
+magnitude of ~0.1-0.3 g."""
 STALE_SPEED_MPS = 0.5
 """The session's first barometer reading is often stale: iPhones hand over a value cached
 before the app subscribed. In 133 of the 264 vertical/ recordings it sits 0.5-57 m from a
@@ -162,11 +165,15 @@ def motion(tel: Telemetry) -> Motion:
     # Core Motion columns are in g and read opposite to Android's: scale by -g.
     if np.isfinite(gravity_norm):
         scale = -STANDARD_GRAVITY if gravity_norm < G_UNIT_LIMIT else 1.0
-        gravity = _fill_rows(t, gravity_raw) * scale
-        includes_gravity = accel_norm > WITH_GRAVITY_FRACTION * gravity_norm
+        filled = _fill_rows(t, gravity_raw)
+        # accel includes gravity when removing gravity leaves less than was there: Android's
+        # |accel - gravity| is a fraction of |accel|; for Core Motion's user acceleration it is
+        # larger (gravity dominates), even for a runner
+        includes_gravity = _median_norm(accel - filled) < accel_norm
+        gravity = filled * scale
         linear = accel * scale - gravity if includes_gravity else accel * scale
         convention = "ios" if scale < 0 else "android"
-    elif accel_norm > WITH_GRAVITY_FRACTION * G_UNIT_LIMIT:
+    elif accel_norm > WITH_GRAVITY_FRACTION:
         scale = -STANDARD_GRAVITY if accel_norm < G_UNIT_LIMIT else 1.0
         force = accel * scale
         gravity = _direction_of(t, force)

@@ -77,6 +77,29 @@ def test_without_gravity_column_the_direction_is_estimated(walk):
     assert np.corrcoef(m.vertical, _true_vertical(samples))[0, 1] > 0.98
 
 
+def test_raw_core_motion_accelerometer_in_g_without_gravity(walk):
+    samples, tel = walk
+    in_g = dataclasses.replace(
+        tel, accel=-tel.accel / STANDARD_GRAVITY, gravity=np.full_like(tel.gravity, np.nan)
+    )
+    m = motion(in_g)
+    assert m.convention == "accel-only-g"
+    assert np.corrcoef(m.vertical, _true_vertical(samples))[0, 1] > 0.98
+
+
+def test_a_runner_on_ios_is_still_read_as_user_acceleration():
+    # running: user acceleration with a median above half a g
+    samples, _ = session([Segment("walk", 20, cadence_hz=2.8)])
+    for s in samples:
+        a, g = np.array(s["imu"]["accel"]), np.array(s["imu"]["gravity"])
+        s["imu"]["accel"] = list(g + 3.5 * (a - g))
+    android = motion(from_samples(samples))
+    ios = motion(from_samples(to_ios_convention(samples)))
+    assert np.median(np.linalg.norm(ios.linear, axis=1)) > 0.55 * STANDARD_GRAVITY
+    assert ios.convention == "ios"
+    assert np.allclose(ios.vertical, android.vertical, atol=1e-3)
+
+
 def test_user_acceleration_without_gravity_has_no_vertical(walk):
     _, tel = walk
     ios = from_samples(to_ios_convention(walk[0]))
