@@ -182,6 +182,29 @@ def test_interrupted_end_reason_and_transit_sessions() -> None:
     assert transit["summary"]["rightDoorstep"] is None  # no address
 
 
+def _without_gps(name: str) -> Telemetry:
+    return from_samples(
+        [{k: v for k, v in s.items() if k != "position"} for s in scenario(name).samples]
+    )
+
+
+def test_without_gps_a_vertical_move_marks_the_entry() -> None:
+    doc = compute_insights(_without_gps("elevator_floor4"), SessionContext())
+    gate = next(e for e in doc["events"] if e["type"] == "GATE")
+    lift = next(e for e in doc["events"] if e["type"] == "ELEVATOR")
+    assert gate["metadata"]["basis"] == "vertical-move"
+    assert gate["tStart"] == lift["tStart"]
+    assert doc["reasonCodes"] == ["FULL_ATTEMPT"]
+    assert doc["path"] == [] and doc["summary"]["rightDoorstep"] is None
+
+
+def test_without_gps_or_a_move_a_pause_is_not_a_door() -> None:
+    doc = compute_insights(_without_gps("ground_floor"), SessionContext())
+    assert "GATE" not in _types(doc)
+    assert doc["reasonCodes"] == ["PARTIAL_ATTEMPT"]
+    assert doc["evidence"]["PARTIAL_ATTEMPT"]["gps"] is False
+
+
 def test_timed_out_session_ends_at_its_last_sample() -> None:
     sc = scenario("session_timeout")
     ctx = SessionContext.from_start_request(
