@@ -200,10 +200,9 @@ class DeviceClient:
                 self._send_due()
             except Exception:  # the uploader must outlive any bug in one round
                 log.exception("uploader round failed")
-            retry_at = self.queue.next_retry_at() if not self._halt.is_set() else None
-            wait = next_cut - self._clock()
-            if retry_at is not None:
-                wait = min(wait, retry_at - self._clock())
+            now = self._clock()
+            retry_at = None if self._halt.is_set() else self.queue.next_retry_at(after=now)
+            wait = next_cut - now if retry_at is None else min(next_cut, retry_at) - now
             self._wake.wait(max(0.01, min(wait, 1.0)))
             self._wake.clear()
 

@@ -170,9 +170,13 @@ class OutboxQueue:
             ).fetchone()
         return Op(*row) if row else None
 
-    def next_retry_at(self) -> float | None:
+    def next_retry_at(self, after: float) -> float | None:
+        """The earliest retry time later than ``after`` (what is due by then was either sent
+        or waits behind a batch, so the uploader sleeps until this)."""
         with self._lock:
-            row = self._db.execute("SELECT MIN(next_at) FROM ops").fetchone()
+            row = self._db.execute(
+                "SELECT MIN(next_at) FROM ops WHERE next_at > ?", (after,)
+            ).fetchone()
         return row[0] if row and row[0] is not None else None
 
     def done(self, op_id: int) -> None:

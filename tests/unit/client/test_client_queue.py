@@ -33,6 +33,7 @@ def test_stop_waits_for_earlier_batches_of_its_session(tmp_path: Path) -> None:
     assert batch is not None and batch.kind == "batch"
     queue.failed(batch.id, next_at=100.0, server=True)
     assert queue.next_due(now=50.0) is None  # the stop may not overtake the batch
+    assert queue.next_retry_at(after=50.0) == 100.0  # so the uploader sleeps until then
     queue.done(batch.id)
     stop = queue.next_due(now=50.0)
     assert stop is not None and stop.kind == "stop" and stop.session_id == "a"
