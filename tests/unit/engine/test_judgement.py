@@ -182,6 +182,26 @@ def test_interrupted_end_reason_and_transit_sessions() -> None:
     assert transit["summary"]["rightDoorstep"] is None  # no address
 
 
+def test_batches_retried_and_out_of_order_change_nothing() -> None:
+    batches = scenario("stairs_floor3").batches()
+    shuffled = batches[::-1] + batches[10:40]  # late, reordered and duplicated uploads
+    samples = [s for batch in shuffled for s in batch]
+    doc = compute_insights(from_samples(samples), scenario("stairs_floor3").context())
+    assert doc == insights("stairs_floor3")
+
+
+def test_malformed_samples_are_tolerated() -> None:
+    clean = scenario("elevator_floor4").samples
+    broken = [dict(s) for s in clean[:6000]]
+    for i in range(0, len(broken), 7):
+        broken[i] = {**broken[i], "imu": {"accel": [float("nan"), 1.0, None]}}
+    for i in range(3, len(broken), 11):
+        broken[i] = {**broken[i], "position": {"lat": 1000.0, "lng": "x"}}
+    doc = compute_insights(from_samples(broken), scenario("elevator_floor4").context())
+    json.dumps(doc, allow_nan=False)
+    assert doc["dataQuality"]["imuSamples"] < doc["dataQuality"]["samples"]
+
+
 def _without_gps(name: str) -> Telemetry:
     return from_samples(
         [{k: v for k, v in s.items() if k != "position"} for s in scenario(name).samples]
