@@ -4,6 +4,7 @@ DELETE /v1/sessions/{sessionId}: backend (secret key) management of one session.
 Thin: each route checks the session belongs to the caller (another tenant's is a 404), then
 hands over to core: reprocess is a finalize message (the processor recomputes from stored
 chunks with the current engine), the photo upload a presigned POST, erasing ``SessionEraser``.
+The session store and presigner are the read routes' per-container ones.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from functions.api.common import make_app, make_handler, principal
+from functions.api.reads import presigner, sessions
 from functions.core import aws, errors
 from functions.core.chunk_store import ChunkStore, pod_photo_key
 from functions.core.erase import SessionEraser
 from functions.core.insights_store import InsightsStore
 from functions.core.models.manage import PodUpload, ReprocessAccepted
-from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES, Presigner
+from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
 from functions.core.processing_queue import ProcessingQueue
-from functions.core.session_store import SessionStore
 from functions.core.settings import get_settings
 
 router = Router()
@@ -30,18 +31,8 @@ SessionId = Annotated[str, Path(max_length=64)]
 
 
 @aws.per_container
-def sessions() -> SessionStore:
-    return SessionStore(aws.table(get_settings().sessions_table))
-
-
-@aws.per_container
 def queue() -> ProcessingQueue:
     return ProcessingQueue(aws.client("sqs"), get_settings().processing_queue_url)
-
-
-@aws.per_container
-def presigner() -> Presigner:
-    return Presigner(aws.client("s3"), get_settings().data_bucket)
 
 
 @aws.per_container

@@ -31,7 +31,8 @@ from functions.core.finalize import run_engine
 from functions.core.processing_queue import finalize_body
 from functions.core.sessionize import read_object, split_by_session
 from functions.engine.telemetry import Telemetry
-from tests.unit.processing.conftest import World, mocked_account, s3_message
+from tests.unit.conftest import mocked_account
+from tests.unit.processing.conftest import World, s3_message
 
 MINUTES = 10
 BATCH_S = 5.0

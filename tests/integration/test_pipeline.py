@@ -157,6 +157,16 @@ class Pipeline:
         for body in bodies:
             self.sqs.send_message(QueueUrl=self.api.stack.resources.queue_url, MessageBody=body)
 
+    def second_batch_held(self) -> tuple[str, Hold]:
+        """A recording session whose first batch is stored and whose second is held."""
+        session_id = self.start()
+        self.send(session_id, T0)
+        wait_for(lambda: self.all_stored(session_id))
+        hold = self.hold()
+        self.send(session_id, T0 + 5)
+        wait_for(lambda: hold.bodies)
+        return session_id, hold
+
     def hold(self) -> Hold:
         hold = Hold()
         self.api.handlers["processor"] = hold
@@ -199,12 +209,7 @@ def test_stop_after_the_last_chunk(pipe: Pipeline) -> None:
 
 
 def test_stop_before_the_last_chunk_then_duplicate_and_redelivered_objects(pipe: Pipeline) -> None:
-    sid = pipe.start()
-    pipe.send(sid, T0)
-    wait_for(lambda: pipe.all_stored(sid))
-    hold = pipe.hold()
-    pipe.send(sid, T0 + 5)
-    wait_for(lambda: hold.bodies)
+    sid, hold = pipe.second_batch_held()
     pipe.stop(sid)
     time.sleep(1.5)  # the stop's finalize message went through the holder
     assert pipe.insights(sid)["status"] == "processing"
@@ -261,12 +266,7 @@ def test_a_session_never_stopped_ends_with_session_timeout(pipe: Pipeline) -> No
 
 
 def test_a_lost_batch_ends_with_telemetry_stream_interrupted(pipe: Pipeline) -> None:
-    sid = pipe.start()
-    pipe.send(sid, T0)
-    wait_for(lambda: pipe.all_stored(sid))
-    hold = pipe.hold()
-    pipe.send(sid, T0 + 5)
-    wait_for(lambda: hold.bodies)
+    sid, _lost = pipe.second_batch_held()
     pipe.release()  # the held object is never processed: lost
     pipe.stop(sid)
     time.sleep(1.5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import boto3
@@ -29,14 +30,16 @@ class MockAws:
         return self.session.resource("dynamodb").Table(table.physical(STAGE))
 
 
-@pytest.fixture
-def mocked_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockAws]:
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+@contextmanager
+def mocked_account() -> Iterator[MockAws]:
+    """A mocked account with every resource and the environment pointing at it, for as long
+    as the block runs (the fixture below; also package-scoped fixtures and benchmarks)."""
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+            patch.delenv(var, raising=False)
+        patch.setenv("AWS_DEFAULT_REGION", REGION)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         session = boto3.Session(region_name=REGION)
         resources = create_resources(
             session, stage=STAGE, bucket_account="local", visibility_timeout_s=5
@@ -46,9 +49,17 @@ def mocked_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[MockAws]:
             settings.ENV_VARS["processing_queue_url"]: resources.queue_url,
         }
         for var, value in env.items():
-            monkeypatch.setenv(var, value)
+            patch.setenv(var, value)
         settings.get_settings.cache_clear()
         aws.reset()
-        yield MockAws(session, resources, settings.get_settings())
-        settings.get_settings.cache_clear()
-        aws.reset()
+        try:
+            yield MockAws(session, resources, settings.get_settings())
+        finally:
+            settings.get_settings.cache_clear()
+            aws.reset()
+
+
+@pytest.fixture
+def mocked_aws() -> Iterator[MockAws]:
+    with mocked_account() as account:
+        yield account

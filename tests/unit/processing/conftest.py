@@ -1,9 +1,10 @@
 """A small world for the pipeline's unit tests: moto resources, sessions, accepted batches,
 raw Firehose objects, a fake engine and a recording event bus.
 
-One mocked account per test package rather than per test (``mocked_aws`` in the parent
+One mocked account per test module rather than per test (``mocked_aws`` in the parent
 conftest costs about a second a test, mostly boto3 building clients): every test makes its
-own sessions, whose ids are random, so the tests cannot see each other's data.
+own sessions, whose ids are random, so the tests cannot see each other's data. Not package
+scope: this directory is no package, and the mock must end before other tests run.
 """
 
 from __future__ import annotations
@@ -11,18 +12,14 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from doorproof.local.resources import create_resources
-from doorproof.local.stack import REGION
-from functions.core import aws, names, settings
+from functions.core import names
 from functions.core.chunk_store import ChunkStore
 from functions.core.finalize import EndReason, Finalizer
 from functions.core.ingest import batch_digest
@@ -35,7 +32,7 @@ from functions.core.session_store import SessionStore
 from functions.core.sessionize import SessionizedWriter
 from functions.core.stored_parts import StoredParts
 from functions.engine.telemetry import Telemetry
-from tests.unit.conftest import STAGE, MockAws
+from tests.unit.conftest import STAGE, MockAws, mocked_account
 
 CALLER = Principal("org_1", "prj_1", "sandbox", "secret", "key_1")
 ADDRESS = {"line1": "Torstraße 1", "lat": 52.5290, "lng": 13.4010}
@@ -215,30 +212,7 @@ def s3_message(bucket: str, key: str) -> str:
     )
 
 
-@contextmanager
-def mocked_account() -> Iterator[MockAws]:
-    """A mocked account with every resource, the environment pointing at it (also used by
-    the processor benchmark)."""
-    with pytest.MonkeyPatch.context() as patch, mock_aws():
-        for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-            patch.delenv(var, raising=False)
-        patch.setenv("AWS_DEFAULT_REGION", REGION)
-        session = boto3.Session(region_name=REGION)
-        resources = create_resources(
-            session, stage=STAGE, bucket_account="local", visibility_timeout_s=5
-        )
-        env = settings.environment_for(STAGE, "local")
-        env[settings.ENV_VARS["processing_queue_url"]] = resources.queue_url
-        for var, value in env.items():
-            patch.setenv(var, value)
-        settings.get_settings.cache_clear()
-        aws.reset()
-        yield MockAws(session, resources, settings.get_settings())
-    settings.get_settings.cache_clear()
-    aws.reset()
-
-
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def account() -> Iterator[MockAws]:
     with mocked_account() as mocked:
         yield mocked
