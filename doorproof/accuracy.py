@@ -132,10 +132,11 @@ def baseline_steps(m: Motion) -> np.ndarray:
 # --- evaluation ---------------------------------------------------------------------------
 
 
-def _progress(label: str, items: Sequence[Any]) -> Iterable[tuple[int, Any]]:
+def _progress(label: str, items: Sequence[Any]) -> Iterable[Any]:
+    """``items``, counting them on stderr (the run reads ~300 files)."""
     for i, item in enumerate(items, 1):
         print(f"\r{label} {i}/{len(items)}", end="", file=sys.stderr, flush=True)
-        yield i, item
+        yield item
     print(file=sys.stderr)
 
 
@@ -168,7 +169,7 @@ def evaluate_vertical(root: Path) -> dict[str, Any]:
     with (root / "labels.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     records: list[dict[str, Any]] = []
-    for _, row in _progress("vertical", rows):
+    for row in _progress("vertical", rows):
         samples = load_samples(root / row["file"])
         record: dict[str, Any] = {
             "file": row["file"],
@@ -233,7 +234,7 @@ def evaluate_steps(root: Path) -> dict[str, Any]:
     """Per-walk step counts and walking time: ground truth, engine, baseline."""
     files = sorted(root.glob("*.csv"))
     records: list[dict[str, Any]] = []
-    for _, path in _progress("steps", files):
+    for path in _progress("steps", files):
         tel, truth = load_oxford(path)
         m = motion(tel)
         steps = detect_steps(tel, m)
