@@ -10,7 +10,10 @@ The item, attribute by attribute (the processor and sweeper update the same item
 - ingest counters (ADDed atomically with the batch ledger): ``acceptedSamplesTotal``,
   ``acceptedBatchesTotal``, ``acceptedPartsTotal`` (Firehose records), ``rejectedSamplesTotal``;
 - storage counters (the processor's): ``storedSamplesTotal``, ``storedPartsTotal``;
-- insights: ``insightsStatus`` (processing|ready|failed), ``insightsVersion``;
+- insights: ``insightsStatus`` (processing|ready|failed), ``insightsVersion``; the processor's
+  bookkeeping (docs/pipeline.md): ``finalizedParts`` (storedPartsTotal the last computation
+  used), ``readyVersion`` (last ready version), ``pendingEvent`` (an insight event committed
+  but not yet published), ``erasing`` (DELETE in progress: the processor takes no more data);
 - sweeping: ``sweepShard``/``sweepAt`` exist only while insights are not final (a sparse GSI):
   ``sweepAt`` is when the sweeper must act (inactivity timeout while recording, finalize
   deadline after a stop).
