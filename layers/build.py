@@ -8,8 +8,14 @@ ships only ``manylinux_2_28`` wheels for aarch64, while pydantic-core still ship
 ``manylinux2014`` ones and pip does not widen a ``--platform`` to older glibc tags: both tags
 are passed (Lambda's Amazon Linux 2023 satisfies either).
 
+A layer's ``requirements.txt`` names distributions without versions: each is installed at
+the version installed *here*, in the environment that runs the tests and the synth. The venv
+is the lock, so a Lambda always runs what the tests ran with, and a dependency upgrade needs
+no second edit. The list must be the whole dependency closure (pip runs with ``--no-deps``
+to keep out what the Lambda runtime already ships); tests/infra checks that it is.
+
 Builds land in ``build/`` (gitignored) under a name derived from everything that shapes
-them, so a repeated ``cdk synth`` reuses the folder and a changed pin builds a new one.
+them, so a repeated ``cdk synth`` reuses the folder and a changed version builds a new one.
 A build is written to a temporary folder and renamed into place: two synths running at the
 same time never see a half-written layer.
 """
@@ -22,10 +28,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 LAYERS_DIR = Path(__file__).resolve().parent
-BUILD_FORMAT = "3"
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
+)
+"""Distributions the Lambda Python runtime ships: never put into a layer."""
+BUILD_FORMAT = "4"
 """Bump when the build procedure changes, so cached builds made the old way are not reused."""
 
 
@@ -56,17 +67,37 @@ def cached_build(out_root: Path, name: str, key: str, fill: Callable[[Path], Non
     return dest
 
 
+def requirement_names(name: str) -> list[str]:
+    """The entries of ``layers/<name>/requirements.txt`` (``dist`` or ``dist[extras]``)."""
+    lines = (LAYERS_DIR / name / "requirements.txt").read_text().splitlines()
+    return [entry for line in lines if (entry := line.split("#", 1)[0].strip())]
+
+
+def pins(name: str) -> list[str]:
+    """``dist==version`` for each distribution of the layer, at the version installed here."""
+    pinned = []
+    for entry in requirement_names(name):
+        distribution = entry.split("[", 1)[0].strip()
+        try:
+            pinned.append(f"{distribution}=={metadata.version(distribution)}")
+        except metadata.PackageNotFoundError as exc:
+            raise RuntimeError(
+                f"layer {name} needs {distribution}, which is not installed here: "
+                "install the project (make sets up .venv) before synthesizing"
+            ) from exc
+    return pinned
+
+
 def build_layer(name: str, python_version: str, machine: str, out_root: Path) -> Path:
     """Build (or reuse) the layer ``layers/<name>``: a folder holding ``python/``.
 
     ``python_version`` is the runtime's (``"3.14"``), ``machine`` its CPU (``"aarch64"``).
     """
-    requirements = LAYERS_DIR / name / "requirements.txt"
+    pinned = pins(name)
     platforms = manylinux_platforms(machine)
     digest = hashlib.sha256()
-    for part in (BUILD_FORMAT, python_version, *platforms):
+    for part in (BUILD_FORMAT, python_version, *platforms, *pinned):
         digest.update(part.encode() + b"\0")
-    digest.update(requirements.read_bytes())
 
     def fill(folder: Path) -> None:
         command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
@@ -74,7 +105,7 @@ def build_layer(name: str, python_version: str, machine: str, out_root: Path) ->
         command += ["--python-version", python_version]
         for platform in platforms:
             command += ["--platform", platform]
-        command += ["--target", str(folder / "python"), "-r", str(requirements)]
+        command += ["--target", str(folder / "python"), *pinned]
         subprocess.run(command, check=True)  # noqa: S603 - fixed argv, no shell
         # Console scripts and the packages' own test suites are dead weight in a layer
         # (numpy's tests are a fifth of its size); a layer counts against the 250 MB limit.

@@ -18,11 +18,9 @@ from pathlib import Path
 import pytest
 
 from functions.core import names
-from layers.build import LAYERS_DIR
+from layers.build import RUNTIME_PROVIDED, pins
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_BUNDLED = {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil"}
-RUNTIME_BUNDLED |= {"six"}
 OPTIONAL = {"certifi"}
 """botocore imports certifi when it is installed and does without it otherwise."""
 PROBE = """
@@ -39,8 +37,7 @@ def _normalize(distribution: str) -> str:
 
 
 def _layer_distributions(layer: str) -> set[str]:
-    lines = (LAYERS_DIR / layer / "requirements.txt").read_text().splitlines()
-    return {_normalize(line.split("==")[0]) for line in lines if "==" in line}
+    return {_normalize(pin.split("==")[0]) for pin in pins(layer)}
 
 
 @cache
@@ -68,7 +65,7 @@ def _imports() -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("spec", names.FUNCTIONS.values(), ids=lambda f: f.key)
 def test_handler_imports_only_what_its_lambda_has(spec: names.Function) -> None:
-    available = RUNTIME_BUNDLED | OPTIONAL | _layer_distributions("powertools")
+    available = RUNTIME_PROVIDED | OPTIONAL | _layer_distributions("powertools")
     if spec.needs_numpy:
         available |= _layer_distributions("numpy")
     assert _imports()[spec.key] <= available

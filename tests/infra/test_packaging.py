@@ -4,33 +4,72 @@ platform, and are cached by content; the code asset is the ``functions`` package
 from __future__ import annotations
 
 import subprocess
-from importlib.metadata import version
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from infra import lambdas
 from layers import build
 
 LAYER_NAMES = ("numpy", "powertools")
+LAMBDA_MARKERS = {
+    "python_version": "3.14",
+    "python_full_version": "3.14.0",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "aarch64",
+    "os_name": "posix",
+}
+"""The environment requirement markers see on the Lambda runtime."""
 
 
-def _pins(name: str) -> dict[str, str]:
-    lines = (build.LAYERS_DIR / name / "requirements.txt").read_text().splitlines()
-    pins = [line.split("#")[0].strip() for line in lines]
-    return dict(pin.split("==") for pin in pins if pin)
+def _normalize(distribution: str) -> str:
+    return distribution.lower().replace("_", "-")
 
 
 @pytest.mark.parametrize("name", LAYER_NAMES)
-def test_layer_pins_are_the_tested_versions(name: str) -> None:
-    pins = _pins(name)
-    assert pins
-    for package, pinned in pins.items():
-        assert version(package) == pinned, f"{name} layer pins {package}=={pinned}"
+def test_layer_lists_its_whole_dependency_closure(name: str) -> None:
+    """pip runs with --no-deps: whatever the listed packages need (with the extras asked
+    for, on the Lambda's Python) must be listed too, or ship with the runtime."""
+    entries = [Requirement(entry) for entry in build.requirement_names(name)]
+    listed = {_normalize(entry.name) for entry in entries}
+    for entry in entries:
+        for line in metadata.requires(entry.name) or []:
+            dependency = Requirement(line)
+            marker = dependency.marker
+            needed = marker is None or any(
+                marker.evaluate(LAMBDA_MARKERS | {"extra": extra}) for extra in entry.extras or {""}
+            )
+            if needed:
+                assert _normalize(dependency.name) in listed | build.RUNTIME_PROVIDED, (
+                    f"{entry.name} needs {dependency.name}: add it to layers/{name}"
+                )
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_layer_pins_are_the_installed_versions(name: str) -> None:
+    for pin in build.pins(name):
+        distribution, pinned = pin.split("==")
+        assert metadata.version(distribution) == pinned
 
 
 def test_powertools_layer_leaves_out_what_the_runtime_ships() -> None:
-    assert not {"boto3", "botocore", "s3transfer", "jmespath"} & set(_pins("powertools"))
+    listed = {_normalize(Requirement(e).name) for e in build.requirement_names("powertools")}
+    assert not listed & build.RUNTIME_PROVIDED
+
+
+def test_a_layer_package_missing_here_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "odd").mkdir()
+    (tmp_path / "odd" / "requirements.txt").write_text("# comment\nno-such-dist-for-doorproof\n")
+    monkeypatch.setattr(build, "LAYERS_DIR", tmp_path)
+    with pytest.raises(RuntimeError, match="no-such-dist-for-doorproof"):
+        build.pins("odd")
 
 
 class FakePip:
@@ -38,6 +77,7 @@ class FakePip:
 
     def __init__(self) -> None:
         self.commands: list[list[str]] = []
+        self.pins = ["demo==1.0"]
 
     def __call__(self, command: list[str], check: bool) -> None:
         self.commands.append(command)
@@ -47,12 +87,10 @@ class FakePip:
 
 
 @pytest.fixture
-def fake_pip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakePip:
+def fake_pip(monkeypatch: pytest.MonkeyPatch) -> FakePip:
     fake = FakePip()
     monkeypatch.setattr(subprocess, "run", fake)
-    (tmp_path / "layers" / "demo").mkdir(parents=True)
-    (tmp_path / "layers" / "demo" / "requirements.txt").write_text("demo==1.0\n")
-    monkeypatch.setattr(build, "LAYERS_DIR", tmp_path / "layers")
+    monkeypatch.setattr(build, "pins", lambda name: list(fake.pins))
     return fake
 
 
@@ -65,16 +103,18 @@ def test_layer_is_built_for_the_runtime_platform_wheels_only(
     platforms = {command[i + 1] for i, arg in enumerate(command) if arg == "--platform"}
     assert platforms == {"manylinux_2_28_aarch64", "manylinux2014_aarch64"}
     assert "--only-binary=:all:" in command
+    assert "--no-deps" in command
+    assert command[-1] == "demo==1.0"
     assert "docker" not in " ".join(command)
     assert (folder / "python" / "pkg" / "__init__.py").is_file()
     assert not (folder / "python" / "pkg" / "tests").exists(), "test suites are stripped"
 
 
-def test_layer_build_is_cached_until_requirements_change(fake_pip: FakePip, tmp_path: Path) -> None:
+def test_layer_build_is_cached_until_a_version_changes(fake_pip: FakePip, tmp_path: Path) -> None:
     first = build.build_layer("demo", "3.14", "aarch64", tmp_path / "out")
     assert build.build_layer("demo", "3.14", "aarch64", tmp_path / "out") == first
     assert len(fake_pip.commands) == 1
-    (build.LAYERS_DIR / "demo" / "requirements.txt").write_text("demo==2.0\n")
+    fake_pip.pins = ["demo==2.0"]
     second = build.build_layer("demo", "3.14", "aarch64", tmp_path / "out")
     assert second != first
     assert len(fake_pip.commands) == 2
