@@ -5,9 +5,10 @@ of evidence, strongest first:
 
 1. **steps** (``Steps.bouts``): a window inside a walking bout is WALKING. Steps are the
    only evidence that cannot come from a vehicle: a car's vibration has no 2 Hz cadence.
-2. **GPS speed**: a window whose latest fix reports at least ``DRIVE_SPEED_MPS`` (faster than
-   anyone walks with a parcel), no steps and an IMU above the still floor is DRIVING (a
-   phone lying still is in no moving vehicle, whatever its GPS says). Short halts between
+2. **GPS speed** (``Fixes.ground_speed``): a window whose latest fix moves at least
+   ``DRIVE_SPEED_MPS`` (faster than anyone walks with a parcel), with no steps and an IMU
+   above the still floor, is DRIVING (a phone lying still is in no moving vehicle, whatever
+   its GPS says). Short halts between
    two driving windows (traffic lights, ``DRIVE_BRIDGE_S``) stay DRIVING.
 3. **acceleration energy** (standard deviation of |linear| over ``ENERGY_WINDOW_S``): below
    the step detector's minimum rate (``steps.MIN_RATE_HZ``) steps cannot be seen, so a
@@ -30,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 
+from functions.engine.gps import Fixes
 from functions.engine.signal import Motion
 from functions.engine.steps import MIN_RATE_HZ
 from functions.engine.telemetry import Telemetry
@@ -121,15 +123,15 @@ def _energy(m: Motion, grid0: float, n: int) -> np.ndarray:
     return np.where(c >= 2, np.sqrt(np.maximum(var, 0.0)), np.nan)
 
 
-def _speed(tel: Telemetry, grid0: float, n: int) -> np.ndarray:
-    """Latest reported GPS speed per window (the SDK repeats it on every sample)."""
-    ok = np.isfinite(tel.speed_mps)
+def _speed(f: Fixes, grid0: float, n: int) -> np.ndarray:
+    """Ground speed of the latest fix per window, held until the next fix (``gps``)."""
+    speed = f.ground_speed()
+    ok = np.isfinite(speed)
     if not ok.any():
         return np.full(n, np.nan)
-    idx = np.clip(((tel.t[ok] - grid0) / WINDOW_S).astype(int), 0, n - 1)
-    out = np.full(n, np.nan)
-    out[idx] = tel.speed_mps[ok]  # later samples overwrite earlier ones: the latest wins
-    return out
+    centres = grid0 + (np.arange(n) + 0.5) * WINDOW_S
+    latest = np.searchsorted(f.t[ok], centres, side="right") - 1
+    return np.where(latest >= 0, speed[ok][np.maximum(latest, 0)], np.nan)
 
 
 def _covered(t: np.ndarray, grid0: float, n: int, max_gap_s: float) -> np.ndarray:
@@ -221,7 +223,7 @@ def _smooth(labels: np.ndarray) -> np.ndarray:
 
 
 def segment_activity(
-    tel: Telemetry, m: Motion, steps: Steps, moves: list[VerticalMove]
+    tel: Telemetry, m: Motion, steps: Steps, moves: list[VerticalMove], f: Fixes
 ) -> Activity:
     """Label every second of the session and cut it into segments (module docstring)."""
     if len(tel) == 0:
@@ -231,7 +233,7 @@ def segment_activity(
     n = max(int(np.ceil((float(tel.t[-1]) - grid0) / WINDOW_S)), 1)
     grid = grid0 + np.arange(n) * WINDOW_S
     energy = _energy(m, grid0, n)
-    speed = _speed(tel, grid0, n)
+    speed = _speed(f, grid0, n)
     stepping = _inside(grid, list(steps.bouts))
     can_see_steps = m.rate_hz >= MIN_RATE_HZ
     # GPS speed on a phone lying still is not a vehicle (a spoofer's track is not either)

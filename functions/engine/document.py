@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from functions.engine.activity import Activity
+from functions.engine.gps import Fixes
 from functions.engine.judgement import Findings, Verdict
-from functions.engine.place import Fixes, Place
+from functions.engine.place import Place
 from functions.engine.quality import Quality
 from functions.engine.types import VerticalMove
 

@@ -5,7 +5,7 @@ is pure (numpy only, no I/O) and deterministic, so the same telemetry gives the 
 document on a laptop and in Lambda. The pipeline:
 
     Telemetry ─ signal.motion ─ steps.detect_steps ─ vertical.detect_vertical   (sensing)
-              ─ activity.segment_activity ─ place.locate ─ integrity checks        (judgement)
+              ─ gps.fixes ─ activity.segment_activity ─ place.locate ─ integrity  (judgement)
               ─ quality.measure ─ judgement.judge ─ document.assemble
 """
 
@@ -19,8 +19,9 @@ from typing import Any, Literal
 from functions.engine import integrity
 from functions.engine.activity import segment_activity
 from functions.engine.document import assemble
+from functions.engine.gps import fixes
 from functions.engine.judgement import Findings, judge
-from functions.engine.place import fixes, locate, parse_floor
+from functions.engine.place import locate, parse_floor
 from functions.engine.quality import measure
 from functions.engine.signal import motion
 from functions.engine.steps import detect_steps
@@ -101,13 +102,13 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
     m = motion(tel)
     steps = detect_steps(tel, m)
     moves = tuple(detect_vertical(tel, m, steps))
-    activity = segment_activity(tel, m, steps, list(moves))
+    f = fixes(tel)
+    activity = segment_activity(tel, m, steps, list(moves), f)
     address = (
         (ctx.address_lat, ctx.address_lng)
         if ctx.address_lat is not None and ctx.address_lng is not None
         else None
     )
-    f = fixes(tel)
     place = locate(tel, activity, f, moves, address, ctx.address_floor)
     first = float(tel.t[0]) if len(tel) else 0.0
     last = float(tel.t[-1]) if len(tel) else first

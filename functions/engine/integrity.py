@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from functions.engine.activity import DRIVING, WINDOW_S, Activity
-from functions.engine.place import Fixes, haversine_m
+from functions.engine.gps import Fixes, haversine_m
 from functions.engine.types import Steps
 
 MAX_SPEED_MPS = 70.0

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.engine.activity import Activity
+from functions.engine.gps import Fixes
 from functions.engine.integrity import Check
-from functions.engine.place import ARRIVAL_RADIUS_M, FLOOR_M, Fixes, Place
+from functions.engine.place import ARRIVAL_RADIUS_M, FLOOR_M, Place
 from functions.engine.quality import Quality
 from functions.engine.steps import MIN_RATE_HZ
 from functions.engine.types import Steps, VerticalMove

@@ -3,8 +3,7 @@ whether that door is the address's (the right doorstep, floor included when know
 
 Rules, in the order they are applied:
 
-- **Fixes.** The SDK repeats the latest fix on every IMU sample; a *fix* is a sample whose
-  (lat, lng, accuracy) differs from the previous one, timestamped by its first appearance.
+- **Fixes** are ``gps.fixes``: distinct readings, not the SDK's repetitions of them.
 - **Arrival radius.** A fix with accuracy ``a`` is "at the address" when its distance is at
   most ``ARRIVAL_RADIUS_M + a`` (a geocoded address is the building's centre, its entrance
   can be tens of metres away; the fix itself is only good to ``a``).
@@ -40,11 +39,11 @@ from typing import Any
 import numpy as np
 
 from functions.engine.activity import DRIVING, Activity, Segment
+from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import Telemetry
 from functions.engine.types import VerticalMove
 
-EARTH_RADIUS_M = 6_371_008.8
 ARRIVAL_RADIUS_M = 50.0
 """How far from the geocoded point a building's entrance may be (a block's half width)."""
 INDOOR_ACCURACY_M = 20.0
@@ -58,19 +57,6 @@ MIN_DOOR_STOP_S = 8.0
 FLOOR_M = 3.2
 FLOOR_TOLERANCE = 1
 GATE_CONFIDENCE = {"gps-loss": 0.8, "gps-loss-far": 0.6, "vertical-move": 0.5, "door-stop": 0.35}
-
-
-def haversine_m(
-    lat1: np.ndarray | float,
-    lng1: np.ndarray | float,
-    lat2: np.ndarray | float,
-    lng2: np.ndarray | float,
-) -> np.ndarray:
-    """Great-circle distance in metres."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lng2) - np.asarray(lng1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
 # --- the address's floor -----------------------------------------------------------------
@@ -122,58 +108,6 @@ def parse_floor(address: Mapping[str, Any] | None) -> int | None:
         if len(digits) >= 3:
             return int(digits[:-2])
     return None
-
-
-# --- GPS fixes -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fixes:
-    """Distinct GPS fixes, in time order."""
-
-    t: np.ndarray
-    lat: np.ndarray
-    lng: np.ndarray
-    accuracy: np.ndarray
-    """Metres; NaN when the phone did not say (treated as ``DEFAULT_ACCURACY_M``)."""
-    source: np.ndarray
-    until: np.ndarray
-    """Last time a sample still carried this fix (the SDK repeats it until the next one)."""
-
-    def __len__(self) -> int:
-        return int(self.t.shape[0])
-
-    def distance_to(self, lat: float, lng: float) -> np.ndarray:
-        return haversine_m(self.lat, self.lng, lat, lng)
-
-    def acc(self) -> np.ndarray:
-        return np.where(np.isfinite(self.accuracy), self.accuracy, DEFAULT_ACCURACY_M)
-
-
-DEFAULT_ACCURACY_M = 20.0
-
-
-def fixes(tel: Telemetry) -> Fixes:
-    """The distinct fixes of a session (see the module docstring)."""
-    ok = np.isfinite(tel.lat) & np.isfinite(tel.lng) & (np.abs(tel.lat) <= 90)
-    ok &= np.abs(tel.lng) <= 180
-    rows = np.flatnonzero(ok)
-    lat, lng, acc = tel.lat[rows], tel.lng[rows], tel.accuracy_m[rows]
-    new = np.ones(rows.shape[0], dtype=bool)
-    same_acc = (acc[1:] == acc[:-1]) | (np.isnan(acc[1:]) & np.isnan(acc[:-1]))
-    new[1:] = (lat[1:] != lat[:-1]) | (lng[1:] != lng[:-1]) | ~same_acc
-    run = np.cumsum(new) - 1
-    until = np.full(int(new.sum()), -np.inf)
-    np.maximum.at(until, run, tel.t[rows])
-    rows = rows[new]
-    return Fixes(
-        tel.t[rows],
-        tel.lat[rows],
-        tel.lng[rows],
-        tel.accuracy_m[rows],
-        tel.position_source[rows],
-        until,
-    )
 
 
 # --- the place ----------------------------------------------------------------------------

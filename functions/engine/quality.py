@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from functions.engine.place import Fixes
+from functions.engine.gps import Fixes
 from functions.engine.signal import Motion
 from functions.engine.telemetry import Telemetry
 

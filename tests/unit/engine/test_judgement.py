@@ -15,9 +15,10 @@ from doorproof.scenarios.catalog import SPECS
 from doorproof.scenarios.scenario import Platform
 from functions.core.models.insights import Event, Metrics, Summary
 from functions.engine import integrity
+from functions.engine.gps import Fixes
 from functions.engine.insights import ENGINE_VERSION, SessionContext, compute_insights
 from functions.engine.judgement import REASON_CODES, rule_text
-from functions.engine.place import Fixes, parse_floor
+from functions.engine.place import parse_floor
 from functions.engine.telemetry import Telemetry, from_samples
 from tests.unit.engine.test_scenarios import scenario
 
@@ -329,20 +330,45 @@ def test_context_from_start_request_is_tolerant() -> None:
     assert (ctx.session_type, ctx.address_lat, ctx.end_reason) == ("pickup", 52.5, "timeout")
 
 
-def _fixes(t: list[float], lat: list[float], acc: float = 5.0) -> Fixes:
+def _fixes(t: list[float], lat: list[float], acc: float = 5.0, speed: float = np.nan) -> Fixes:
     n = len(t)
     return Fixes(
-        np.array(t),
-        np.array(lat),
-        np.full(n, 13.4),
-        np.full(n, acc),
-        np.full(n, "gps"),
-        np.array(t),
+        t=np.array(t, dtype=float),
+        lat=np.array(lat),
+        lng=np.full(n, 13.4),
+        accuracy=np.full(n, acc),
+        speed=np.full(n, speed),
+        source=np.full(n, "gps"),
+        until=np.array(t, dtype=float),
     )
 
 
+METRE = 1 / 111_195  # degrees of latitude
+
+
+def test_ground_speed_is_reported_or_derived_over_ten_seconds() -> None:
+    t = [float(k) for k in range(30)]
+    driving = _fixes(t, [52.5 + 12.0 * k * METRE for k in range(30)])
+    assert driving.ground_speed()[15:] == pytest.approx(12.0, rel=0.02)
+    assert np.isnan(driving.ground_speed()[:10]).all()  # no fix 10 s earlier yet
+    reported = _fixes(t, [52.5] * 30, speed=3.0)
+    assert reported.ground_speed() == pytest.approx(3.0)
+    poor = _fixes(t, [52.5 + 12.0 * k * METRE for k in range(30)], acc=60.0)
+    assert np.isnan(poor.ground_speed()).all()
+
+
+def test_driving_is_seen_without_reported_speed() -> None:
+    samples = [
+        {**s, "position": {k: v for k, v in s["position"].items() if k != "speedMps"}}
+        for s in scenario("no_attempt").samples
+    ]
+    doc = compute_insights(from_samples(samples), scenario("no_attempt").context())
+    assert doc["reasonCodes"] == ["NO_ATTEMPT"]
+    assert _types(doc) == {"DRIVING", "STOPPED"}
+
+
 def test_gps_jump_check_grants_the_fixes_their_accuracy() -> None:
-    metre = 1 / 111_195
+    metre = METRE
     walking = _fixes([0, 1, 2, 3], [52.5 + k * 1.5 * metre for k in range(4)])
     assert integrity.jumps(walking).strength == 0.0
     # 60 m in one second is fine with 40 m accuracy on both fixes, not with 5 m
