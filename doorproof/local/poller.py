@@ -42,8 +42,6 @@ class QueuePoller(threading.Thread):
         self._queue_url, self._queue_arn, self._region = queue_url, queue_arn, region
         self._wait_s = wait_s
         self._stop_event = threading.Event()
-        self.batches = 0
-        """Batches handed to the processor so far (for logs and tests)."""
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -71,7 +69,6 @@ class QueuePoller(threading.Thread):
             return
         ids = [m["MessageId"] for m in messages]
         event = sqs_event(messages, source_arn=self._queue_arn, region=self._region)
-        self.batches += 1
         try:
             failed = failed_message_ids(self._lambdas.invoke("processor", event), ids)
         except Exception:
@@ -104,8 +101,6 @@ class SweepTimer(threading.Thread):
         self._lambdas, self._interval_s = lambdas, interval_s
         self._region, self._account, self._rule_name = region, account, rule_name
         self._stop_event = threading.Event()
-        self.runs = 0
-        """Sweeper invocations so far (for logs and tests)."""
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -118,7 +113,6 @@ class SweepTimer(threading.Thread):
                 rule_name=self._rule_name,
                 now=datetime.now(UTC),
             )
-            self.runs += 1
             try:
                 self._lambdas.invoke("sweeper", event)
             except Exception:

@@ -76,8 +76,8 @@ class LocalStack:
         self._frontdoor: FrontDoor | None = None
         self._threads: list[threading.Thread] = []
         self._resources: Resources | None = None
-        self.poller: QueuePoller | None = None
-        self.sweeper: SweepTimer | None = None
+        self._poller: QueuePoller | None = None
+        self._sweeper: SweepTimer | None = None
 
     # --- where things are -------------------------------------------------------------
 
@@ -154,34 +154,35 @@ class LocalStack:
         serve = threading.Thread(
             target=self._frontdoor.serve_forever, name="doorproof-frontdoor", daemon=True
         )
-        self.poller = QueuePoller(
+        self._poller = QueuePoller(
             session.client("sqs"),
             self.lambdas,
             queue_url=self._resources.queue_url,
             queue_arn=self._resources.queue_arn,
             region=REGION,
         )
-        self.sweeper = SweepTimer(
+        self._sweeper = SweepTimer(
             self.lambdas,
             interval_s=self.sweep_interval_s,
             region=REGION,
             account=MOTO_ACCOUNT,
             rule_name=f"doorproof-{self.stage}-sweep",
         )
-        self._threads = [serve, self.poller, self.sweeper]
+        self._threads = [serve, self._poller, self._sweeper]
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
         """Stop the timer, the poller, the front door and moto; restore the environment.
         Safe to call twice, or after a failed start."""
-        for worker in (self.sweeper, self.poller):
+        for worker in (self._sweeper, self._poller):
             if worker is not None:
                 worker.stop()
         if self._frontdoor is not None:
             if self._threads:  # serve_forever runs: shutdown() waits for it to return
                 self._frontdoor.shutdown()
             self._frontdoor.server_close()
+        self._frontdoor = None
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads = []
