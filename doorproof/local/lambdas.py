@@ -4,13 +4,15 @@ A handler is imported from its string (``functions.api.sessions.handler``) on fi
 way a cold start imports it, so the process environment must already name the local
 resources. Events and results cross a JSON round trip as they do in Lambda: a handler that
 returns something Lambda could not serialise (a ``Decimal`` from DynamoDB, a ``datetime``)
-fails here as it would in AWS, instead of working only locally.
+fails here as it would in AWS, instead of working only locally. A time limit cannot be
+enforced on a thread; an invocation that overran it is logged as a warning instead.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +20,8 @@ from typing import Any
 from doorproof.local.lambda_context import context_for
 from functions.core import names
 
+# Not under "doorproof": that is the Powertools Logger's name (see frontdoor.py).
+log = logging.getLogger("local.lambdas")
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
