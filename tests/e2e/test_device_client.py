@@ -5,6 +5,7 @@ read back from GET /v1/sessions/{id} ``acceptedSamplesTotal``."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import textwrap
@@ -63,6 +64,35 @@ def test_outage_in_the_middle_of_a_session_loses_nothing(
     assert session.acceptedSamplesTotal == len(trip.samples)
     assert session.rejectedSamplesTotal == 0
     assert session.status == "completed"
+
+
+def closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there any more
+
+
+def test_real_connection_errors_while_the_server_is_unreachable_lose_nothing(
+    local_api: LocalApi, tmp_path: Path
+) -> None:
+    trip = scenario(seed=4)
+    transport = UrllibTransport(local_api.url, timeout=5)
+    key = local_api.keys[0].publishable_key
+    with DeviceClient(
+        transport, key, queue_path=tmp_path / "q.db", batch_interval_s=0.05, retry=FAST_RETRY
+    ) as client:
+        session_id = client.start_session(trip.start_request).sessionId
+        half = len(trip.samples) // 2
+        transport.base_url = closed_port_url()  # connection refused from now on
+        client.record(trip.samples[:half])
+        time.sleep(0.5)
+        assert client.stats.retries >= 1 and client.stats.batches == 0
+        transport.base_url = local_api.url
+        client.record(trip.samples[half:])
+        assert client.stop_session(wait_s=20) is not None
+    session = backend(local_api).get_session(session_id)
+    assert session.acceptedSamplesTotal == len(trip.samples)
 
 
 def test_uploads_sent_twice_are_counted_once(local_api: LocalApi, tmp_path: Path) -> None:
