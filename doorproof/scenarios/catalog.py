@@ -190,6 +190,7 @@ SPECS: dict[str, Spec] = {
             right_doorstep=False,
             suspicious=True,
         ),
+        start=(300.0 - 560.0, STREET_N),
     ),
     "no_attempt": Spec(
         "Drives to the address, waits in the vehicle, drives off: never leaves it.",

@@ -51,7 +51,7 @@ class Spec:
     description: str
     legs: tuple[Leg, ...]
     truth: Truth
-    start: tuple[float, float] = (-700.0, -25.0)
+    start: tuple[float, float] = (-560.0, -25.0)
     address_line2: str | None = None
     rate_hz: float | None = None
     """Forces the sampling rate (the 1 Hz and 100 Hz variants)."""
