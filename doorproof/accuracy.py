@@ -144,19 +144,23 @@ def _evidence(
     tel: Telemetry, m: Motion, steps: Steps, moves: Sequence[VerticalMove]
 ) -> dict[str, float]:
     """What the sensors say, for listing recordings whose label they contradict: net height
-    from pressure, and for the largest move the lift impulse (m/s²) along the direction the
-    pressure says and against it (rides only): the accelerometer's own opinion on direction."""
+    from pressure; the largest move's height and duration; and for a ride, the lift impulse
+    (m/s²) along the direction the pressure says and against it: the accelerometer's own
+    opinion on direction."""
     _, h = relative_height(tel)
-    impulse = {}
+    extra: dict[str, float] = {}
     big = max(moves, key=lambda mv: abs(mv.height_m)) if moves else None
+    if big is not None:
+        extra["move_height_m"] = big.height_m
+        extra["move_s"] = round(big.t_end - big.t_start, 1)
     if big is not None and big.mode != "STAIRS":
         sign = 1 if big.direction == "up" else -1
-        impulse = {
+        extra |= {
             "impulse_along_ms2": round(lift_impulse(m, steps, big.t_start, big.t_end, sign), 2),
             "impulse_against_ms2": round(lift_impulse(m, steps, big.t_start, big.t_end, -sign), 2),
         }
     return {
-        **impulse,
+        **extra,
         "net_height_m": round(float(h[-1] - h[0]), 2) if h.size else 0.0,
         "pressure_change_hpa": round(float(-(h[-1] - h[0]) * HPA_PER_M), 3) if h.size else 0.0,
         "steps": steps.count,
@@ -310,6 +314,11 @@ def vertical_table(report: dict[str, Any]) -> list[str]:
                 f"  {r['file']}: label {r['label']} {expected}, engine {'/'.join(got)};"
                 f" net height {ev['net_height_m']:+.2f} m ({ev['pressure_change_hpa']:+.3f} hPa),"
                 f" {ev['steps']} steps in {ev['duration_s']} s"
+                + (
+                    f"; largest move {ev['move_height_m']:+.2f} m in {ev['move_s']} s"
+                    if "move_height_m" in ev
+                    else ""
+                )
                 + (
                     f"; lift impulse {ev['impulse_along_ms2']} m/s² along the pressure's"
                     f" direction, {ev['impulse_against_ms2']} against"

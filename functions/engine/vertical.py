@@ -6,9 +6,11 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
 1. height is put on a ``GRID_HZ`` grid and its vertical speed taken as the slope over
    ``SPEED_WINDOW_S`` (a few barometer readings: noise of ~0.1 m per reading becomes
    ~0.03 m/s);
-2. samples moving faster than ``MIN_SPEED_MPS`` in one direction form runs; runs of the same
-   direction separated by less than ``MERGE_GAP_S`` merge (a stair landing, an elevator door
-   re-opening on the way); a run is a move when it changes height by ``MIN_HEIGHT_M`` or more.
+2. a run starts where the speed passes ``MIN_SPEED_MPS`` and lasts, in both directions of
+   time, while it stays above ``HOLD_SPEED_MPS`` with the same sign (hysteresis: a climb that
+   starts and ends slowly is measured whole); runs of the same direction separated by less
+   than ``MERGE_GAP_S`` merge (a stair landing, an elevator door re-opening on the way); a run
+   is a move when it changes height by ``MIN_HEIGHT_M`` or more.
    A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s;
 3. the mode follows from the body, not from speed alone (in vertical/ the slowest lift peaks
    at 0.46 m/s and the fastest stair move at 0.44 m/s):
@@ -50,6 +52,10 @@ MIN_SPEED_MPS = 0.11
 """Slowest vertical speed (4-s slope) that counts as moving: one 17-cm riser every 1.5 s.
 Stair moves in the vertical/ recordings average 0.11-0.26 m/s; HVAC and weather drift stay
 below 0.03 m/s, and a stay's draft or raised phone reaches 0.09 m/s at most."""
+HOLD_SPEED_MPS = 0.05
+"""Once a move has started, it lasts while the speed stays above this in the same direction
+(hysteresis), so a slow climber's height is measured whole. HVAC and weather drift stay below
+~0.03 m/s."""
 MERGE_GAP_S = 6.0
 """Pauses shorter than this inside a same-direction run do not split the move."""
 MIN_HEIGHT_M = 0.85
@@ -106,13 +112,18 @@ def _speed(t: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def _runs(v: np.ndarray) -> list[_Run]:
-    """Same-direction runs of |v| > MIN_SPEED_MPS, merged across short pauses."""
-    sign = np.where(v > MIN_SPEED_MPS, 1, np.where(v < -MIN_SPEED_MPS, -1, 0))
+    """Same-direction runs of |v| > HOLD_SPEED_MPS that reach MIN_SPEED_MPS somewhere
+    (hysteresis), merged across short pauses."""
+    sign = np.where(v > HOLD_SPEED_MPS, 1, np.where(v < -HOLD_SPEED_MPS, -1, 0))
     edges = np.flatnonzero(np.diff(sign) != 0) + 1
     starts = np.concatenate([[0], edges])
     ends = np.concatenate([edges, [sign.shape[0]]]) - 1
-    runs = [_Run(int(a), int(b), int(sign[a])) for a, b in zip(starts, ends, strict=True)]
-    runs = [r for r in runs if r.sign != 0]
+    fast = np.maximum.reduceat(np.abs(v), starts) > MIN_SPEED_MPS
+    runs = [
+        _Run(int(a), int(b), int(sign[a]))
+        for a, b, keep in zip(starts, ends, fast, strict=True)
+        if keep and sign[a] != 0
+    ]
     merged: list[_Run] = []
     gap = MERGE_GAP_S * GRID_HZ
     for run in runs:

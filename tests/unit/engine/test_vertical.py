@@ -127,3 +127,18 @@ def test_pressure_without_motion_data_decides_by_speed_with_low_confidence():
     (move,) = detect_vertical(blind)
     assert (move.mode, move.direction, move.floors) == ("STAIRS", "up", 2)
     assert move.confidence < 0.5
+
+
+def test_a_climb_that_starts_and_ends_slowly_is_measured_whole():
+    moves, _ = _moves(
+        [
+            Segment("walk", 10),
+            Segment("stairs", 10, 0.6),  # 0.06 m/s: too slow to start a move on its own
+            Segment("stairs", 10, 2.0),
+            Segment("stairs", 10, 0.6),
+            Segment("walk", 10),
+        ]
+    )
+    (move,) = moves
+    assert (move.mode, move.direction, move.floors) == ("STAIRS", "up", 1)
+    assert move.height_m == pytest.approx(3.2, abs=0.3)
