@@ -41,6 +41,7 @@ from functions.core.chunk_store import ChunkStore
 from functions.core.events_bus import EventBus, EventKind, event_detail
 from functions.core.ingest import _key as wire
 from functions.core.insights_store import InsightsStore
+from functions.core.models.insights import InsightsDocument
 from functions.core.path_image import render_path
 from functions.core.session_store import SessionStore, iso
 from functions.engine.telemetry import Telemetry
@@ -169,10 +170,20 @@ class Finalizer:
             path, (float(lat), float(lng)) if lat is not None and lng is not None else None
         )
         image_key = self._chunks.put_path_image(session_id, png) if png else None
-        return self._document(
+        document = self._document(
             session,
             {**insights, "status": "ready", "errorMessage": None, "pathImageKey": image_key},
         )
+        # The API serves this through ``InsightsDocument``: an engine output it would refuse
+        # fails here, where it is retried and then recorded as failed, not on every read.
+        InsightsDocument.model_validate(
+            {
+                **document,
+                "organizationId": session.get("organizationId", ""),
+                "deliveryId": session.get("deliveryId", ""),
+            }
+        )
+        return document
 
     def _document(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         now = iso(self._clock())

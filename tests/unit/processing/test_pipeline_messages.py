@@ -93,3 +93,19 @@ def test_an_engine_error_is_retried_then_recorded_as_failed(world):
     assert document["status"] == "failed"
     assert document["errorMessage"] == "ZeroDivisionError: division by zero"
     assert world.bus.kinds() == ["insight.failed"]
+
+
+def test_an_engine_output_the_api_would_refuse_fails_at_processing_time(world):
+    sid = world.start()
+    world.stop(sid)
+    real = world.engine
+
+    def bad_engine(telemetry, session, end_reason):
+        return {**real(telemetry, session, end_reason), "reasonCodes": ["MADE_UP"]}
+
+    world.engine = bad_engine
+    with pytest.raises(RuntimeError):
+        world.pipeline().handle(finalize_body(sid, "stopped"), names.QUEUE_MAX_RECEIVES)
+    document = world.insights.get(sid)
+    assert document["status"] == "failed"
+    assert document["errorMessage"].startswith("ValidationError")
