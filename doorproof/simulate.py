@@ -51,8 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="take both keys from a keys file (`doorproof local --keys-file`), first org",
     )
-    parser.add_argument("--deliveries", type=int, default=5, metavar="N")
-    parser.add_argument("--concurrency", type=int, default=5, metavar="C")
+    parser.add_argument(
+        "--deliveries", type=int, default=5, metavar="N", help="couriers in all (default: 5)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=5, metavar="C", help="at most C at once (default: 5)"
+    )
     parser.add_argument(
         "--scenario",
         action="append",
