@@ -153,7 +153,8 @@ def test_finalize_without_engine(benchmark, world: World, stored) -> None:
         finalizer.finalize, args=(uploaded.session_id, "reprocess"), rounds=5, iterations=1
     )
     assert outcome.version is not None
-    assert world.insights.get(uploaded.session_id)["pathImageKey"]
+    stored_document = world.insights.get(uploaded.session_id)
+    assert stored_document is not None and stored_document["pathImageKey"]
 
 
 def test_total(benchmark, world: World) -> None:

@@ -117,7 +117,7 @@ def test_racing_finalizers_commit_one_version_and_publish_one_event(world):
     world.stop(sid)
     inner = world.finalizer()
     engine = world.engine
-    raced = []
+    raced: list = []
 
     def racing_engine(telemetry, session, end_reason):
         if not raced:  # while the outer one computes, another processor commits

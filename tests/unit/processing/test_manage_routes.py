@@ -26,7 +26,7 @@ def call(method, path, caller=CALLER):
         authorizer_context=caller.to_context(),
     )
     context = context_for(names.FUNCTIONS["manage"], stage="unit", region="us-east-1", account="1")
-    answer = manage.handler(event, context)
+    answer = manage.handler(event, context)  # type: ignore[arg-type]
     body = json.loads(answer["body"]) if answer.get("body") else None
     return answer["statusCode"], body
 

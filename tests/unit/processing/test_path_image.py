@@ -6,8 +6,9 @@ import numpy as np
 from functions.core.path_image import END_DOT, START_DOT, render_path
 
 
-def _decode(png: bytes) -> np.ndarray:
+def _decode(png: bytes | None) -> np.ndarray:
     """A minimal PNG reader for what ``encode_png`` writes (RGB, filter 0)."""
+    assert png is not None
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pos, chunks = 8, {}
     while pos < len(png):

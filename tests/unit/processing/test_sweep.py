@@ -32,7 +32,7 @@ def _sweeper(world, queue, now):
 
 def _requests(queue):
     sqs, url = queue
-    out = []
+    out: list[dict] = []
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
         if not got.get("Messages"):
