@@ -106,10 +106,10 @@ class Api(Construct):
 
         reads = self._route_function(functions, "reads")
         storage.grant_tables(reads, "sessions", "insights")
-        # Presigned GETs for path images and PoD photos are signed with this role; listing
-        # makes a HEAD on a photo not yet uploaded answer 404 rather than 403.
+        # Presigned GETs for path images and PoD photos are signed with this role; the
+        # unrestricted listing makes a HEAD on a photo not yet uploaded answer 404, not 403.
         storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject")
-        storage.grant_list(reads, names.SESSIONS_PREFIX)
+        storage.grant_list(reads, prefix=None)
 
         manage = self._route_function(functions, "manage", queue)
         storage.grant_tables(manage, "sessions", "insights", "batches", write=True)

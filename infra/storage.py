@@ -148,12 +148,15 @@ class Storage(Construct):
             "grant is limited to the prefix and to the listed actions.",
         )
 
-    def grant_list(self, grantee: iam.IGrantable, prefix: str) -> None:
-        """``s3:ListBucket`` restricted to keys under ``prefix`` (without it a missing key
-        reads as 403 instead of 404, and a session's objects cannot be enumerated)."""
+    def grant_list(self, grantee: iam.IGrantable, prefix: str | None) -> None:
+        """``s3:ListBucket``: restricted to keys under ``prefix`` (enough to list them), or
+        unrestricted with ``None``, which a function needs when a HEAD or GET of a missing key
+        must answer 404 rather than 403: S3 checks ListBucket for that without a prefix in
+        the request, so a prefix condition would never match."""
+        conditions = {"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["s3:ListBucket"],
             resource_arns=[self.bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            conditions=conditions,
         )

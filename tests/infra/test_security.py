@@ -158,6 +158,21 @@ def test_s3_access_is_exactly_what_the_handler_does(synthesized: Synthesized, ke
     assert actions == S3_ACTIONS.get(key, set())
 
 
+def test_listing_is_prefix_bound_except_where_404s_are_needed(synthesized: Synthesized) -> None:
+    """reads HEADs photos that may not exist yet: only an unconditioned ListBucket gives
+    404 there; everyone else lists under ``sessions/`` only."""
+    for key in S3_ACTIONS:
+        (listing,) = [
+            s for s in _role_statements(synthesized, key) if s["Action"] == "s3:ListBucket"
+        ]
+        if key == "reads":
+            assert "Condition" not in listing
+        else:
+            assert listing["Condition"] == {
+                "StringLike": {"s3:prefix": [f"{names.SESSIONS_PREFIX}*"]}
+            }
+
+
 def test_only_the_processor_publishes_insight_events(synthesized: Synthesized) -> None:
     for key in names.FUNCTIONS:
         puts = "events:PutEvents" in _actions(_role_statements(synthesized, key))
