@@ -227,7 +227,8 @@ class Finalizer:
                 "Key": wire({"sessionId": session["sessionId"]}),
                 "UpdateExpression": f"SET {', '.join(sets)} REMOVE sweepShard, sweepAt",
                 "ConditionExpression": "insightsVersion = :previous AND "
-                "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal))",
+                "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal)) AND "
+                "attribute_not_exists(erasing)",
                 "ExpressionAttributeValues": wire(values),
             }
         }
