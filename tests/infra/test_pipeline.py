@@ -131,3 +131,24 @@ def test_alarm_topic_mails_the_operator_and_dashboard_exists(synthesized: Synthe
 def test_outputs_give_the_api_url(synthesized: Synthesized) -> None:
     outputs = synthesized.template.to_json()["Outputs"]
     assert {"ApiUrl", "DataBucket", "KeysTable", "EventBus", "AlarmTopic"} <= set(outputs)
+
+
+def test_resource_counts(synthesized: Synthesized) -> None:
+    template = synthesized.template
+    # Our functions, plus CDK's handler that configures the bucket notification (a live
+    # stage has no auto-delete handler: its buckets are retained).
+    template.resource_count_is("AWS::Lambda::Function", len(names.FUNCTIONS) + 1)
+    template.resource_count_is("AWS::Lambda::LayerVersion", 2)
+    template.resource_count_is("AWS::ApiGatewayV2::Route", len(names.ROUTES))
+    template.resource_count_is("AWS::ApiGatewayV2::Authorizer", 1)
+    template.resource_count_is("AWS::DynamoDB::Table", len(names.TABLES))
+    template.resource_count_is("AWS::S3::Bucket", 2)
+    template.resource_count_is("AWS::SQS::Queue", 2)
+    template.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 1)
+    template.resource_count_is("AWS::Events::EventBus", 1)
+    template.resource_count_is("AWS::Events::Rule", 1)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 1)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 8)
+    template.resource_count_is("AWS::SNS::Topic", 1)
+    template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
+    template.resource_count_is("Custom::S3AutoDeleteObjects", 0)
