@@ -107,6 +107,7 @@ class Processing(Construct):
             "SweepSchedule",
             description="Finalize sessions that were never stopped or never completed",
             schedule=events.Schedule.rate(Duration.minutes(names.SWEEP_INTERVAL_MIN)),
+            # No retries: the next sweep, minutes later, is the retry.
             targets=[targets.LambdaFunction(self.sweeper, retry_attempts=0)],
         )
 
