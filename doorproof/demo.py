@@ -25,8 +25,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
-from doorproof.courier import Delivery, Target
-from doorproof.simulate import plan, scenario_names, simulate, succeeded, table
+from doorproof.courier import FAULTS, Delivery, Target
+from doorproof.simulate import parse_faults, plan, scenario_names, simulate, succeeded, table
 
 DEMO_SCENARIOS = (
     "elevator_floor4",
@@ -63,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--speed", type=float, default=30.0, metavar="X", help="replay speed (default: 30)"
+    )
+    parser.add_argument(
+        "--faults",
+        default="",
+        metavar="LIST",
+        help=f"network faults for every courier, comma-separated: {', '.join(FAULTS)}",
     )
 
 
@@ -106,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 
     began = time.monotonic()
     names = scenario_names(args.scenario or DEMO_SCENARIOS, len(args.scenario or DEMO_SCENARIOS))
-    deliveries = plan(names, frozenset())
+    deliveries = plan(names, parse_faults(args.faults))
     for noisy in ("werkzeug", "doorproof.client"):  # moto's access log, upload retries
         logging.getLogger(noisy).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
