@@ -15,8 +15,8 @@ from typing import Literal
 import numpy as np
 
 from doorproof.scenarios.physics import Leg, World
-from doorproof.scenarios.scenario import Spec, Truth
-from doorproof.scenarios.sensors import EARTH_RADIUS_M
+from doorproof.scenarios.scenario import ADDRESS, Spec, Truth
+from doorproof.scenarios.sensors import EARTH_RADIUS_M, to_latlng
 
 Vertical = Literal["elevator", "stairs", "escalator"]
 STREET_N = -25.0
@@ -115,9 +115,28 @@ def _frozen(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator
     """A mock-location app: one perfect fix at the address, repeated for the whole session."""
     out = {k: v.copy() for k, v in fixes.items()}
     has = np.isfinite(out["lat"])
-    lat0 = np.degrees(-3.0 / EARTH_RADIUS_M) + 52.520008
-    out["lat"][has], out["lng"][has] = round(lat0, 6), 13.404954
+    lat, lng = to_latlng(np.zeros(1), np.full(1, -3.0), ADDRESS)
+    out["lat"][has], out["lng"][has] = round(float(lat[0]), 6), round(float(lng[0]), 6)
     out["accuracy"][has], out["speed"][has], out["bearing"][has] = 3.0, 0.0, 0.0
+    return out
+
+
+REPLAY_S = 40
+
+
+def _replay(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
+    """A replay spoofer: a recorded 40-s walk from the parking spot to the entrance (1 Hz,
+    6-9 m accuracy) played in a loop from 50 s until 35 s before the end."""
+    out = {k: v.copy() for k, v in fixes.items()}
+    k = np.arange(REPLAY_S)
+    east = np.interp(k, [0, REPLAY_S - 1], [PARKING_OFFSET_E, 0.0]) + rng.normal(0, 2, REPLAY_S)
+    north = np.interp(k, [0, REPLAY_S - 1], [STREET_N, -8.0]) + rng.normal(0, 2, REPLAY_S)
+    lat, lng = to_latlng(east, north, ADDRESS)
+    accuracy = np.round(rng.uniform(6.0, 9.0, REPLAY_S), 1)
+    loop = (world.t >= 50.0) & (world.t < world.t[-1] - 35.0)
+    step = ((world.t[loop] - 50.0) % REPLAY_S).astype(int)
+    out["lat"][loop], out["lng"][loop] = np.round(lat[step], 7), np.round(lng[step], 7)
+    out["accuracy"][loop], out["speed"][loop] = accuracy[step], 1.3
     return out
 
 
@@ -257,6 +276,16 @@ SPECS: dict[str, Spec] = {
         (Leg("stand", 240.0, posture="table"),),
         Truth(_codes("NO_ATTEMPT"), _types("STOPPED"), exact=False, suspicious=True),
         gps_legs=delivery(),
+    ),
+    "spoofed_gps_replay": Spec(
+        "Waits in the vehicle while a spoofer loops a recorded walk to the entrance.",
+        (
+            Leg("drive", 45.0, to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 150.0),  # phone in hand, courier seated
+            Leg("drive", 35.0, to=(400.0, STREET_N)),
+        ),
+        Truth(_codes("NO_ATTEMPT"), _types("DRIVING", "STOPPED"), exact=False, suspicious=True),
+        gps_tamper=_replay,
     ),
     "no_barometer": Spec(
         "Stairs to floor 2 on a phone without a barometer: the floor cannot be verified.",

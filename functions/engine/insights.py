@@ -136,6 +136,7 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
             "impossibleGpsJumps": integrity.jumps(f),
             "gpsMovesWhilePhoneStill": integrity.moving_while_still(f, activity),
             "frozenOrMockGps": integrity.frozen(f, activity, steps),
+            "replayedGpsTrack": integrity.replayed(f),
         },
     )
     return assemble(findings, judge(findings), quality, ENGINE_VERSION)

@@ -1,4 +1,4 @@
-"""Can the GPS be believed? Three checks against what the phone's own body says.
+"""Can the GPS be believed? Four checks against physics and the phone's own body.
 
 A location spoofer changes the fixes, not the accelerometer or the barometer, so each check
 sets the GPS against physics or against the IMU:
@@ -12,7 +12,15 @@ sets the GPS against physics or against the IMU:
   or better, held for ``MIN_FROZEN_S`` while the courier took ``MIN_FROZEN_STEPS`` steps or
   drove (a real receiver's fix wanders by metres from second to second, and a stale fix is
   one whose accuracy was no better than the outdoor norm); or a fix source that says
-  ``mock``. Each check returns a strength in 0..1 and the figures behind it.
+  ``mock``;
+- **replayed fixes**: a recorded track played back in a loop. Real fixes never come back to
+  the same coordinates (to 1e-7°, ~1 cm) *in the same order*; a fix whose transition from the
+  previous one (A → B, both different) already happened earlier is replayed. Indoor Wi-Fi
+  positions do repeat (the same access point's position), but only alternating with other
+  fixes, never as the same transitions; fixes worse than ``REPEAT_MAX_ACCURACY_M`` are left
+  out anyway. Fires at ``MIN_REPLAYED`` replayed fixes and ``REPLAYED_SHARE`` of them.
+
+Each check returns a strength in 0..1 and the figures behind it.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ PERFECT_ACCURACY_M = 3.0
 MIN_FROZEN_S = 60.0
 MIN_FROZEN_STEPS = 40
 MOCK_SOURCES = ("mock", "fake", "spoof")
+REPEAT_MAX_ACCURACY_M = 20.0
+MIN_REPLAYED = 10
+REPLAYED_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -132,3 +143,25 @@ def frozen(f: Fixes, activity: Activity, steps: Steps) -> Check:
                 },
             )
     return Check(0.0)
+
+
+def replayed(f: Fixes) -> Check:
+    """Fixes that repeat earlier transitions exactly: a looped recording (module docstring)."""
+    good = np.flatnonzero(f.acc() <= REPEAT_MAX_ACCURACY_M)
+    if good.size <= MIN_REPLAYED:
+        return Check(0.0)
+    coords = np.round(np.column_stack([f.lat[good], f.lng[good]]) * 1e7).astype(np.int64)
+    _, keys = np.unique(coords, axis=0, return_inverse=True)
+    keys = keys.ravel().astype(np.int64)
+    moves = keys[:-1] != keys[1:]
+    pairs = keys[:-1] * (int(keys.max()) + 1) + keys[1:]
+    _, first, which = np.unique(pairs, return_index=True, return_inverse=True)
+    again = moves & (np.arange(pairs.shape[0]) > first[which.ravel()])
+    count = int(np.count_nonzero(again))
+    share = count / pairs.shape[0]
+    if count < MIN_REPLAYED or share < REPLAYED_SHARE:
+        return Check(0.0)
+    return Check(
+        min(1.0, share / (2 * REPLAYED_SHARE)),
+        {"replayedFixes": count, "share": round(share, 3), "fixes": int(good.size)},
+    )

@@ -54,6 +54,7 @@ FRAUD_WEIGHTS = {
     "gpsMovesWhilePhoneStill": 0.7,
     "claimedFloorWithoutPressureChange": 0.5,
     "frozenOrMockGps": 0.7,
+    "replayedGpsTrack": 0.7,
     "neverApproachedAddress": 0.3,
 }
 SUSPICIOUS_AT = 0.5

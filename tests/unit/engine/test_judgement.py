@@ -123,17 +123,21 @@ def test_fraud_score_is_higher_for_every_fraud_scenario_than_for_honest_ones() -
         "spoofed_gps_jumps",
         "spoofed_gps_frozen",
         "spoofed_gps_moving_still",
+        "spoofed_gps_replay",
         "no_attempt",
         "wrong_building",
         "lobby_handoff",
     ):
         assert insights(name)["summary"]["fraudScore"] >= 0.5, name
-    signals = insights("spoofed_gps_moving_still")["evidence"]["fraudScore"]["signals"]
-    assert "gpsMovesWhilePhoneStill" in signals
-    assert (
-        "impossibleGpsJumps" in insights("spoofed_gps_jumps")["evidence"]["fraudScore"]["signals"]
-    )
-    assert "frozenOrMockGps" in insights("spoofed_gps_frozen")["evidence"]["fraudScore"]["signals"]
+    for name, signal in (
+        ("spoofed_gps_moving_still", "gpsMovesWhilePhoneStill"),
+        ("spoofed_gps_jumps", "impossibleGpsJumps"),
+        ("spoofed_gps_frozen", "frozenOrMockGps"),
+        ("spoofed_gps_replay", "replayedGpsTrack"),
+    ):
+        assert signal in insights(name)["evidence"]["fraudScore"]["signals"], name
+    for name in ("ground_floor", "stairs_floor3", "no_gps_indoors", "elevator_floor4"):
+        assert "fraudScore" not in insights(name)["evidence"], name
 
 
 @pytest.mark.parametrize("name", ["spoofed_gps_jumps", "spoofed_gps_frozen"])
