@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -60,6 +61,7 @@ def pipeline() -> Pipeline:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     work = pipeline()
+    metrics.add_metric("Messages", MetricUnit.Count, len(event.get("Records", [])))
 
     def record_handler(record: SQSRecord) -> None:
         receives = int(record.attributes.approximate_receive_count or 1)
