@@ -25,6 +25,9 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
      (escalators rise at ~0.2-0.4 m/s) with no start/stop impulse;
    - without motion data over the move (``MIN_MOTION_HZ``) only the speed decides, weakly.
 
+A level change across a silence of ``GAP_S`` or more in the barometer (the stream stopped) is
+a move too, however slow on average: its mode is a guess from the speed, its confidence low.
+
 Floors are ``round(|height| / FLOOR_HEIGHT_M)``. Confidence in 0..1 grows with the height
 (how sure we are there was a move at all) and with how clearly the mode evidence sits on
 its side of the thresholds.
@@ -86,6 +89,12 @@ MIN_MOTION_HZ = 0.5
 leave the mode to the speed alone: a lift if at least ``ELEVATOR_MIN_SPEED_MPS``, else stairs
 (the common slow way up), with ``SPEED_ONLY_CONFIDENCE``."""
 SPEED_ONLY_CONFIDENCE = 0.3
+GAP_S = 30.0
+"""A silence this long between barometer readings (the stream stopped: app killed, phone
+offline) may hide a floor change too slow, averaged over the silence, to start a run. A level
+change of ``MIN_HEIGHT_M`` or more across it is a move of its own, its mode from the speed
+alone with ``SPEED_ONLY_CONFIDENCE``. (A perfectly steady pressure also leaves long silences
+once repeats are removed, but no level change across them.)"""
 STEP_MARGIN_S = 0.5
 """Samples this close to a walking bout are not standing (the last step's sway); short, since
 lifts often start within a second or two of the rider's last step in."""
@@ -259,4 +268,29 @@ def detect_vertical(
                 confidence=round(float(np.clip(min(height_conf, mode_conf), 0.0, 1.0)), 2),
             )
         )
-    return moves
+    moves += _gap_moves(t_baro, h_baro, moves)
+    return sorted(moves, key=lambda mv: mv.t_start)
+
+
+def _gap_moves(t: np.ndarray, h: np.ndarray, found: list[VerticalMove]) -> list[VerticalMove]:
+    """Level changes across silences of ``GAP_S`` or more that no move already covers."""
+    out: list[VerticalMove] = []
+    for i in np.flatnonzero(np.diff(t) >= GAP_S):
+        t0, t1 = float(t[i]), float(t[i + 1])
+        height = float(h[i + 1] - h[i])
+        covered = any(mv.t_start <= t1 and mv.t_end >= t0 for mv in found)
+        if abs(height) < MIN_HEIGHT_M or covered:
+            continue
+        fast = abs(height) / (t1 - t0) >= ELEVATOR_MIN_SPEED_MPS
+        out.append(
+            VerticalMove(
+                mode="ELEVATOR" if fast else "STAIRS",
+                t_start=t0,
+                t_end=t1,
+                direction="up" if height > 0 else "down",
+                height_m=round(height, 2),
+                floors=int(np.floor(abs(height) / FLOOR_HEIGHT_M + 0.5)),
+                confidence=SPEED_ONLY_CONFIDENCE,
+            )
+        )
+    return out

@@ -142,3 +142,12 @@ def test_a_climb_that_starts_and_ends_slowly_is_measured_whole():
     (move,) = moves
     assert (move.mode, move.direction, move.floors) == ("STAIRS", "up", 1)
     assert move.height_m == pytest.approx(3.2, abs=0.3)
+
+
+def test_a_floor_change_hidden_in_a_gap_is_still_a_move():
+    samples, _ = session([Segment("walk", 20), Segment("stairs", 600, 9.0), Segment("walk", 20)])
+    t0 = samples[0]["ts"]
+    visible = [s for s in samples if not t0 + 22 < s["ts"] < t0 + 618]
+    (move,) = detect_vertical(from_samples(visible))
+    assert (move.direction, move.floors) == ("up", 3)
+    assert move.confidence <= 0.3
