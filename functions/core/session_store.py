@@ -55,7 +55,12 @@ def iso(epoch: float) -> str:
 
 def sweep_shard(session_id: str) -> str:
     """Spread open sessions over a few partitions of the sparse sweep index."""
-    return f"open#{zlib.crc32(session_id.encode()) % names.SWEEP_SHARDS}"
+    return sweep_shards()[zlib.crc32(session_id.encode()) % names.SWEEP_SHARDS]
+
+
+def sweep_shards() -> list[str]:
+    """Every partition of the sweep index (what the sweeper queries)."""
+    return [f"open#{shard}" for shard in range(names.SWEEP_SHARDS)]
 
 
 def plain(value: Any) -> Any:

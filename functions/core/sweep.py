@@ -26,9 +26,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from functions.core import names
 from functions.core.processing_queue import ProcessingQueue
-from functions.core.session_store import dynamo, iso, plain
+from functions.core.session_store import dynamo, iso, plain, sweep_shards
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,10 @@ class Sweeper:
         return SweepReport(timed_out, requested)
 
     def _due(self, now: float) -> Iterator[dict[str, Any]]:
-        for shard in range(names.SWEEP_SHARDS):
+        for shard in sweep_shards():
             kwargs: dict[str, Any] = {
                 "IndexName": "bySweep",
-                "KeyConditionExpression": Key("sweepShard").eq(f"open#{shard}")
+                "KeyConditionExpression": Key("sweepShard").eq(shard)
                 & Key("sweepAt").lte(iso(now)),
             }
             while True:
