@@ -25,8 +25,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
-from doorproof.courier import FAULTS, Delivery, Target
-from doorproof.simulate import parse_faults, plan, scenario_names, simulate, succeeded, table
+from doorproof.courier import Delivery, Target
+from doorproof.simulate import (
+    add_replay_arguments,
+    parse_faults,
+    plan,
+    scenario_names,
+    simulate,
+    succeeded,
+    table,
+)
 
 DEMO_SCENARIOS = (
     "elevator_floor4",
@@ -61,15 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=f"run these instead (repeatable; default: {', '.join(DEMO_SCENARIOS)})",
     )
-    parser.add_argument(
-        "--speed", type=float, default=30.0, metavar="X", help="replay speed (default: 30)"
-    )
-    parser.add_argument(
-        "--faults",
-        default="",
-        metavar="LIST",
-        help=f"network faults for every courier, comma-separated: {', '.join(FAULTS)}",
-    )
+    add_replay_arguments(parser, speed=30.0)
 
 
 @contextmanager

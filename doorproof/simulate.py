@@ -64,17 +64,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a scenario (repeat for several, used in turn) or mix: all of them in turn "
         f"(default: mix). Known: {', '.join(names())}",
     )
+    add_replay_arguments(parser, speed=10.0)
     parser.add_argument(
-        "--speed", type=float, default=10.0, metavar="X", help="replay X times real time"
+        "--insights-timeout", type=float, default=120.0, metavar="S", help="per delivery"
+    )
+
+
+def add_replay_arguments(parser: argparse.ArgumentParser, *, speed: float) -> None:
+    """``--speed`` and ``--faults``, shared with ``doorproof demo``."""
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=speed,
+        metavar="X",
+        help="replay X times real time (default: %(default)s)",
     )
     parser.add_argument(
         "--faults",
         default="",
         metavar="LIST",
-        help=f"comma-separated, applied to every delivery: {', '.join(FAULTS)}",
-    )
-    parser.add_argument(
-        "--insights-timeout", type=float, default=120.0, metavar="S", help="per delivery"
+        help=f"comma-separated, applied to every courier: {', '.join(FAULTS)}",
     )
 
 
