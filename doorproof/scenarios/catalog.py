@@ -122,6 +122,14 @@ def _frozen(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator
 
 
 REPLAY_S = 40
+TURN_BACK = (
+    Leg("drive", 45.0, to=(PARKING_OFFSET_E, STREET_N)),
+    Leg("stand", 6.0, posture="cradle"),
+    Leg("walk", to=(-8.0, -15.0)),
+    Leg("walk", to=(PARKING_OFFSET_E, STREET_N)),
+    Leg("stand", 8.0, posture="cradle"),
+)
+"""Drive in, walk toward the entrance, turn back half-way, sit back in the vehicle."""
 
 
 def _replay(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
@@ -222,15 +230,19 @@ SPECS: dict[str, Spec] = {
     ),
     "partial_attempt": Spec(
         "Walks toward the entrance, turns back half-way, drives off.",
-        (
-            Leg("drive", 45.0, to=(PARKING_OFFSET_E, STREET_N)),
-            Leg("stand", 6.0, posture="cradle"),
-            Leg("walk", to=(-8.0, -15.0)),
-            Leg("walk", to=(PARKING_OFFSET_E, STREET_N)),
-            Leg("stand", 8.0, posture="cradle"),
-            Leg("drive", 30.0, to=(300.0, STREET_N)),
-        ),
+        (*TURN_BACK, Leg("drive", 30.0, to=(300.0, STREET_N))),
         Truth(_codes("PARTIAL_ATTEMPT"), _types("DRIVING", "WALKING", "STOPPED")),
+    ),
+    "second_attempt": Spec(
+        "Turns back half-way, drives round the block, comes back and delivers: two attempts.",
+        (
+            *TURN_BACK,
+            Leg("drive", 30.0, to=(300.0, STREET_N)),
+            Leg("drive", 30.0, to=(PARKING_OFFSET_E, STREET_N)),
+            *_there((0.0, 0.0), 0, "elevator", 40.0),
+            *_back((0.0, 0.0), 0, "elevator"),
+        ),
+        Truth(DELIVERED, FLAT, right_doorstep=True),
     ),
     "walked_away": Spec(
         "Leaves the vehicle but walks away from the address to a kiosk, then drives off.",

@@ -163,11 +163,17 @@ def test_visibility_drops_with_missing_data_and_sensors() -> None:
 
 
 def test_attempt_cycles_count_trips_toward_the_door() -> None:
-    cycles = {
-        n: insights(n)["summary"]["attemptCycles"]
-        for n in ("ground_floor", "partial_attempt", "no_attempt", "walked_away")
+    trips = ("ground_floor", "partial_attempt", "no_attempt", "walked_away", "second_attempt")
+    cycles = {n: insights(n)["summary"]["attemptCycles"] for n in trips}
+    assert cycles == {
+        "ground_floor": 1,
+        "partial_attempt": 1,
+        "no_attempt": 0,
+        "walked_away": 0,
+        "second_attempt": 2,
     }
-    assert cycles == {"ground_floor": 1, "partial_attempt": 1, "no_attempt": 0, "walked_away": 0}
+    friction = insights("second_attempt")["summary"]["frictionScore"]
+    assert friction > insights("ground_floor")["summary"]["frictionScore"] + 0.2
 
 
 def test_ios_convention_gives_the_same_verdict() -> None:
