@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -29,6 +30,8 @@ from functions.core.keys import Principal
 from functions.core.observability import logger, metrics, tracer
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+SessionId = Annotated[str, Path(max_length=64, description="A session id (ses_…)")]
+"""The ``{sessionId}`` path parameter of every session route."""
 REQUEST_ID_HEADER = "x-request-id"
 _ROUTES = {f"{r.method} {r.path}": r for r in names.ROUTES}
 _AUTH_ERRORS = {

@@ -9,30 +9,19 @@ The session store and presigner are the read routes' per-container ones.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from functions.api.common import make_app, make_handler, principal
-from functions.api.reads import presigner, sessions
+from functions.api.common import SessionId, make_app, make_handler, principal
+from functions.api.services import insights, presigner, queue, sessions
 from functions.core import aws, errors
 from functions.core.chunk_store import ChunkStore, pod_photo_key
 from functions.core.erase import SessionEraser
-from functions.core.insights_store import InsightsStore
 from functions.core.models.manage import PodUpload, ReprocessAccepted
 from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
-from functions.core.processing_queue import ProcessingQueue
 from functions.core.settings import get_settings
 
 router = Router()
-SessionId = Annotated[str, Path(max_length=64)]
-
-
-@aws.per_container
-def queue() -> ProcessingQueue:
-    return ProcessingQueue(aws.client("sqs"), get_settings().processing_queue_url)
 
 
 @aws.per_container
@@ -42,7 +31,7 @@ def eraser() -> SessionEraser:
         sessions(),
         aws.table(settings.sessions_table),
         aws.table(settings.batches_table),
-        InsightsStore(aws.table(settings.insights_table)),
+        insights(),
         ChunkStore(aws.client("s3"), settings.data_bucket),
     )
 

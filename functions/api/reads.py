@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import make_app, make_handler, principal
-from functions.core import aws, errors, names
-from functions.core.insights_store import InsightsStore
+from functions.api.common import SessionId, make_app, make_handler, principal
+from functions.api.services import insights, presigner, sessions
+from functions.core import errors, names
 from functions.core.insights_view import public_document
 from functions.core.models.insights import InsightsDocument
 from functions.core.models.sessions import (
@@ -22,22 +22,9 @@ from functions.core.models.sessions import (
     SessionStatus,
     SessionType,
 )
-from functions.core.presign import Presigner
-from functions.core.session_store import ListFilters, SessionStore, iso, to_resource
-from functions.core.settings import get_settings
+from functions.core.session_store import ListFilters, iso, to_resource
 
 router = Router()
-SessionId = Annotated[str, Path(max_length=64)]
-
-
-@aws.per_container
-def sessions() -> SessionStore:
-    return SessionStore(aws.table(get_settings().sessions_table))
-
-
-@aws.per_container
-def insights() -> InsightsStore:
-    return InsightsStore(aws.table(get_settings().insights_table))
 
 
 def _timestamp(name: str, value: str | None) -> str | None:
@@ -95,11 +82,6 @@ def get_session(sessionId: SessionId) -> Session:  # noqa: N803
 def get_insights(sessionId: SessionId) -> InsightsDocument:  # noqa: N803
     session = sessions().get(principal(app).tenant, sessionId)
     return public_document(session, insights().get(sessionId), presigner())
-
-
-@aws.per_container
-def presigner() -> Presigner:
-    return Presigner(aws.client("s3"), get_settings().data_bucket)
 
 
 app = make_app(router)

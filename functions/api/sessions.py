@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
 from pydantic import BaseModel
 
 from functions.api.common import make_app, make_handler, principal
+from functions.api.services import queue, sessions
 from functions.core import aws
 from functions.core.lifecycle import SessionLifecycle
 from functions.core.models.sessions import (
@@ -29,8 +30,6 @@ from functions.core.models.sessions import (
     StartSessionRequest,
     StopSessionRequest,
 )
-from functions.core.processing_queue import ProcessingQueue
-from functions.core.session_store import SessionStore
 from functions.core.settings import get_settings
 
 router = Router()
@@ -38,11 +37,7 @@ router = Router()
 
 @aws.per_container
 def lifecycle() -> SessionLifecycle:
-    settings = get_settings()
-    queue = ProcessingQueue(aws.client("sqs"), settings.processing_queue_url)
-    return SessionLifecycle(
-        SessionStore(aws.table(settings.sessions_table)), queue.request_finalize, settings
-    )
+    return SessionLifecycle(sessions(), queue().request_finalize, get_settings())
 
 
 class IdempotentStart(BaseModel):

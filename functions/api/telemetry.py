@@ -11,12 +11,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.api.common import make_app, make_handler, principal
+from functions.api.services import sessions
 from functions.core import aws
 from functions.core.firehose_sink import FirehoseSink
 from functions.core.ingest import BatchLedger, TelemetryIngest
 from functions.core.models.telemetry import TelemetryAccepted, TelemetryBatch
 from functions.core.observability import metrics
-from functions.core.session_store import SessionStore
 from functions.core.settings import get_settings
 
 router = Router()
@@ -26,7 +26,7 @@ router = Router()
 def ingest() -> TelemetryIngest:
     settings = get_settings()
     return TelemetryIngest(
-        SessionStore(aws.table(settings.sessions_table)),
+        sessions(),
         BatchLedger(aws.table(settings.batches_table), settings.sessions_table),
         FirehoseSink(aws.client("firehose"), settings.telemetry_stream),
         late_grace_s=settings.late_data_grace_s,

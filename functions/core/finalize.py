@@ -39,11 +39,10 @@ from botocore.exceptions import ClientError
 
 from functions.core.chunk_store import ChunkStore
 from functions.core.events_bus import EventBus, EventKind, event_detail
-from functions.core.ingest import _key as wire
 from functions.core.insights_store import InsightsStore
 from functions.core.models.insights import InsightsDocument
 from functions.core.path_image import render_path
-from functions.core.session_store import SessionStore, iso
+from functions.core.session_store import SessionStore, dynamo_values, iso
 from functions.engine.telemetry import Telemetry
 
 Mode = Literal["complete", "force", "reprocess"]
@@ -224,12 +223,12 @@ class Finalizer:
         update = {
             "Update": {
                 "TableName": self._sessions_table.name,
-                "Key": wire({"sessionId": session["sessionId"]}),
+                "Key": dynamo_values({"sessionId": session["sessionId"]}),
                 "UpdateExpression": f"SET {', '.join(sets)} REMOVE sweepShard, sweepAt",
                 "ConditionExpression": "insightsVersion = :previous AND "
                 "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal)) AND "
                 "attribute_not_exists(erasing)",
-                "ExpressionAttributeValues": wire(values),
+                "ExpressionAttributeValues": dynamo_values(values),
             }
         }
         try:

@@ -32,7 +32,7 @@ from functions.core.models.telemetry import (
     TelemetryBatch,
 )
 from functions.core.records import encode_batch
-from functions.core.session_store import SessionStore, dynamo, iso
+from functions.core.session_store import SessionStore, dynamo_values, iso
 
 MAX_REPORTED_REJECTIONS = 20
 
@@ -139,12 +139,12 @@ class BatchLedger:
             {
                 "Update": {
                     "TableName": self._table.name,
-                    "Key": _key({"sessionId": session_id, "itemId": f"batch#{batch_id}"}),
+                    "Key": dynamo_values({"sessionId": session_id, "itemId": f"batch#{batch_id}"}),
                     "UpdateExpression": "SET #state = :accepted, samples = :samples, "
                     "parts = :parts",
                     "ConditionExpression": "#state = :pending",
                     "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": _key(
+                    "ExpressionAttributeValues": dynamo_values(
                         {
                             ":accepted": "accepted",
                             ":pending": "pending",
@@ -157,11 +157,11 @@ class BatchLedger:
             {
                 "Update": {
                     "TableName": self._sessions_table,
-                    "Key": _key({"sessionId": session_id}),
+                    "Key": dynamo_values({"sessionId": session_id}),
                     "UpdateExpression": f"SET {session_set} ADD acceptedSamplesTotal :samples, "
                     "acceptedBatchesTotal :one, acceptedPartsTotal :parts, "
                     "rejectedSamplesTotal :rejected",
-                    "ExpressionAttributeValues": _key(values),
+                    "ExpressionAttributeValues": dynamo_values(values),
                 }
             },
         ]
@@ -173,11 +173,6 @@ class BatchLedger:
                 return False  # the batch item was no longer pending: committed by a twin
             raise
         return True
-
-
-def _key(values: dict[str, Any]) -> dict[str, Any]:
-    """Values for the Table resource's client, which serialises Python types itself."""
-    return {k: dynamo(v) for k, v in values.items()}
 
 
 class TelemetryIngest:

@@ -18,7 +18,7 @@ import json
 import math
 from typing import Any
 
-from functions.core.ingest import _key as wire
+from functions.core.session_store import dynamo_values
 
 ATTRIBUTES = (
     "status",
@@ -70,7 +70,7 @@ class InsightsStore:
             **attributes,
             "body": json.dumps(_finite(body), separators=(",", ":"), allow_nan=False),
         }
-        return {"Put": {"TableName": self._table.name, "Item": wire(item)}}
+        return {"Put": {"TableName": self._table.name, "Item": dynamo_values(item)}}
 
     def delete(self, session_id: str) -> None:
         self._table.delete_item(Key={"sessionId": session_id})

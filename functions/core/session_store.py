@@ -85,6 +85,13 @@ def dynamo(value: Any) -> Any:
     return value
 
 
+def dynamo_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Top-level values for a Table resource's client (which serialises Python types
+    itself), converted by ``dynamo`` but keeping top-level ``None`` (a NULL an expression
+    may name)."""
+    return {k: dynamo(v) for k, v in values.items()}
+
+
 @dataclass(frozen=True)
 class ListFilters:
     delivery_id: str | None = None

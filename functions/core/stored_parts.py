@@ -24,9 +24,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.core import names
-from functions.core.ingest import _key as wire
 from functions.core.records import RecordHeader
-from functions.core.session_store import iso
+from functions.core.session_store import dynamo_values, iso
 
 PART_PREFIX = "part#"
 MAX_PARTS_PER_TRANSACTION = 99
@@ -107,7 +106,7 @@ class StoredParts:
             {
                 "Put": {
                     "TableName": self._table.name,
-                    "Item": wire(
+                    "Item": dynamo_values(
                         {
                             "sessionId": session_id,
                             "itemId": part_item_id(h),
@@ -124,11 +123,11 @@ class StoredParts:
         update = {
             "Update": {
                 "TableName": self._sessions_table,
-                "Key": wire({"sessionId": session_id}),
+                "Key": dynamo_values({"sessionId": session_id}),
                 "UpdateExpression": "ADD storedSamplesTotal :samples, storedPartsTotal :parts",
                 "ConditionExpression": "attribute_exists(sessionId) "
                 "AND attribute_not_exists(erasing)",
-                "ExpressionAttributeValues": wire(
+                "ExpressionAttributeValues": dynamo_values(
                     {":samples": sum(h.samples for h in group), ":parts": len(group)}
                 ),
             }

@@ -1,0 +1,33 @@
+"""The adapters several HTTP handlers share, built once per Lambda container.
+
+Each handler module builds its use case from these; tests reset them with ``aws.reset``.
+"""
+
+from __future__ import annotations
+
+from functions.core import aws
+from functions.core.insights_store import InsightsStore
+from functions.core.presign import Presigner
+from functions.core.processing_queue import ProcessingQueue
+from functions.core.session_store import SessionStore
+from functions.core.settings import get_settings
+
+
+@aws.per_container
+def sessions() -> SessionStore:
+    return SessionStore(aws.table(get_settings().sessions_table))
+
+
+@aws.per_container
+def insights() -> InsightsStore:
+    return InsightsStore(aws.table(get_settings().insights_table))
+
+
+@aws.per_container
+def presigner() -> Presigner:
+    return Presigner(aws.client("s3"), get_settings().data_bucket)
+
+
+@aws.per_container
+def queue() -> ProcessingQueue:
+    return ProcessingQueue(aws.client("sqs"), get_settings().processing_queue_url)
