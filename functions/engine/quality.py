@@ -21,6 +21,8 @@ from functions.engine.signal import Motion
 from functions.engine.telemetry import Telemetry
 
 GAP_S = 10.0
+FRESH_FIX_S = 10.0
+"""A fix older than this no longer says where the phone is."""
 """Shortest silence reported as a gap (two missed uploads)."""
 
 
@@ -44,7 +46,8 @@ class Quality:
     gps_fixes: int
     median_accuracy_m: float | None
     gps_seconds: float
-    """Seconds during which the latest fix was no older than 10 s and no worse than 30 m."""
+    """Seconds during which the latest fix was no older than ``FRESH_FIX_S`` and no worse
+    than 30 m."""
 
     @property
     def duration_s(self) -> float:
@@ -107,7 +110,10 @@ def measure(tel: Telemetry, m: Motion, f: Fixes, started_at: float, ended_at: fl
         gaps.append((started_at, ended_at - started_at))
     acc = f.acc() if len(f) else np.zeros(0)
     good = acc <= 30.0
-    fresh = np.minimum(f.until - f.t + 1.0, 10.0) if len(f) else np.zeros(0)
+    fresh = np.zeros(0)
+    if len(f):  # a fix is fresh until the next one, while samples carry it, 10 s at most
+        end = np.minimum(np.append(f.t[1:], f.until[-1]), f.until + 1.0)
+        fresh = np.clip(end - f.t, 0.0, FRESH_FIX_S)
     return Quality(
         samples=len(tel),
         imu_samples=len(m),

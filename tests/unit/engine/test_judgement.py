@@ -93,6 +93,8 @@ def test_document_shape_and_json(name: str) -> None:
     doors = [e for e in doc["events"] if e["type"] == "STOPPED" and e["metadata"]["atDoor"]]
     assert len(doors) == int("FULL_ATTEMPT" in doc["reasonCodes"])
     assert len(doc["path"]) <= 500
+    assert 0.0 <= doc["dataQuality"]["gpsCoverage"] <= 1.0
+    assert doc["dataQuality"]["coveredSec"] <= doc["dataQuality"]["durationSec"]
 
 
 def test_vertical_moves_carry_direction_floors_and_signed_height() -> None:
