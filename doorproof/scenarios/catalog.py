@@ -101,7 +101,9 @@ DELIVERED = _codes("FULL_ATTEMPT", "DELIVERED_TO_RIGHT_DOORSTEP")
 FLAT = _types("DRIVING", "WALKING", "GATE", "STOPPED")
 
 
-def _jumps(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
+def _jumps(
+    fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """A location spoofer switched on and off: the fix teleports ~2 km and back, twice."""
     out = {k: v.copy() for k, v in fixes.items()}
     t = world.t
@@ -111,7 +113,9 @@ def _jumps(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator)
     return out
 
 
-def _frozen(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
+def _frozen(
+    fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """A mock-location app: one perfect fix at the address, repeated for the whole session."""
     out = {k: v.copy() for k, v in fixes.items()}
     has = np.isfinite(out["lat"])
@@ -132,7 +136,9 @@ TURN_BACK = (
 """Drive in, walk toward the entrance, turn back half-way, sit back in the vehicle."""
 
 
-def _replay(fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator):
+def _replay(
+    fixes: dict[str, np.ndarray], world: World, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """A replay spoofer: a recorded 40-s walk from the parking spot to the entrance (1 Hz,
     6-9 m accuracy) played in a loop from 50 s until 35 s before the end."""
     out = {k: v.copy() for k, v in fixes.items()}

@@ -86,14 +86,18 @@ def _ramp(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 - np.cos(np.pi * np.clip(x, 0.0, 1.0)))
 
 
-def _trapezoid(tau: np.ndarray, distance: float, vmax: float, ramp_s: float, t0: float):
+def _trapezoid(
+    tau: np.ndarray, distance: float, vmax: float, ramp_s: float, t0: float
+) -> tuple[np.ndarray, float]:
     """Speed and position of a jerk-limited move of ``distance`` starting at ``t0``."""
     cruise = abs(distance) / vmax
     v = vmax * (_ramp((tau - t0) / ramp_s) - _ramp((tau - t0 - cruise) / ramp_s))
     return np.sign(distance) * v, cruise + ramp_s
 
 
-def _gait(tau: np.ndarray, cadence: float, strength: float, rng: np.random.Generator):
+def _gait(
+    tau: np.ndarray, cadence: float, strength: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vertical, forward and lateral body acceleration of a gait (m/s²)."""
     jitter = np.cumsum(rng.normal(0.0, 0.002, tau.shape[0]))  # cadence wanders a little
     phase = 2 * np.pi * cadence * tau + jitter + rng.uniform(0, 2 * np.pi)

@@ -27,7 +27,9 @@ def _t(x: float, t0: float) -> float:
     return round(float(x) - t0, 3)
 
 
-def events(activity: Activity, moves: tuple[VerticalMove, ...], place: Place, t0: float):
+def events(
+    activity: Activity, moves: tuple[VerticalMove, ...], place: Place, t0: float
+) -> list[dict[str, Any]]:
     """Activity segments, vertical moves, the GATE moment and the door stop, by start time."""
     out: list[dict[str, Any]] = []
     door = place.door

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
 
 from doorproof.scenarios import build_shift
 from functions.engine.insights import SessionContext, compute_insights
@@ -25,16 +26,17 @@ def session(minutes: int) -> tuple[Telemetry, SessionContext]:
 
 
 @pytest.mark.parametrize("minutes", [1, 10, 60])
-def test_compute_insights(benchmark, minutes: int) -> None:
+def test_compute_insights(benchmark: BenchmarkFixture, minutes: int) -> None:
     tel, ctx = session(minutes)
     rounds = 3 if minutes == 60 else 10
     doc = benchmark.pedantic(compute_insights, args=(tel, ctx), rounds=rounds, iterations=1)
     assert doc["summary"]["totalDurationSec"] == pytest.approx(minutes * 60, abs=1)
     assert minutes == 1 or "FULL_ATTEMPT" in doc["reasonCodes"]
     benchmark.extra_info["samples"] = len(tel)
+    assert benchmark.stats is not None
     benchmark.extra_info["us_per_minute"] = benchmark.stats.stats.median / minutes * 1e6
 
 
-def test_simulate_ten_minutes(benchmark) -> None:
+def test_simulate_ten_minutes(benchmark: BenchmarkFixture) -> None:
     sc = benchmark.pedantic(build_shift, args=(10,), rounds=5, iterations=1)
     assert len(sc.samples) == pytest.approx(30_000, abs=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.unit.engine.test_scenarios import scenario
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
-def _write(path: Path, session_id: str, batches: list[list[dict]], *, gz: bool) -> Path:
+def _write(path: Path, session_id: str, batches: list[list[dict[str, Any]]], *, gz: bool) -> Path:
     lines = "".join(json.dumps({"sessionId": session_id, "events": b}) + "\n" for b in batches)
     if gz:
         path.write_bytes(gzip.compress(lines.encode()))
@@ -40,11 +41,13 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def _documents(out: str) -> list[dict]:
+def _documents(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def test_one_document_per_file_in_input_order(recordings, capsys) -> None:
+def test_one_document_per_file_in_input_order(
+    recordings: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     paths = [str(recordings[k]) for k in ("ground", "lobby", "bare")]
     assert main(["analyze", *paths]) == 0
     docs = _documents(capsys.readouterr().out)
@@ -64,7 +67,9 @@ def test_one_document_per_file_in_input_order(recordings, capsys) -> None:
     assert docs[0]["reasonCodes"] == docs[2]["reasonCodes"]  # bodies or bare samples alike
 
 
-def test_session_start_gives_the_address_and_delivery(recordings, capsys) -> None:
+def test_session_start_gives_the_address_and_delivery(
+    recordings: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["analyze", str(recordings["lobby"]), "--session", str(recordings["start"])])
     assert code == 0
     (doc,) = _documents(capsys.readouterr().out)
@@ -74,7 +79,7 @@ def test_session_start_gives_the_address_and_delivery(recordings, capsys) -> Non
 
 
 def test_unreadable_files_are_named_and_the_others_still_analysed(
-    recordings, tmp_path, capsys
+    recordings: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken = tmp_path / "broken.ndjson"
     broken.write_text('{"sessionId": "x", "events": []}\nnot json\n')
@@ -86,7 +91,9 @@ def test_unreadable_files_are_named_and_the_others_still_analysed(
     assert f"{broken}:2" in captured.err and str(missing) in captured.err
 
 
-def test_bad_session_file_is_a_usage_error(recordings, tmp_path, capsys) -> None:
+def test_bad_session_file_is_a_usage_error(
+    recordings: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "start.json"
     bad.write_text("[1, 2]")
     assert main(["analyze", str(recordings["ground"]), "--session", str(bad)]) == 2
@@ -94,7 +101,7 @@ def test_bad_session_file_is_a_usage_error(recordings, tmp_path, capsys) -> None
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not present")
-def test_a_real_recording(capsys) -> None:
+def test_a_real_recording(capsys: pytest.CaptureFixture[str]) -> None:
     path = next(iter(sorted((DATA / "vertical" / "elevator_up").glob("*.ndjson.gz"))))
     assert main(["analyze", str(path)]) == 0
     (doc,) = _documents(capsys.readouterr().out)
