@@ -9,7 +9,8 @@ outage):
 - processor or sweeper invocation errors (partial batch failures are retried, whole-batch
   failures are errors);
 - Firehose delivery to S3 failing, or Firehose throttling puts;
-- Lambda throttles anywhere.
+- Lambda throttles anywhere; DynamoDB throttling a table (on-demand tables still throttle a
+  hot partition or a sudden jump past twice the previous peak).
 
 The topic is not KMS-encrypted: alarm notifications carry no customer data, and CloudWatch
 cannot publish to a topic encrypted with the AWS-managed SNS key (a customer-managed key
@@ -21,6 +22,7 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -36,6 +38,15 @@ API_5XX_RATE_PERCENT = 5
 API_MIN_REQUESTS = 20
 """Below this many requests in a period the 5xx rate is not evaluated."""
 QUEUE_AGE_ALARM = Duration.minutes(15)
+TABLE_OPERATIONS = [
+    dynamodb.Operation.GET_ITEM,
+    dynamodb.Operation.PUT_ITEM,
+    dynamodb.Operation.UPDATE_ITEM,
+    dynamodb.Operation.DELETE_ITEM,
+    dynamodb.Operation.QUERY,
+    dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+]
+"""The operations the handlers use (an alarm's math may combine at most 10 metrics)."""
 
 
 class Monitoring(Construct):
@@ -51,6 +62,7 @@ class Monitoring(Construct):
         processing: Processing,
         stream: firehose.DeliveryStream,
         functions: dict[str, lambda_.Function],
+        tables: dict[str, dynamodb.Table],
     ) -> None:
         super().__init__(scope, construct_id)
         self.topic = sns.Topic(
@@ -114,6 +126,13 @@ class Monitoring(Construct):
             period=PERIOD,
         )
         self._alarm("LambdaThrottles", throttles, 1, "Lambda invocations throttled")
+        # Per table (the dashboard's alarm widget shows them): one graph cannot hold several
+        # tables' operation sums, whose metric ids would collide.
+        for logical, table in tables.items():
+            throttled = table.metric_throttled_requests_for_operations(
+                operations=TABLE_OPERATIONS, period=PERIOD, label=logical
+            )
+            self._alarm(f"{logical.capitalize()}Throttles", throttled, 1, f"{logical} throttled")
 
         self.dashboard = cloudwatch.Dashboard(
             self,
@@ -154,6 +173,7 @@ class Monitoring(Construct):
             ),
             cloudwatch.GraphWidget(title="Lambda throttles", left=[throttles], width=8),
         )
+
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Processing queue",

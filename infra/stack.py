@@ -54,6 +54,7 @@ class DoorproofStack(Stack):
             processing=self.processing,
             stream=self.ingest.stream,
             functions=functions.functions,
+            tables=self.storage.tables,
         )
         self._outputs()
         acknowledge(

@@ -114,6 +114,7 @@ def test_alarms_cover_errors_backlog_delivery_and_throttles(synthesized: Synthes
         "DeliveryToS3.Success",
         "ThrottledRecords",
         "Throttles",
+        "ThrottledRequests",
     } <= watched
     topic_id = synthesized.logical_id(synthesized.stack.monitoring.topic)
     for alarm in alarms:
@@ -148,7 +149,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     template.resource_count_is("AWS::Events::EventBus", 1)
     template.resource_count_is("AWS::Events::Rule", 1)
     template.resource_count_is("AWS::Lambda::EventSourceMapping", 1)
-    template.resource_count_is("AWS::CloudWatch::Alarm", 8)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 8 + len(names.TABLES))
     template.resource_count_is("AWS::SNS::Topic", 1)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     template.resource_count_is("Custom::S3AutoDeleteObjects", 0)
