@@ -13,8 +13,10 @@ Rules, in the order they are applied:
   a stairs, elevator or escalator move proves the courier was inside: its start is the GATE
   (the entry was earlier). Fallback without either (a house door reached from the street):
   the start of a door stop at the address, with a low confidence.
-- **Door stop.** The STOPPED segment the courier walked to and walked away from (or ended
-  the session in): not next to DRIVING (that is a halt in the vehicle). Among those after the
+- **Door stop.** The STOPPED segment the courier walked to (or reached by stairs or a lift) and
+  walked away from (or ended the session in): not next to DRIVING (that is a halt in the
+  vehicle), not at the session's start (not walked to); across a gap in the data either side
+  is given the benefit of the doubt. Among those after the
   GATE — or, without a GATE, at the address — at the floor level furthest from the entrance,
   the longest of at least ``MIN_DOOR_STOP_S`` is the door stop. With no GATE and no address
   or fix to place it, there is no door stop: a pause somewhere is not a door.
@@ -38,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from functions.engine.activity import DRIVING, Activity, Segment
+from functions.engine.activity import DRIVING, WINDOW_S, Activity, Segment
 from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import Telemetry
@@ -176,20 +178,28 @@ def _gate(
     return None, None
 
 
+def _neighbour(segs: tuple[Segment, ...], k: int, step: int) -> str | None:
+    """Kind of the segment beside ``segs[k]`` (``step`` -1 before, +1 after); "" when a
+    vertical move or a gap lies between them, None at the session's edge."""
+    j = k + step
+    if not 0 <= j < len(segs):
+        return None
+    first, second = (segs[k], segs[j]) if step > 0 else (segs[j], segs[k])
+    return segs[j].kind if second.t_start - first.t_end <= WINDOW_S else ""
+
+
 def _on_foot_stops(activity: Activity) -> list[Segment]:
-    """STOPPED segments not next to DRIVING: the courier walked to them (module docstring)."""
+    """STOPPED segments the courier walked to (or reached by stairs or a lift) and walked away
+    from (or ended the session in); none next to DRIVING (a halt in the vehicle) or at the
+    session's start (not walked to)."""
     segs = activity.segments
     out = []
     for k, seg in enumerate(segs):
         if seg.kind != "STOPPED" or seg.seconds < MIN_DOOR_STOP_S:
             continue
-        before = segs[k - 1].kind if k > 0 else None
-        after = segs[k + 1].kind if k + 1 < len(segs) else None
-        if "DRIVING" in (before, after) or (before is None and after is None):
-            continue
-        if before is None and after != "WALKING":
-            continue
-        out.append(seg)
+        before, after = _neighbour(segs, k, -1), _neighbour(segs, k, +1)
+        if before in ("WALKING", "") and after in ("WALKING", "", None):
+            out.append(seg)
     return out
 
 

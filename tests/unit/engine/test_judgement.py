@@ -15,10 +15,11 @@ from doorproof.scenarios.catalog import SPECS
 from doorproof.scenarios.scenario import Platform
 from functions.core.models.insights import Event, Metrics, Summary
 from functions.engine import integrity
+from functions.engine.activity import Activity, Segment
 from functions.engine.gps import Fixes
 from functions.engine.insights import ENGINE_VERSION, SessionContext, compute_insights
 from functions.engine.judgement import REASON_CODES, rule_text
-from functions.engine.place import parse_floor
+from functions.engine.place import _on_foot_stops, parse_floor
 from functions.engine.telemetry import Telemetry, from_samples
 from tests.unit.engine.test_scenarios import scenario
 
@@ -213,6 +214,30 @@ def test_malformed_samples_are_tolerated() -> None:
     doc = compute_insights(from_samples(broken), scenario("elevator_floor4").context())
     json.dumps(doc, allow_nan=False)
     assert doc["dataQuality"]["imuSamples"] < doc["dataQuality"]["samples"]
+
+
+def _activity(*spans: tuple[str, float, float]) -> Activity:
+    segments = tuple(Segment(kind, t0, t1, 0.9) for kind, t0, t1 in spans)  # type: ignore[arg-type]
+    grid = np.arange(0.0, spans[-1][2])
+    empty = np.zeros(grid.shape[0])
+    return Activity(grid, empty.astype(int), empty, empty, empty.astype(bool), segments)
+
+
+def test_door_stop_candidates_are_walked_to_and_not_in_the_vehicle() -> None:
+    trip = _activity(
+        ("STOPPED", 0, 30),  # sitting in the parked vehicle: not walked to
+        ("WALKING", 30, 60),
+        ("STOPPED", 60, 100),  # the door
+        ("WALKING", 100, 130),
+        ("STOPPED", 130, 140),  # back in the vehicle
+        ("DRIVING", 140, 200),
+    )
+    assert [(s.t_start, s.t_end) for s in _on_foot_stops(trip)] == [(60, 100)]
+    # a lift ride or a gap in the data between a stop and its neighbour: benefit of the doubt
+    across = _activity(("WALKING", 0, 20), ("STOPPED", 30, 60), ("DRIVING", 90, 120))
+    assert [(s.t_start, s.t_end) for s in _on_foot_stops(across)] == [(30, 60)]
+    ended = _activity(("WALKING", 0, 20), ("STOPPED", 20, 60))
+    assert len(_on_foot_stops(ended)) == 1
 
 
 def _without_gps(name: str) -> Telemetry:
