@@ -365,6 +365,8 @@ def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigte
         stderr=subprocess.STDOUT,
         text=True,
     )
+    watchdog = threading.Timer(120, proc.kill)  # a stack that never comes up fails, not hangs
+    watchdog.start()
     try:
         assert proc.stdout is not None
         lines = []
@@ -381,8 +383,10 @@ def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigte
         assert set(orgs[0]) == {"organizationId", "projectId", "publishableKey", "secretKey"}
         assert keys_file.stat().st_mode & 0o077 == 0
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        rest, _ = proc.communicate(timeout=60)  # keep reading: a full pipe would block it
+        assert proc.returncode == 0, rest[-2000:]
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
