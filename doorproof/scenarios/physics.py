@@ -177,7 +177,7 @@ def _leg(
     posture = leg.posture or ("cradle" if leg.kind == "drive" else "hand")
 
     if leg.kind == "drive":
-        ramp_s = min(6.0, seconds / 3)
+        ramp_s = min(12.0, seconds / 3)  # ~2 m/s² at most: city driving
         vmax = dist / max(seconds - ramp_s, 1e-6)
         speed = vmax * _ramp(tau / ramp_s) * _ramp((seconds - tau) / ramp_s)
         speed *= 1.0 + 0.12 * np.sin(2 * np.pi * tau / rng.uniform(15, 25))

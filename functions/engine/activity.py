@@ -10,9 +10,13 @@ of evidence, strongest first:
    above the still floor, is DRIVING (a phone lying still is in no moving vehicle, whatever
    its GPS says). Short halts between
    two driving windows (traffic lights, ``DRIVE_BRIDGE_S``) stay DRIVING.
-3. **acceleration energy** (standard deviation of |linear| over ``ENERGY_WINDOW_S``): below
-   the step detector's minimum rate (``steps.MIN_RATE_HZ``) steps cannot be seen, so a
-   high-energy window without vehicle speed counts as WALKING.
+3. **vertical bounce** (standard deviation of the vertical acceleration over
+   ``ENERGY_WINDOW_S``): below the step detector's minimum rate (``steps.MIN_RATE_HZ``) steps
+   cannot be seen, so a bouncing window without vehicle speed counts as WALKING. (The phone
+   lying still is judged on the spread of |linear|, its *energy*.) Below ~4 Hz the 2-Hz gait
+   aliases and its bounce comes and goes: walking at 1-2 Hz is seen in patches. (GPS pace
+   was tried as extra evidence and made the scenario suite worse: parked GPS noise and
+   spoofed tracks walk too.)
 
 Anything else is STOPPED. Windows without any sample are GAP (not an event), and windows
 inside a vertical move are VERTICAL (the move is its own event). Runs shorter than their
@@ -48,8 +52,9 @@ DRIVE_SPEED_MPS = 4.0
 """Brisk walking is ~1.5-2 m/s; a vehicle in traffic is mostly above 4 m/s."""
 DRIVE_BRIDGE_S = 45.0
 """A halt this short between two driving stretches is traffic, not parking."""
-WALK_ENERGY_MS2 = 0.8
-"""Energy of walking (1.5-3 m/s² in any carrying position) vs a vehicle (0.1-0.5 m/s²)."""
+WALK_BOUNCE_MS2 = 0.8
+"""Spread of the vertical acceleration of walking (1-3 m/s² wherever the phone is carried)
+vs a vehicle (0.1-0.5 m/s²: road vibration; its accelerations are horizontal)."""
 STILL_ENERGY_MS2 = 0.035
 """Below this the phone lies still (a table, a parked car's cradle): an accelerometer's own
 noise is ~0.01-0.03 m/s²; a hand or a running engine adds more."""
@@ -111,11 +116,13 @@ def _rolling(x: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
-def _energy(m: Motion, grid0: float, n: int) -> np.ndarray:
+def _spread(m: Motion, x: np.ndarray, grid0: float, n: int) -> np.ndarray:
+    """Standard deviation of ``x`` over ``ENERGY_WINDOW_S`` around each window (NaN below
+    two samples)."""
     if len(m) == 0:
         return np.full(n, np.nan)
     idx = np.clip(((m.t - grid0) / WINDOW_S).astype(int), 0, n - 1)
-    count, total, squares = _window_sums(idx, m.magnitude, n)
+    count, total, squares = _window_sums(idx, x, n)
     width = int(ENERGY_WINDOW_S / WINDOW_S) | 1
     c, s, q = _rolling(count, width), _rolling(total, width), _rolling(squares, width)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -232,14 +239,16 @@ def segment_activity(
     grid0 = float(tel.t[0])
     n = max(int(np.ceil((float(tel.t[-1]) - grid0) / WINDOW_S)), 1)
     grid = grid0 + np.arange(n) * WINDOW_S
-    energy = _energy(m, grid0, n)
+    energy = _spread(m, m.magnitude, grid0, n)
+    # a walker bounces vertically; a vehicle accelerates mostly horizontally
+    bounce = _spread(m, m.vertical if np.isfinite(m.vertical).all() else m.magnitude, grid0, n)
     speed = _speed(f, grid0, n)
     stepping = _inside(grid, list(steps.bouts))
     can_see_steps = m.rate_hz >= MIN_RATE_HZ
     # GPS speed on a phone lying still is not a vehicle (a spoofer's track is not either)
     still = np.nan_to_num(energy, nan=1.0) < STILL_ENERGY_MS2
     fast = (np.nan_to_num(speed, nan=0.0) >= DRIVE_SPEED_MPS) & ~still
-    lively = np.nan_to_num(energy, nan=0.0) >= WALK_ENERGY_MS2
+    lively = np.nan_to_num(bounce, nan=0.0) >= WALK_BOUNCE_MS2
     walking = stepping | (lively & ~fast & (not can_see_steps))
     driving = _bridge(fast & ~walking, walking, int(DRIVE_BRIDGE_S / WINDOW_S))
     raw = np.full(n, STOPPED)

@@ -9,10 +9,10 @@ sets the GPS against physics or against the IMU:
   the noise floor, ``Activity.still``) for at least ``MIN_STILL_S``, the fixes moved more
   than ``STILL_SLACK_M`` beyond both accuracy radii;
 - **frozen or perfect fixes**: one fix, unchanged, with an accuracy of ``PERFECT_ACCURACY_M``
-  or better, held for ``MIN_FROZEN_S`` while the courier took ``MIN_FROZEN_STEPS`` steps or
-  drove (a real receiver's fix wanders by metres from second to second, and a stale fix is
-  one whose accuracy was no better than the outdoor norm); or a fix source that says
-  ``mock``;
+  or better, held for ``MIN_FROZEN_S`` while the courier took ``MIN_FROZEN_STEPS`` steps,
+  walked ``MIN_FROZEN_WALK_S`` or drove (a real receiver's fix wanders by metres from
+  second to second, and a stale fix is one whose accuracy was no better than the outdoor
+  norm); or a fix source that says ``mock``;
 - **replayed fixes**: a recorded track played back in a loop. Real fixes never come back to
   the same coordinates (to 1e-7°, ~1 cm) *in the same order*; a fix whose transition from the
   previous one (A → B, both different) already happened earlier is replayed. Indoor Wi-Fi
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from functions.engine.activity import DRIVING, WINDOW_S, Activity
+from functions.engine.activity import DRIVING, WALKING, WINDOW_S, Activity
 from functions.engine.gps import Fixes, haversine_m
 from functions.engine.types import Steps
 
@@ -41,6 +41,8 @@ STILL_SLACK_M = 30.0
 PERFECT_ACCURACY_M = 3.0
 MIN_FROZEN_S = 60.0
 MIN_FROZEN_STEPS = 40
+MIN_FROZEN_WALK_S = 30.0
+"""Walking without visible steps (below 5 Hz) counts as moving too."""
 MOCK_SOURCES = ("mock", "fake", "spoof")
 REPEAT_MAX_ACCURACY_M = 20.0
 MIN_REPLAYED = 10
@@ -130,15 +132,18 @@ def frozen(f: Fixes, activity: Activity, steps: Steps) -> Check:
     for i in np.flatnonzero((held_until - f.t >= MIN_FROZEN_S) & (acc <= PERFECT_ACCURACY_M)):
         t0, t1 = float(f.t[i]), float(held_until[i])
         n_steps = int(np.count_nonzero((steps.times >= t0) & (steps.times < t1)))
-        in_window = (activity.grid >= t0) & (activity.grid < t1)
-        driving_s = float(np.count_nonzero(activity.labels[in_window] == DRIVING)) * WINDOW_S
-        if n_steps >= MIN_FROZEN_STEPS or driving_s >= MIN_STILL_S:
+        in_window = activity.labels[(activity.grid >= t0) & (activity.grid < t1)]
+        driving_s = float(np.count_nonzero(in_window == DRIVING)) * WINDOW_S
+        walking_s = float(np.count_nonzero(in_window == WALKING)) * WINDOW_S
+        moving = n_steps >= MIN_FROZEN_STEPS or walking_s >= MIN_FROZEN_WALK_S
+        if moving or driving_s >= MIN_STILL_S:
             return Check(
                 1.0,
                 {
                     "frozenSec": round(t1 - t0, 1),
                     "accuracyM": float(acc[i]),
                     "stepsWhileFrozen": n_steps,
+                    "walkingSecWhileFrozen": walking_s,
                     "drivingSecWhileFrozen": driving_s,
                 },
             )
