@@ -263,7 +263,7 @@ def gateway_error(status: int, message: str, request_id: str) -> Response:
     return Response(
         status,
         [("content-type", "application/json"), ("apigw-requestid", request_id)],
-        json.dumps({"message": message}).encode(),
+        json.dumps({"message": message}, separators=(",", ":")).encode(),
     )
 
 

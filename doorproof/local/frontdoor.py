@@ -98,6 +98,7 @@ class FrontDoor(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    server_version, sys_version = "doorproof-local", ""
     server: FrontDoor
 
     def _read_body(self) -> bytes | None:
