@@ -41,7 +41,7 @@ def context_for(
     function: names.Function, *, stage: str, region: str, account: str
 ) -> LambdaContext:
     """A fresh context (new request id, full time budget) for one invocation of ``function``."""
-    name = f"doorproof-{stage}-{function.key}"
+    name = names.function_name(stage, function.key)
     return LambdaContext(
         function_name=name,
         memory_limit_in_mb=function.memory_mb,

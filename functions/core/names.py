@@ -172,6 +172,11 @@ FUNCTIONS = {
 }
 
 
+def function_name(stage: str, key: str) -> str:
+    """``doorproof-<stage>-<key>``: a function's name, deployed or in the local stack."""
+    return f"doorproof-{stage}-{key}"
+
+
 @dataclass(frozen=True)
 class Route:
     """One HTTP API route: method, path (API Gateway syntax), handler and whether it is
