@@ -200,7 +200,7 @@ def possible_lobby_handoff(fd: Findings) -> Evidence | None:
     return {
         "addressFloor": fd.address_floor,
         "doorHeightM": _round(p.door_height_m, 2),
-        "sessionHeightRangeM": _round(p.height_range_m, 2),
+        "insideHeightRangeM": _round(p.inside_height_range_m, 2),
         "timeFromEntranceToDoorSec": (
             _round(door.t_start - p.gate) if door is not None and p.gate is not None else None
         ),
@@ -345,15 +345,13 @@ def fraud_signals(fd: Findings) -> dict[str, Check]:
             signals["doorFarFromAddress"] = Check(
                 min(1.0, excess / DOOR_FAR_SCALE_M), {"distanceM": _round(p.door_distance_m)}
             )
-    if (
-        fd.address_floor is not None
-        and abs(fd.address_floor) >= 2
-        and p.height_range_m is not None
-        and p.height_range_m < FLOOR_M / 2
-        and fd.on_foot()
-    ):
+    if possible_lobby_handoff(fd) is not None:
         signals["claimedFloorWithoutPressureChange"] = Check(
-            1.0, {"addressFloor": fd.address_floor, "heightRangeM": _round(p.height_range_m, 2)}
+            1.0,
+            {
+                "addressFloor": fd.address_floor,
+                "insideHeightRangeM": _round(p.inside_height_range_m, 2),
+            },
         )
     if possible_no_attempt(fd) is not None:
         signals["neverApproachedAddress"] = Check(1.0, {"closestM": _round(p.closest_m)})

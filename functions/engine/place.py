@@ -134,8 +134,10 @@ class Place:
     """How much nearer the courier got on foot than where the walk began."""
     right_doorstep: bool | None
     floor_ok: bool | None
-    height_range_m: float | None
-    """Highest minus lowest relative height of the session (None without barometer)."""
+    inside_height_range_m: float | None
+    """Highest minus lowest height from the GATE to the end of the door stop: how far the
+    courier went up or down inside (None without barometer, GATE or door stop). The whole
+    session's range would include the streets driven, which climb and fall by metres."""
 
 
 def _on_foot_start(activity: Activity) -> float | None:
@@ -203,6 +205,16 @@ def _on_foot_stops(activity: Activity) -> list[Segment]:
     return out
 
 
+def _height_range(
+    th: tuple[np.ndarray, np.ndarray], t0: float | None, t1: float | None
+) -> float | None:
+    t, h = th
+    if t0 is None or t1 is None:
+        return None
+    inside = h[(t >= t0) & (t <= t1)]
+    return float(np.ptp(inside)) if inside.size else None
+
+
 def _height_at(th: tuple[np.ndarray, np.ndarray], t0: float, t1: float) -> float | None:
     t, h = th
     if t.shape[0] == 0:
@@ -224,7 +236,6 @@ def locate(
     """The GATE, the door stop and the doorstep verdict (module docstring)."""
     th = relative_height(tel)
     has_baro = th[0].shape[0] > 0
-    height_range = float(np.ptp(th[1])) if has_baro else None
     gate, basis = _gate(f, activity, address)
     if gate is None and moves:
         gate, basis = moves[0].t_start, "vertical-move"
@@ -293,7 +304,7 @@ def locate(
         approach_m=approach,
         right_doorstep=right,
         floor_ok=floor_ok if door is not None else None,
-        height_range_m=height_range,
+        inside_height_range_m=_height_range(th, gate, door.t_end if door else None),
     )
 
 
