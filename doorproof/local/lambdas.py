@@ -70,9 +70,16 @@ class Lambdas:
         """Call function ``key`` with ``event``; its exceptions propagate (an invocation
         error), as does a result that is not JSON (Lambda's ``Runtime.MarshalError``)."""
         handler = self._handler(key)
-        context = context_for(
-            names.FUNCTIONS[key], stage=self._stage, region=self._region, account=self._account
-        )
+        function = names.FUNCTIONS[key]
         with self._running[key]:
+            context = context_for(
+                function, stage=self._stage, region=self._region, account=self._account
+            )
             result = handler(json.loads(json.dumps(event)), context)
+        if context.get_remaining_time_in_millis() < 0:
+            log.warning(
+                "%s ran longer than its %d s timeout: Lambda would have stopped it",
+                key,
+                function.timeout_s,
+            )
         return json.loads(json.dumps(result))
