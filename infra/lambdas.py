@@ -66,11 +66,6 @@ def function_code() -> lambda_.Code:
     )
 
 
-def function_name(stage: str, key: str) -> str:
-    """``doorproof-<stage>-<key>``: readable in the console, logs and alarms."""
-    return f"doorproof-{stage}-{key}"
-
-
 class FunctionFactory:
     """Makes the Lambda functions of ``names.FUNCTIONS`` with shared settings."""
 
@@ -91,7 +86,7 @@ class FunctionFactory:
         """The function ``names.FUNCTIONS[key]``; ``queue`` is the processing queue, for
         functions that send "finalize" messages (its URL is only known to the deployer)."""
         spec = names.FUNCTIONS[key]
-        name = function_name(self._config.stage, key)
+        name = names.function_name(self._config.stage, key)
         environment: Mapping[str, str] = self._environment
         if queue is not None:
             queue_url_var = settings.ENV_VARS["processing_queue_url"]

@@ -25,8 +25,10 @@ KEY_HEADER = "Desmo-Key"
 
 # --- limits -----------------------------------------------------------------------------
 
-MAX_BODY_BYTES = 5 * 1024 * 1024
-"""Largest telemetry body accepted, compressed or not (API Gateway's own cap is 10 MB)."""
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""Largest body accepted, compressed or not. API Gateway takes 10 MB, but the event carries
+a gzip body base64-encoded (a third larger) and Lambda refuses events over 6 MB with a
+gateway error in its own shape; 4 MB keeps every refusal in the API's error shape."""
 MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024
 """Largest body after gunzip: guards against gzip bombs."""
 MAX_SAMPLES_PER_BATCH = 20_000

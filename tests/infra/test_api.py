@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from functions.core import names, settings
-from infra.lambdas import function_name
+from functions.core.names import function_name
 from infra.runtime import RUNTIME
 from tests.infra.conftest import CONTEXT, STAGE, Synthesized
 
