@@ -286,7 +286,7 @@ SPECS: dict[str, Spec] = {
     "spoofed_gps_frozen": Spec(
         "A mock-location app pins one perfect fix at the address while the courier moves.",
         delivery(),
-        Truth(_codes("FULL_ATTEMPT"), _types("WALKING", "STOPPED"), exact=False, suspicious=True),
+        Truth(frozenset(), _types("WALKING", "STOPPED"), exact=False, suspicious=True),
         gps_tamper=_frozen,
     ),
     "spoofed_gps_moving_still": Spec(

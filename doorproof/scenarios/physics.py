@@ -13,8 +13,8 @@ so it follows measured human and machine motion rather than anything the engine 
 - elevator: standing; a jerk-limited trapezoid of vertical speed (~1 m/s², up to 1.5 m/s), so
   the accelerometer sees one impulse at the start and the opposite one at the stop;
 - escalator: standing; 0.3 m/s vertical, reached over ~5 s as the step leaves the landing;
-- driving: GPS speed 8-15 m/s with road vibration (broadband, ~0.3 m/s²) and the vehicle's
-  longitudinal acceleration.
+- driving: GPS speed 8-15 m/s with road vibration (broadband, ~0.3 m/s²), the vehicle's
+  longitudinal acceleration (≤ ~2 m/s²) and the street's grade (up to 2 %).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ FLOOR_M = 3.2
 """Storey height of the simulated residential buildings."""
 ESCALATOR_FLOOR_M = 4.0
 """Storey height where escalators run (malls, stations)."""
+ROAD_GRADE = 0.02
+"""Steepest street grade driven (metres up per metre along): 10 m over 500 m."""
 WALK_SPEED = 1.3
 WALK_CADENCE = 1.9
 STAIRS_UP_CADENCE = 1.7
@@ -221,6 +223,8 @@ def _leg(
 
     if dist > 0 and progress[-1] > 0:
         progress *= dist / progress[-1]
+    if leg.kind == "drive":  # streets climb and fall: a grade of up to 2 %
+        dh = rng.uniform(-ROAD_GRADE, ROAD_GRADE) * progress
     east = pos[0] + unit[0] * progress
     north = pos[1] + unit[1] * progress
     # a walk without a target (along a corridor) sways along a random heading

@@ -52,6 +52,7 @@ DRIVE_SPEED_MPS = 4.0
 """Brisk walking is ~1.5-2 m/s; a vehicle in traffic is mostly above 4 m/s."""
 DRIVE_BRIDGE_S = 45.0
 """A halt this short between two driving stretches is traffic, not parking."""
+ROAD_SHARE = 0.5
 WALK_BOUNCE_MS2 = 0.8
 """Spread of the vertical acceleration of walking (1-3 m/s² wherever the phone is carried)
 vs a vehicle (0.1-0.5 m/s²: road vibration; its accelerations are horizontal)."""
@@ -227,6 +228,23 @@ def _smooth(labels: np.ndarray) -> np.ndarray:
     for lab, s, e in runs:
         out[s:e] = lab
     return out
+
+
+def on_foot_moves(moves: list[VerticalMove], f: Fixes) -> list[VerticalMove]:
+    """The vertical moves not made in a vehicle.
+
+    Pressure cannot tell a lift from a street: driving up a 2 % grade climbs 10 m in 40 s, as
+    fast as an escalator. A move during which at least ``ROAD_SHARE`` of the new fixes report
+    vehicle speed (``DRIVE_SPEED_MPS``) is the road's grade and is dropped.
+    """
+    speed = f.ground_speed()
+    kept = []
+    for mv in moves:
+        inside = (f.t >= mv.t_start) & (f.t <= mv.t_end) & np.isfinite(speed)
+        if inside.any() and np.mean(speed[inside] >= DRIVE_SPEED_MPS) >= ROAD_SHARE:
+            continue
+        kept.append(mv)
+    return kept
 
 
 def segment_activity(

@@ -5,7 +5,8 @@ is pure (numpy only, no I/O) and deterministic, so the same telemetry gives the 
 document on a laptop and in Lambda. The pipeline:
 
     Telemetry ─ signal.motion ─ steps.detect_steps ─ vertical.detect_vertical   (sensing)
-              ─ gps.fixes ─ activity.segment_activity ─ place.locate ─ integrity  (judgement)
+              ─ gps.fixes ─ activity.on_foot_moves (a climbing street is no floor)
+              ─ activity.segment_activity ─ place.locate ─ integrity             (judgement)
               ─ quality.measure ─ judgement.judge ─ document.assemble
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from functions.engine import integrity
-from functions.engine.activity import segment_activity
+from functions.engine.activity import on_foot_moves, segment_activity
 from functions.engine.document import assemble
 from functions.engine.gps import fixes
 from functions.engine.judgement import Findings, judge
@@ -101,8 +102,8 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
     """
     m = motion(tel)
     steps = detect_steps(tel, m)
-    moves = tuple(detect_vertical(tel, m, steps))
     f = fixes(tel)
+    moves = tuple(on_foot_moves(detect_vertical(tel, m, steps), f))
     activity = segment_activity(tel, m, steps, list(moves), f)
     address = (
         (ctx.address_lat, ctx.address_lng)
