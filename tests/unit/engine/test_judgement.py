@@ -15,12 +15,13 @@ from doorproof.scenarios.catalog import SPECS
 from doorproof.scenarios.scenario import Platform
 from functions.core.models.insights import Event, Metrics, Summary
 from functions.engine import integrity
-from functions.engine.activity import Activity, Segment
+from functions.engine.activity import Activity, Segment, on_foot_moves
 from functions.engine.gps import Fixes
 from functions.engine.insights import ENGINE_VERSION, SessionContext, compute_insights
 from functions.engine.judgement import REASON_CODES, rule_text
 from functions.engine.place import _on_foot_stops, parse_floor
 from functions.engine.telemetry import Telemetry, from_samples
+from functions.engine.types import VerticalMove
 from tests.unit.engine.test_scenarios import scenario
 
 DOCUMENT_KEYS = {
@@ -404,6 +405,15 @@ def test_driving_is_seen_without_reported_speed() -> None:
     doc = compute_insights(from_samples(samples), scenario("no_attempt").context())
     assert doc["reasonCodes"] == ["NO_ATTEMPT"]
     assert _types(doc) == {"DRIVING", "STOPPED"}
+
+
+def test_a_climbing_street_is_no_floor() -> None:
+    t = [float(k) for k in range(60)]
+    drive = _fixes(t[:30], [52.5] * 30, speed=12.0)
+    lift = VerticalMove("ESCALATOR", 5.0, 25.0, "up", 6.0, 2, 0.8)
+    assert on_foot_moves([lift], drive) == []
+    assert on_foot_moves([lift], _fixes(t, [52.5] * 60, speed=0.3)) == [lift]
+    assert on_foot_moves([lift], _fixes([], [])) == [lift]  # no GPS: nothing to go on
 
 
 def test_gps_jump_check_grants_the_fixes_their_accuracy() -> None:
