@@ -23,8 +23,14 @@ inside a vertical move are VERTICAL (the move is its own event). Runs shorter th
 kind's minimum (``MIN_RUN_S``) are merged into their longer neighbour: a two-second pause
 is part of a walk, not a stop.
 
-A segment's ``confidence`` is the fraction of its windows whose own evidence agreed with
-the segment's label before smoothing: 0.95 means 95 % of its seconds spoke for it.
+A segment's ``confidence`` estimates the share of its seconds that truly were that
+activity: the fraction of its windows whose own evidence agreed with its label and, for a
+STOPPED segment, times 1 - 2·``EDGE_S``/duration: a stop begins and ends where motion fades
+(a vehicle crawling to a halt, a last step), each boundary uncertain by ~``EDGE_S``, while
+WALKING and DRIVING are bounded by positive evidence (steps, speed). Measured against the
+simulator's truth (every scenario, 3 seeds, seconds weighted): segments at 0.9-1.0 were right
+for 95.5 % (STOPPED), 99.6 % (WALKING) and 100 % (DRIVING) of their seconds; STOPPED at 0.6-0.7
+for 70 %; the few stops under 0.3 were wrong.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ DRIVE_SPEED_MPS = 4.0
 """Brisk walking is ~1.5-2 m/s; a vehicle in traffic is mostly above 4 m/s."""
 DRIVE_BRIDGE_S = 45.0
 """A halt this short between two driving stretches is traffic, not parking."""
+EDGE_S = 2.0
+"""Uncertainty of a segment's start and end (seconds), measured on the simulator."""
 ROAD_SHARE = 0.5
 WALK_BOUNCE_MS2 = 0.8
 """Spread of the vertical acceleration of walking (1-3 m/s² wherever the phone is carried)
@@ -281,8 +289,10 @@ def segment_activity(
         if lab in (VERTICAL, GAP):
             continue
         agree = float(np.mean(raw[s:e] == lab))
-        t_end = min(float(grid[e - 1]) + WINDOW_S, float(tel.t[-1]))
-        segments.append(
-            Segment(LABELS[lab], float(grid[s]), t_end, round(min(max(agree, 0.05), 0.99), 3))
-        )
+        t_start, t_end = float(grid[s]), min(float(grid[e - 1]) + WINDOW_S, float(tel.t[-1]))
+        edges = 1.0
+        if lab == STOPPED:  # it ends where motion fades: edges shared with a crawl or a step
+            edges = max(0.0, 1.0 - 2 * EDGE_S / max(t_end - t_start, WINDOW_S))
+        confidence = round(min(max(agree * edges, 0.05), 0.99), 3)
+        segments.append(Segment(LABELS[lab], t_start, t_end, confidence))
     return Activity(grid, labels, energy, speed, stepping, tuple(segments))
