@@ -120,6 +120,15 @@ def test_door_stop_metrics_are_measured_from_the_gate() -> None:
     assert 35 < doc["metrics"]["timeAtDoorSec"] < 60
 
 
+def test_confidence_of_a_stop_grows_with_its_length() -> None:
+    stops = [e for e in insights("elevator_floor4")["events"] if e["type"] == "STOPPED"]
+    door = next(e for e in stops if e["metadata"]["atDoor"])
+    wait = next(e for e in stops if e["tEnd"] <= door["tStart"] and e["tStart"] > 60)
+    assert door["tEnd"] - door["tStart"] > 3 * (wait["tEnd"] - wait["tStart"])
+    assert door["confidence"] > wait["confidence"] + 0.1
+    assert 0.8 < door["confidence"] < 1.0
+
+
 def test_fraud_score_is_higher_for_every_fraud_scenario_than_for_honest_ones() -> None:
     honest = max(insights(n)["summary"]["fraudScore"] for n in ("ground_floor", "stairs_floor3"))
     assert honest < 0.1
