@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
@@ -13,9 +13,10 @@ import pytest
 from doorproof.scenarios import names
 from doorproof.scenarios.catalog import SPECS
 from doorproof.scenarios.scenario import Platform
-from functions.core.models.insights import Event, Metrics, Summary
+from functions.core.models.insights import Event, EventType, Metrics, ReasonCode, Summary
 from functions.engine import integrity
 from functions.engine.activity import Activity, Segment, on_foot_moves
+from functions.engine.document import EVENT_ORDER
 from functions.engine.gps import Fixes
 from functions.engine.insights import ENGINE_VERSION, SessionContext, compute_insights
 from functions.engine.judgement import REASON_CODES, rule_text
@@ -71,6 +72,11 @@ def test_scenario_verdict_matches_truth(name: str) -> None:
         assert truth.event_types <= _types(doc)
     assert doc["summary"]["suspiciousBehavior"] == truth.suspicious
     assert doc["summary"]["elevatorUsed"] == ("ELEVATOR" in truth.event_types)
+
+
+def test_engine_and_server_models_share_the_vocabulary() -> None:
+    assert get_args(ReasonCode) == REASON_CODES
+    assert set(get_args(EventType)) == set(EVENT_ORDER)
 
 
 @pytest.mark.parametrize("name", names())
