@@ -14,11 +14,10 @@ import pytest
 from doorproof.scenarios import SCENARIOS, Scenario, build, build_shift, names
 from doorproof.scenarios.catalog import SPECS
 from doorproof.scenarios.scenario import Platform
+from functions.engine.document import EVENT_ORDER
 from functions.engine.judgement import REASON_CODES
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import from_samples
-
-EVENT_TYPES = {"DRIVING", "WALKING", "GATE", "STAIRS", "ELEVATOR", "ESCALATOR", "STOPPED"}
 
 
 @cache
@@ -31,7 +30,7 @@ def test_every_reason_code_and_event_type_has_a_named_scenario() -> None:
     codes = set().union(*(SPECS[n].truth.reason_codes for n in names()))
     types = set().union(*(SPECS[n].truth.event_types for n in names()))
     assert codes == set(REASON_CODES)
-    assert types == EVENT_TYPES
+    assert types == set(EVENT_ORDER)
 
 
 def test_docs_list_every_scenario_and_reason_code() -> None:
