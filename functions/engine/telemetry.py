@@ -125,9 +125,7 @@ class Telemetry:
         parts = [p for p in parts if len(p)]
         if not parts:
             return cls.empty(0)
-        joined = {
-            f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)
-        }
+        joined = {f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)}
         merged = cls(**joined)
         order = np.argsort(merged.t, kind="stable")
         t_sorted = merged.t[order]
