@@ -18,15 +18,15 @@ Decisions:
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
+import time
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from doorproof.recordings import GZIP_MAGIC, RecordingError, iter_samples
+from doorproof.recordings import RecordingError, iter_samples, open_text
+from functions.core.timestamps import iso
 from functions.engine.insights import SessionContext, compute_insights
 from functions.engine.telemetry import from_samples
 
@@ -46,10 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _session_id(path: Path) -> str:
     """The recording's sessionId (first telemetry body that has one), else its file name."""
-    with path.open("rb") as probe:
-        compressed = probe.read(2) == GZIP_MAGIC
-    opener = gzip.open if compressed else open
-    with opener(path, "rt", encoding="utf-8") as lines:
+    with open_text(path) as lines:
         for line in lines:
             if line.strip():
                 try:
@@ -108,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"doorproof analyze: --session {args.session}: {exc}", file=sys.stderr)
         return 2
-    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    now = iso(time.time())
     status = 0
     for name in args.paths:
         path = Path(name)

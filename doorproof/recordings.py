@@ -7,24 +7,33 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-GZIP_MAGIC = b"\x1f\x8b"
+from functions.core.body import GZIP_MAGIC
 
 
 class RecordingError(ValueError):
     """A recording that cannot be read; the message names the file and line."""
 
 
-def iter_samples(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Every sample of a recording in file order. A line is either a telemetry body
-    (``{"sessionId": …, "events": [...]}``) or one bare sample (``{"ts": …}``)."""
+@contextmanager
+def open_text(path: str | Path) -> Iterator[TextIO]:
+    """A recording's text, gunzipped when its bytes are gzip (sniffed, not taken from the
+    file name)."""
     path = Path(path)
     with path.open("rb") as probe:
         compressed = probe.read(2) == GZIP_MAGIC
     opener = gzip.open if compressed else open
-    with opener(path, "rt", encoding="utf-8") as lines:
+    with opener(path, "rt", encoding="utf-8") as text:
+        yield text
+
+
+def iter_samples(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Every sample of a recording in file order. A line is either a telemetry body
+    (``{"sessionId": …, "events": [...]}``) or one bare sample (``{"ts": …}``)."""
+    with open_text(path) as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue

@@ -22,7 +22,8 @@ from functions.core.models.sessions import (
     SessionStatus,
     SessionType,
 )
-from functions.core.session_store import ListFilters, iso, to_resource
+from functions.core.session_store import ListFilters, to_resource
+from functions.core.timestamps import iso
 
 router = Router()
 

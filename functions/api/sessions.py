@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
 )
 from pydantic import BaseModel
 
-from functions.api.common import make_app, make_handler, principal
+from functions.api.common import SessionId, make_app, make_handler, principal
 from functions.api.services import queue, sessions
 from functions.core import aws
 from functions.core.lifecycle import SessionLifecycle
@@ -103,7 +103,7 @@ def stop_session(body: StopSessionRequest) -> SessionStatusResponse:
 
 @router.post("/v1/sessions/<sessionId>/stop", summary="Stop a delivery session", tags=["sessions"])
 def stop_session_by_path(
-    sessionId: Annotated[str, Path(max_length=64)],  # noqa: N803 - the API's name
+    sessionId: SessionId,  # noqa: N803 - the API's name
 ) -> SessionStatusResponse:
     return lifecycle().stop(principal(app), sessionId)
 

@@ -18,7 +18,8 @@ from boto3.dynamodb.conditions import Key
 
 from functions.core.chunk_store import ChunkStore
 from functions.core.insights_store import InsightsStore
-from functions.core.session_store import SessionStore, iso
+from functions.core.session_store import SessionStore
+from functions.core.timestamps import iso
 
 
 class SessionEraser:

@@ -42,7 +42,8 @@ from functions.core.events_bus import EventBus, EventKind, event_detail
 from functions.core.insights_store import InsightsStore
 from functions.core.models.insights import InsightsDocument
 from functions.core.path_image import render_path
-from functions.core.session_store import SessionStore, dynamo_values, iso
+from functions.core.session_store import SessionStore, dynamo_values
+from functions.core.timestamps import iso
 from functions.engine.telemetry import Telemetry
 
 Mode = Literal["complete", "force", "reprocess"]

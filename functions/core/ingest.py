@@ -32,7 +32,8 @@ from functions.core.models.telemetry import (
     TelemetryBatch,
 )
 from functions.core.records import encode_batch
-from functions.core.session_store import SessionStore, dynamo_values, iso
+from functions.core.session_store import SessionStore, dynamo_values
+from functions.core.timestamps import iso
 
 MAX_REPORTED_REJECTIONS = 20
 

@@ -15,12 +15,12 @@ import secrets
 import string
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Attr, Key
 
 from functions.core import names
+from functions.core.timestamps import iso
 
 KeyKind = Literal["publishable", "secret"]
 _ALPHABET = string.ascii_letters + string.digits
@@ -33,11 +33,6 @@ def hash_key(key: str) -> str:
 
 def _random(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-def now_iso() -> str:
-    """UTC now as ISO-8601 with milliseconds and a Z: sortable as a string."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -121,7 +116,7 @@ class KeyStore:
                 "environment": environment,
                 "scope": kind,
                 "display": display,
-                "createdAt": now_iso(),
+                "createdAt": iso(time.time()),
             },
             ConditionExpression="attribute_not_exists(keyHash)",
         )
@@ -171,7 +166,7 @@ class KeyStore:
             self._table.update_item(
                 Key={"keyHash": digest},
                 UpdateExpression="SET revokedAt = :now",
-                ExpressionAttributeValues={":now": now_iso()},
+                ExpressionAttributeValues={":now": iso(time.time())},
             )
         return bool(hashes)
 

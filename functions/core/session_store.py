@@ -28,7 +28,6 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,19 +37,13 @@ from botocore.exceptions import ClientError
 from functions.core import errors, names
 from functions.core.keys import Principal
 from functions.core.models.sessions import Session, StartSessionRequest
+from functions.core.timestamps import iso
 
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
 def new_session_id() -> str:
     return "ses_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
-
-
-def iso(epoch: float) -> str:
-    """Epoch seconds as sortable ISO-8601 UTC with milliseconds."""
-    return (
-        datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
 
 
 def sweep_shard(session_id: str) -> str:

@@ -20,14 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from functions.core.body import GZIP_MAGIC
 from functions.core.chunk_store import ChunkStore
 from functions.core.observability import logger
 from functions.core.records import RecordHeader, decode_record, header_of, iter_records
 from functions.core.session_store import SessionStore
 from functions.core.stored_parts import StoredParts
 from functions.engine.telemetry import Telemetry
-
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass

@@ -25,7 +25,8 @@ from botocore.exceptions import ClientError
 
 from functions.core import names
 from functions.core.records import RecordHeader
-from functions.core.session_store import dynamo_values, iso
+from functions.core.session_store import dynamo_values
+from functions.core.timestamps import iso
 
 PART_PREFIX = "part#"
 MAX_PARTS_PER_TRANSACTION = 99

@@ -20,24 +20,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from functions.core.processing_queue import ProcessingQueue
-from functions.core.session_store import dynamo, iso, plain, sweep_shards
+from functions.core.session_store import dynamo, plain, sweep_shards
+from functions.core.timestamps import epoch_of, iso
 
 
 @dataclass(frozen=True)
 class SweepReport:
     timed_out: list[str]
     finalize_requested: list[str]
-
-
-def epoch_of(value: str) -> float:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
 def last_activity(session: dict[str, Any]) -> float:

@@ -22,7 +22,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from functions.core import names
-from functions.core.session_store import iso
+from functions.core.timestamps import iso
 from tests.integration.conftest import LocalApi, wait_for
 from tests.integration.test_api import call, samples
 

@@ -6,8 +6,8 @@ import pytest
 
 from functions.core import names
 from functions.core.processing_queue import ProcessingQueue
-from functions.core.session_store import iso
 from functions.core.sweep import Sweeper, last_activity
+from functions.core.timestamps import iso
 from tests.unit.processing.conftest import T0, samples
 
 LEASE_S = 900.0
