@@ -13,13 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from doorproof.accuracy import (
-    evaluate_steps,
-    evaluate_vertical,
-    load_oxford,
-    verdict,
-    walking_time,
-)
+from doorproof.accuracy import steps as steps_set
+from doorproof.accuracy import vertical as vertical_set
 from functions.engine.types import VerticalMove
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
@@ -34,7 +29,7 @@ STEP_ERROR_CEILING_PCT = 3.0
 def vertical() -> dict[str, Any]:
     if not (DATA / "vertical" / "labels.csv").is_file():
         pytest.skip(f"real recordings not found at {DATA.resolve()}/vertical")
-    return evaluate_vertical(DATA / "vertical")
+    return vertical_set.evaluate(DATA / "vertical")
 
 
 def test_vertical_mode_and_direction_above_floor(vertical):
@@ -52,7 +47,7 @@ def test_ios_convention_gives_the_same_answer_for_every_recording(vertical):
 def test_step_count_error_below_ceiling():
     if not (DATA / "steps").is_dir():
         pytest.skip(f"real recordings not found at {DATA.resolve()}/steps")
-    report = evaluate_steps(DATA / "steps")
+    report = steps_set.evaluate(DATA / "steps")
     assert report["summary"]["engine_abs_error_pct"] < STEP_ERROR_CEILING_PCT
     walking = report["summary"]
     assert walking["engine_walking_s"] == pytest.approx(walking["truth_walking_s"], rel=0.05)
@@ -67,7 +62,7 @@ def test_oxford_csv_reads_as_accel_only_telemetry_with_truth_steps(tmp_path):
     ]
     path = tmp_path / "walk.csv"
     path.write_text("\n".join(rows) + "\n")
-    tel, truth = load_oxford(path)
+    tel, truth = steps_set.load_oxford(path)
     assert len(tel) == 4
     assert tel.accel[1].tolist() == [0.1, 0.3, 9.9]
     assert np.isnan(tel.gravity).all() and np.isnan(tel.pressure_hpa).all()
@@ -75,11 +70,11 @@ def test_oxford_csv_reads_as_accel_only_telemetry_with_truth_steps(tmp_path):
 
 
 def test_walking_time_leaves_out_pauses():
-    assert walking_time(np.array([0.0, 0.5, 1.0, 10.0, 10.6])) == pytest.approx(1.6)
+    assert steps_set.walking_time(np.array([0.0, 0.5, 1.0, 10.0, 10.6])) == pytest.approx(1.6)
 
 
 def test_a_recording_is_judged_by_its_largest_move():
     small = VerticalMove("STAIRS", 0.0, 5.0, "down", -1.0, 0, 0.6)
     large = VerticalMove("ELEVATOR", 9.0, 20.0, "up", 9.0, 3, 0.9)
-    assert verdict([small, large]) == ("ELEVATOR", "up")
-    assert verdict([]) == ("NONE", "none")
+    assert vertical_set.verdict([small, large]) == ("ELEVATOR", "up")
+    assert vertical_set.verdict([]) == ("NONE", "none")

@@ -1,0 +1,48 @@
+"""What every accuracy set shares: where the recordings are, progress on stderr, percentages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class AccuracySet:
+    """One real data set of ``../shared/data``: how to score it and how to print the score.
+
+    ``folder`` is the set's directory under the data root; ``evaluate`` reads it and returns a
+    JSON-ready report; ``table`` turns that report into the lines printed by ``make accuracy``.
+    """
+
+    name: str
+    folder: str
+    evaluate: Callable[[Path], dict[str, Any]]
+    table: Callable[[dict[str, Any]], list[str]]
+
+
+def data_dir(explicit: str | None = None) -> Path:
+    """Where the recordings are: ``explicit``, ``$DOORPROOF_DATA``, or ``<repo>/../shared/data``."""
+    chosen = explicit or os.environ.get("DOORPROOF_DATA")
+    return Path(chosen) if chosen else REPO.parent / "shared" / "data"
+
+
+def progress(label: str, items: Sequence[Any]) -> Iterable[Any]:
+    """``items``, counting them on stderr (the run reads ~300 files)."""
+    for i, item in enumerate(items, 1):
+        print(f"\r{label} {i}/{len(items)}", end="", file=sys.stderr, flush=True)
+        yield item
+    print(file=sys.stderr)
+
+
+def share(hits: Sequence[bool]) -> float | None:
+    return round(100.0 * sum(hits) / len(hits), 1) if hits else None
+
+
+def pct(value: float | None) -> str:
+    return "   -  " if value is None else f"{value:5.1f}%"

@@ -1,0 +1,204 @@
+"""The ``vertical/`` set (iPhone, labelled climb / descend / elevator_up / elevator_down / stay).
+
+Per recording, the engine's verdict is its largest vertical move (mode and direction) or NONE;
+it is scored against the label, once in the recordings' own Android convention and once
+converted to the iOS one (``signal.to_ios_convention``), which must agree. Recordings whose
+label the pressure contradicts are listed with the evidence: labels are the recorder's own.
+The baseline: net pressure change over a threshold, accel spread for stairs vs lift.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.recordings import load_samples
+from functions.engine.signal import (
+    Motion,
+    motion,
+    pressure_to_height,
+    relative_height,
+    to_ios_convention,
+)
+from functions.engine.steps import detect_steps
+from functions.engine.telemetry import Telemetry, from_samples
+from functions.engine.types import Steps, VerticalMove
+from functions.engine.vertical import detect_vertical, lift_impulse
+
+CONVENTIONS = ("android", "ios")
+
+HPA_PER_M = 0.12
+"""Pressure change per metre near the ground, to show evidence in the sensor's own unit."""
+BASELINE_MIN_HEIGHT_M = 1.0
+"""Baseline: a net height change (last vs first 2 s of pressure) this large is a move."""
+BASELINE_END_S = 2.0
+BASELINE_SPREAD_MS2 = 1.0
+"""Baseline: std of |linear acceleration| above this over the recording means stairs."""
+
+
+def verdict(moves: Sequence[VerticalMove]) -> tuple[str, str]:
+    """A whole recording's answer: the largest move's (mode, direction), or NONE."""
+    if not moves:
+        return "NONE", "none"
+    largest = max(moves, key=lambda mv: abs(mv.height_m))
+    return largest.mode, largest.direction
+
+
+def baseline_vertical(tel: Telemetry, m: Motion) -> tuple[str, str]:
+    """Net pressure change over a threshold; accel spread tells stairs from a lift."""
+    ok = np.isfinite(tel.pressure_hpa)
+    if ok.sum() < 2:
+        return "NONE", "none"
+    t, p = tel.t[ok], tel.pressure_hpa[ok]
+    first = float(np.median(p[t <= t[0] + BASELINE_END_S]))
+    last = float(np.median(p[t >= t[-1] - BASELINE_END_S]))
+    height = float(pressure_to_height(np.array([last]), first)[0])
+    if abs(height) < BASELINE_MIN_HEIGHT_M:
+        return "NONE", "none"
+    mode = "STAIRS" if float(np.std(m.magnitude)) > BASELINE_SPREAD_MS2 else "ELEVATOR"
+    return mode, "up" if height > 0 else "down"
+
+
+def _evidence(
+    tel: Telemetry, m: Motion, steps: Steps, moves: Sequence[VerticalMove]
+) -> dict[str, float]:
+    """What the sensors say, for listing recordings whose label they contradict: net height
+    from pressure; the largest move's height and duration; and for a ride, the lift impulse
+    (m/s²) along the direction the pressure says and against it: the accelerometer's own
+    opinion on direction."""
+    _, h = relative_height(tel)
+    extra: dict[str, float] = {}
+    big = max(moves, key=lambda mv: abs(mv.height_m)) if moves else None
+    if big is not None:
+        extra["move_height_m"] = big.height_m
+        extra["move_s"] = round(big.t_end - big.t_start, 1)
+    if big is not None and big.mode != "STAIRS":
+        sign = 1 if big.direction == "up" else -1
+        extra |= {
+            "impulse_along_ms2": round(lift_impulse(m, steps, big.t_start, big.t_end, sign), 2),
+            "impulse_against_ms2": round(lift_impulse(m, steps, big.t_start, big.t_end, -sign), 2),
+        }
+    return {
+        **extra,
+        "net_height_m": round(float(h[-1] - h[0]), 2) if h.size else 0.0,
+        "pressure_change_hpa": round(float(-(h[-1] - h[0]) * HPA_PER_M), 3) if h.size else 0.0,
+        "steps": steps.count,
+        "duration_s": round(float(tel.t[-1] - tel.t[0]), 1) if len(tel) else 0.0,
+    }
+
+
+def evaluate(root: Path) -> dict[str, Any]:
+    """Per-recording verdicts of engine and baseline, in both conventions."""
+    with (root / "labels.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    records: list[dict[str, Any]] = []
+    for row in progress("vertical", rows):
+        samples = load_samples(root / row["file"])
+        record: dict[str, Any] = {
+            "file": row["file"],
+            "label": row["label"],
+            "expected": [row["expected_vertical_mode"], row["expected_direction"]],
+        }
+        for convention in CONVENTIONS:
+            tel = from_samples(samples if convention == "android" else to_ios_convention(samples))
+            m = motion(tel)
+            steps = detect_steps(tel, m)
+            moves = detect_vertical(tel, m, steps)
+            record[convention] = {
+                "engine": list(verdict(moves)),
+                "steps": steps.count,
+                "baseline": list(baseline_vertical(tel, m)),
+                "moves": [
+                    {
+                        "mode": mv.mode,
+                        "direction": mv.direction,
+                        "heightM": mv.height_m,
+                        "floors": mv.floors,
+                        "confidence": mv.confidence,
+                    }
+                    for mv in moves
+                ],
+            }
+            if convention == "android":
+                record["evidence"] = _evidence(tel, m, steps, moves)
+        records.append(record)
+    return {"records": records, "summary": _vertical_summary(records)}
+
+
+def _vertical_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy (%) per label and overall: mode, direction and both, engine and baseline."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(r["label"], []).append(r)
+    groups["overall"] = list(records)
+    out: dict[str, Any] = {}
+    for label, rs in groups.items():
+        entry: dict[str, Any] = {"n": len(rs)}
+        for convention in CONVENTIONS:
+            for who in ("engine", "baseline"):
+                got = [(r[convention][who], r["expected"]) for r in rs]
+                entry[f"{convention}.{who}"] = {
+                    "mode": share([g[0] == e[0] for g, e in got]),
+                    "direction": share([g[1] == e[1] for g, e in got]),
+                    "both": share([g == e for g, e in got]),
+                }
+        out[label] = entry
+    out["platform_agreement"] = share(
+        [r["android"]["engine"] == r["ios"]["engine"] for r in records]
+    )
+    return out
+
+
+def table(report: dict[str, Any]) -> list[str]:
+    """Accuracy lines (engine | baseline) per label, both conventions."""
+    lines = [
+        "VERTICAL: mode and direction per recording (engine | baseline)",
+        f"{'label':<14}{'n':>4}  {'convention':<8}  {'mode':^15}  {'direction':^15}  {'both':^15}",
+    ]
+    summary = report["summary"]
+    for label, entry in summary.items():
+        if label == "platform_agreement":
+            continue
+        for convention in CONVENTIONS:
+            eng, base = entry[f"{convention}.engine"], entry[f"{convention}.baseline"]
+            cells = "  ".join(
+                f"{pct(eng[k])} | {pct(base[k])}" for k in ("mode", "direction", "both")
+            )
+            lines.append(f"{label:<14}{entry['n']:>4}  {convention:<8}  {cells}")
+    lines.append(
+        f"engine verdicts identical in both conventions: {pct(summary['platform_agreement'])}"
+    )
+    lines.append("")
+    lines.append(
+        "Recordings where the engine disagrees with the label (android), with the evidence:"
+    )
+    for r in report["records"]:
+        got = r["android"]["engine"]
+        if got != r["expected"]:
+            ev = r["evidence"]
+            expected = "/".join(r["expected"])
+            lines.append(
+                f"  {r['file']}: label {r['label']} {expected}, engine {'/'.join(got)};"
+                f" net height {ev['net_height_m']:+.2f} m ({ev['pressure_change_hpa']:+.3f} hPa),"
+                f" {ev['steps']} steps in {ev['duration_s']} s"
+                + (
+                    f"; largest move {ev['move_height_m']:+.2f} m in {ev['move_s']} s"
+                    if "move_height_m" in ev
+                    else ""
+                )
+                + (
+                    f"; lift impulse {ev['impulse_along_ms2']} m/s² along the pressure's"
+                    f" direction, {ev['impulse_against_ms2']} against"
+                    if "impulse_along_ms2" in ev
+                    else ""
+                )
+            )
+    return lines
+
+
+SET = AccuracySet(name="vertical", folder="vertical", evaluate=evaluate, table=table)
