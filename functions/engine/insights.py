@@ -94,6 +94,24 @@ def _coordinate(value: Any, limit: float) -> float | None:
     return x if math.isfinite(x) and abs(x) <= limit else None
 
 
+def session_span(tel: Telemetry, ctx: SessionContext) -> tuple[float, float]:
+    """(start, end) of the session in unix seconds (``SessionContext``): the server's clock
+    widened to the phone's samples. Without samples it is the server's span alone (0 when
+    neither is known), never measured from a sample time of 0."""
+    if not len(tel):
+        started = ctx.started_at if ctx.started_at is not None else ctx.ended_at or 0.0
+        ended = started if ctx.ended_at is None or ctx.end_reason == "timeout" else ctx.ended_at
+        return started, max(ended, started)
+    first, last = float(tel.t[0]), float(tel.t[-1])
+    started = first if ctx.started_at is None else min(ctx.started_at, first)
+    ended = last if ctx.ended_at is None else max(ctx.ended_at, last)
+    if ctx.end_reason == "timeout":
+        ended = last  # the sweeper's clock is not the delivery's
+    # The phone's clock is not the server's: samples outside [start, stop] (clock skew,
+    # a replay faster than real time) widen the session to the data, never shrink it.
+    return min(started, first), max(ended, last)
+
+
 def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
     """The engine's part of the insights document (API.md), JSON-ready: summary,
     reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path.
@@ -111,16 +129,7 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
         else None
     )
     place = locate(tel, activity, f, moves, address, ctx.address_floor)
-    first = float(tel.t[0]) if len(tel) else 0.0
-    last = float(tel.t[-1]) if len(tel) else first
-    started = first if ctx.started_at is None else min(ctx.started_at, first)
-    ended = last if ctx.ended_at is None else max(ctx.ended_at, last)
-    if ctx.end_reason == "timeout":
-        ended = last  # the sweeper's clock is not the delivery's
-    if len(tel):
-        # The phone's clock is not the server's: samples outside [start, stop] (clock skew,
-        # a replay faster than real time) widen the session to the data, never shrink it.
-        started, ended = min(started, first), max(ended, last)
+    started, ended = session_span(tel, ctx)
     quality = measure(tel, m, f, started, max(ended, started))
     findings = Findings(
         session_type=ctx.session_type,

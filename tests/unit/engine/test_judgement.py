@@ -439,3 +439,19 @@ def test_gps_jump_check_grants_the_fixes_their_accuracy() -> None:
     assert integrity.jumps(_fixes([0, 1], [52.5, 52.5 + 60 * metre], acc=40.0)).strength == 0
     teleport = integrity.jumps(_fixes([0, 1], [52.5, 52.5 + 2000 * metre]))
     assert teleport.strength > 0 and teleport.figures["maxJumpM"] == pytest.approx(2000, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("ended_at", "end_reason", "duration"),
+    [(1_790_000_090.0, "stopped", 90.0), (None, "stopped", 0.0), (1_790_007_200.0, "timeout", 0.0)],
+)
+def test_a_session_without_samples_lasts_its_server_span(
+    ended_at: float | None, end_reason: str, duration: float
+) -> None:
+    """No sample is not a sample at t = 0 (that made ~56 years of duration)."""
+    ctx = SessionContext(started_at=1_790_000_000.0, ended_at=ended_at, end_reason=end_reason)
+    doc = compute_insights(Telemetry.empty(0), ctx)
+    assert doc["summary"]["totalDurationSec"] == duration
+    assert doc["dataQuality"]["durationSec"] == duration
+    assert "INSUFFICIENT_DATA" in doc["reasonCodes"]
+    assert all(0.0 <= g["tStart"] <= duration for g in doc["dataQuality"]["gaps"])
