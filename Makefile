@@ -7,22 +7,38 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: demo test lint unit integration infra-test synth accuracy bench local clean
+.PHONY: demo test lint unit integration infra-test synth accuracy bench local lock clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Python packages come from uv.lock through uv, at one pinned uv version bootstrapped from
+# PyPI into .tools/ (the machine needs only Python 3.11). `uv sync --locked` installs exactly
+# the locked versions and refuses a uv.lock that no longer matches pyproject.toml.
+# To add or change a dependency: edit pyproject.toml, run `make lock`, commit both files.
+# After a rebase whose uv.lock conflicts: take main's uv.lock, run `make lock`, commit.
+UV_VERSION := 0.13.8
+UV := .tools/uv-$(UV_VERSION)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV_SYNC := $(UV) sync --locked --quiet --python $(PYTHON)
+
+$(UV):
+	rm -rf .tools/uv-$(UV_VERSION)
+	$(PYTHON) -m venv .tools/uv-$(UV_VERSION)
+	.tools/uv-$(UV_VERSION)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_SYNC) --extra dev
 	touch $(STAMP)
 
 # The demo needs only the runtime dependencies (no CDK, no test tools): a fresh clone's
 # `make demo` installs those alone, to stay well inside its time budget.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
-$(RUNTIME_STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+$(RUNTIME_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_SYNC)
 	touch $(RUNTIME_STAMP)
+
+## lock: re-resolve uv.lock after editing the dependencies in pyproject.toml
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -68,4 +84,4 @@ local: $(STAMP)
 	$(BIN)/doorproof local --keys-file .doorproof/keys.json
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out build reports demo-output .doorproof
+	rm -rf $(VENV) .tools node_modules cdk.out build reports demo-output .doorproof

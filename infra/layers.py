@@ -1,8 +1,8 @@
 """The Lambda layers: Powertools (with pydantic) for every function, numpy for the engine.
 
 Both are built here, without Docker, by ``layers/build.py`` from the distributions listed in
-``layers/<name>/requirements.txt``, at the versions installed in the environment that runs
-the tests and the synth. Powertools is built rather than taken from the AWS-published
+``layers/<name>/requirements.txt``, at the versions uv.lock pins (the lock the tests'
+environment is installed from). Powertools is built rather than taken from the AWS-published
 layer: the published ARN differs per region and release, its release number does not follow
 the library's version, and its pydantic is whatever that release bundled. A built layer
 carries exactly the versions the tests ran with, for the runtime in ``infra.runtime``, in

@@ -9,10 +9,13 @@ ships only ``manylinux_2_28`` wheels for aarch64, while pydantic-core still ship
 are passed (Lambda's Amazon Linux 2023 satisfies either).
 
 A layer's ``requirements.txt`` names distributions without versions: each is installed at
-the version installed *here*, in the environment that runs the tests and the synth. The venv
-is the lock, so a Lambda always runs what the tests ran with, and a dependency upgrade needs
-no second edit. The list must be the whole dependency closure (pip runs with ``--no-deps``
-to keep out what the Lambda runtime already ships); tests/infra checks that it is.
+the version ``uv.lock`` pins, the same lock ``make`` installs the test environment from, so a
+Lambda always runs what the tests ran with, and a dependency upgrade (``make lock``) needs no
+second edit. The lock holds one version per package for every supported Python
+(``fork-strategy = "fewest"`` in pyproject.toml), so the runtime's newer Python gets the
+version the tests ran with on theirs. The list must be the whole dependency closure (pip runs
+with ``--no-deps`` to keep out what the Lambda runtime already ships); tests/infra checks that
+it is.
 
 Builds land in ``build/`` (gitignored) under a name derived from everything that shapes
 them, so a repeated ``cdk synth`` reuses the folder and a changed version builds a new one.
@@ -27,11 +30,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 LAYERS_DIR = Path(__file__).resolve().parent
+LOCK_FILE = LAYERS_DIR.parent / "uv.lock"
 RUNTIME_PROVIDED = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "urllib3", "python-dateutil", "six"}
 )
@@ -73,18 +77,43 @@ def requirement_names(name: str) -> list[str]:
     return [entry for line in lines if (entry := line.split("#", 1)[0].strip())]
 
 
+def normalize(distribution: str) -> str:
+    """A distribution's name as the lock file spells it (PEP 503: ``Typing_Extensions`` ->
+    ``typing-extensions``)."""
+    return distribution.lower().replace("_", "-").replace(".", "-")
+
+
+def locked_versions(lock_file: Path) -> dict[str, str]:
+    """Each package's version in ``uv.lock``, by normalized name.
+
+    A package locked at two versions (one per Python range) has no single version for a layer
+    to carry: that is an error naming it, not a silent pick.
+    """
+    versions: dict[str, set[str]] = {}
+    for package in tomllib.loads(lock_file.read_text())["package"]:
+        if "version" in package:  # the project itself may be locked without one
+            versions.setdefault(normalize(package["name"]), set()).add(package["version"])
+    forked = sorted(name for name, found in versions.items() if len(found) > 1)
+    if forked:
+        raise RuntimeError(
+            f"{lock_file.name} pins more than one version of {', '.join(forked)}: keep "
+            'fork-strategy = "fewest" in pyproject.toml [tool.uv] and run `make lock`'
+        )
+    return {name: found.pop() for name, found in versions.items()}
+
+
 def pins(name: str) -> list[str]:
-    """``dist==version`` for each distribution of the layer, at the version installed here."""
+    """``dist==version`` for each distribution of the layer, at the version uv.lock pins."""
+    locked = locked_versions(LOCK_FILE)
     pinned = []
     for entry in requirement_names(name):
-        distribution = entry.split("[", 1)[0].strip()
-        try:
-            pinned.append(f"{distribution}=={metadata.version(distribution)}")
-        except metadata.PackageNotFoundError as exc:
+        distribution = normalize(entry.split("[", 1)[0].strip())
+        if distribution not in locked:
             raise RuntimeError(
-                f"layer {name} needs {distribution}, which is not installed here: "
-                "install the project (make sets up .venv) before synthesizing"
-            ) from exc
+                f"layer {name} needs {distribution}, which uv.lock does not pin: add it to "
+                "pyproject.toml's dependencies and run `make lock`"
+            )
+        pinned.append(f"{distribution}=={locked[distribution]}")
     return pinned
 
 

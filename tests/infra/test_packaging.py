@@ -1,5 +1,6 @@
-"""The layers carry what the tests ran with, are built without Docker for the runtime's
-platform, and are cached by content; the code asset is the ``functions`` package."""
+"""The layers carry what the tests ran with (the versions uv.lock pins), are built without
+Docker for the runtime's platform, and are cached by content; the code asset is the
+``functions`` package."""
 
 from __future__ import annotations
 
@@ -27,16 +28,12 @@ LAMBDA_MARKERS = {
 """The environment requirement markers see on the Lambda runtime."""
 
 
-def _normalize(distribution: str) -> str:
-    return distribution.lower().replace("_", "-")
-
-
 @pytest.mark.parametrize("name", LAYER_NAMES)
 def test_layer_lists_its_whole_dependency_closure(name: str) -> None:
     """pip runs with --no-deps: whatever the listed packages need (with the extras asked
     for, on the Lambda's Python) must be listed too, or ship with the runtime."""
     entries = [Requirement(entry) for entry in build.requirement_names(name)]
-    listed = {_normalize(entry.name) for entry in entries}
+    listed = {build.normalize(entry.name) for entry in entries}
     for entry in entries:
         for line in metadata.requires(entry.name) or []:
             dependency = Requirement(line)
@@ -45,20 +42,35 @@ def test_layer_lists_its_whole_dependency_closure(name: str) -> None:
                 marker.evaluate(LAMBDA_MARKERS | {"extra": extra}) for extra in entry.extras or {""}
             )
             if needed:
-                assert _normalize(dependency.name) in listed | build.RUNTIME_PROVIDED, (
+                assert build.normalize(dependency.name) in listed | build.RUNTIME_PROVIDED, (
                     f"{entry.name} needs {dependency.name}: add it to layers/{name}"
                 )
 
 
 @pytest.mark.parametrize("name", LAYER_NAMES)
-def test_layer_pins_are_the_installed_versions(name: str) -> None:
+def test_layer_pins_are_the_locked_versions_the_tests_run_with(name: str) -> None:
+    locked = build.locked_versions(build.LOCK_FILE)
     for pin in build.pins(name):
         distribution, pinned = pin.split("==")
-        assert metadata.version(distribution) == pinned
+        assert locked[distribution] == pinned
+        assert metadata.version(distribution) == pinned, (
+            f"{distribution} installed here is not the locked one: run make .venv/.installed"
+        )
+
+
+def test_a_package_locked_twice_is_a_clear_error(tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text(
+        'version = 1\n[[package]]\nname = "numpy"\nversion = "2.4.6"\n'
+        '[[package]]\nname = "numpy"\nversion = "2.5.5"\n'
+        '[[package]]\nname = "doorproof"\nsource = { editable = "." }\n'
+    )
+    with pytest.raises(RuntimeError, match=r"more than one version of numpy.*make lock"):
+        build.locked_versions(lock)
 
 
 def test_powertools_layer_leaves_out_what_the_runtime_ships() -> None:
-    listed = {_normalize(Requirement(e).name) for e in build.requirement_names("powertools")}
+    listed = {build.normalize(Requirement(e).name) for e in build.requirement_names("powertools")}
     assert not listed & build.RUNTIME_PROVIDED
 
 
@@ -68,7 +80,7 @@ def test_a_layer_package_missing_here_is_a_clear_error(
     (tmp_path / "odd").mkdir()
     (tmp_path / "odd" / "requirements.txt").write_text("# comment\nno-such-dist-for-doorproof\n")
     monkeypatch.setattr(build, "LAYERS_DIR", tmp_path)
-    with pytest.raises(RuntimeError, match="no-such-dist-for-doorproof"):
+    with pytest.raises(RuntimeError, match=r"no-such-dist-for-doorproof.*make lock"):
         build.pins("odd")
 
 
