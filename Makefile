@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: demo test lint unit integration infra-test synth accuracy bench local lock clean
+.PHONY: demo test lint unit integration infra-test synth accuracy bench local lock openapi clean
 
 # Python packages come from uv.lock through uv, at one pinned uv version bootstrapped from
 # PyPI into .tools/ (the machine needs only Python 3.11). `uv sync --locked` installs exactly
@@ -69,6 +69,11 @@ infra-test: $(STAMP) node_modules/.installed
 ## synth: cdk synth with cdk-nag, offline, no credentials, no Docker
 synth: $(STAMP) node_modules/.installed
 	AWS_EC2_METADATA_DISABLED=true PATH=$(CURDIR)/$(BIN):$$PATH npx --no-install cdk synth --quiet
+
+## openapi: rewrite docs/openapi.json after changing a route or a wire model (then commit it;
+## `make test` fails while the committed document differs from what the handlers generate)
+openapi: $(STAMP)
+	$(BIN)/python -m functions.api.openapi docs/openapi.json
 
 ## accuracy: the engine against the real recordings in ../shared/data, next to a baseline
 accuracy: $(STAMP)

@@ -127,6 +127,17 @@ class Api(Construct):
             description="Doorproof: proof-of-delivery sessions, telemetry and insights",
             create_default_stage=False,
             cors_preflight=self._cors(config),
+            # ``$default``: a request matching no route gets ROUTE_NOT_FOUND in the API's
+            # error shape from this function instead of API Gateway's {"message": ...}.
+            default_integration=integrations.HttpLambdaIntegration(
+                "DefaultRouteIntegration", self.functions[names.DEFAULT_ROUTE_HANDLER]
+            ),
+        )
+        acknowledge(
+            self.http_api.node.find_child("DefaultRoute"),
+            "AwsSolutions-APIG4",
+            "The $default route only answers 404 ROUTE_NOT_FOUND: it serves no data, and a "
+            "caller must learn that a route does not exist whatever key it holds.",
         )
         self.stage = apigwv2.HttpStage(
             self,

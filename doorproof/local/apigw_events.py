@@ -72,7 +72,17 @@ class RouteMatch:
 
     @property
     def route_key(self) -> str:
+        if self.route.path == names.DEFAULT_ROUTE_KEY:
+            return names.DEFAULT_ROUTE_KEY
         return f"{self.route.method} {self.route.path}"
+
+
+DEFAULT_ROUTE = RouteMatch(
+    names.Route("ANY", names.DEFAULT_ROUTE_KEY, names.DEFAULT_ROUTE_HANDLER, authorized=False),
+    {},
+)
+"""API Gateway's ``$default`` route: what a request matching no route in ``names.ROUTES``
+reaches (public, no path parameters)."""
 
 
 @dataclass(frozen=True)

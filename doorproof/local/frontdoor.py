@@ -2,10 +2,12 @@
 ``names.ROUTES``, runs the real authorizer, and calls the route's handler with an HTTP API
 payload v2.0 event.
 
-It answers by itself where API Gateway does, with API Gateway's bodies: 404 ``Not Found`` for
-an unknown route (or method), 413 over the 10 MB payload limit (or over Lambda's 6 MB event
-limit once the body is base64-encoded), 403 ``Forbidden`` when the authorizer says no, and
-500 ``Internal Server Error`` when a function fails or answers something unusable (the
+A request matching no route (or only with another method) goes, as in the deployed API, to
+the ``$default`` route's function (``names.DEFAULT_ROUTE_HANDLER``), which answers 404
+``ROUTE_NOT_FOUND`` in the API's error shape. The front door answers by itself where API
+Gateway does, with API Gateway's bodies: 413 over the 10 MB payload limit (or over Lambda's
+6 MB event limit once the body is base64-encoded), 403 ``Forbidden`` when the authorizer says
+no, and 500 ``Internal Server Error`` when a function fails or answers something unusable (the
 traceback goes to the log). Every response carries ``apigw-requestid``.
 """
 
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from doorproof.local.apigw_events import (
+    DEFAULT_ROUTE,
     LAMBDA_MAX_EVENT_BYTES,
     MAX_PAYLOAD_BYTES,
     Api,
@@ -61,9 +64,7 @@ class FrontDoor(ThreadingHTTPServer):
     def dispatch(self, request: Request) -> Response:
         """What API Gateway answers to ``request``."""
         request_id = new_request_id()
-        match = match_route(request.method, request.raw_path)
-        if match is None:
-            return gateway_error(404, "Not Found", request_id)
+        match = match_route(request.method, request.raw_path) or DEFAULT_ROUTE
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return gateway_error(413, TOO_LARGE, request_id)
         now = datetime.now(UTC)

@@ -12,9 +12,11 @@ learns nothing about bodies, and validation sees the JSON the SDK meant to send.
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Callable
-from typing import Annotated, Any
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -27,13 +29,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.core import errors, names
 from functions.core.body import inflate_event
 from functions.core.keys import Principal
+from functions.core.models.errors import ErrorBody
 from functions.core.observability import logger, metrics, tracer
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 SessionId = Annotated[str, Path(max_length=64, description="A session id (ses_…)")]
 """The ``{sessionId}`` path parameter of every session route."""
 REQUEST_ID_HEADER = "x-request-id"
-_ROUTES = {f"{r.method} {r.path}": r for r in names.ROUTES}
 _AUTH_ERRORS = {
     "MISSING_KEY": "no API key: send it in the Desmo-Key header",
     "INVALID_KEY": "the API key is not valid (unknown, malformed or revoked)",
@@ -87,6 +89,81 @@ def make_app(*routers: Router) -> APIGatewayHttpResolver:
     return app
 
 
+STATUS_TEXT = {
+    400: "Malformed request",
+    401: "No API key, or not a valid one",
+    403: "The key may not call this route",
+    404: "Not found",
+    409: "The resource's state forbids the request",
+    413: "Payload too large",
+    415: "Unsupported Content-Encoding",
+    422: "Invalid fields",
+    500: "Internal error; the request can be retried",
+    503: "A dependency failed; the request can be retried",
+}
+"""How the OpenAPI document describes each error status (the codes follow)."""
+
+RouteFunction = TypeVar("RouteFunction", bound=Callable[..., Any])
+
+
+def answered_errors(
+    declared: names.Route, takes_input: bool, route_errors: Mapping[int, Sequence[str]]
+) -> dict[int, list[str]]:
+    """Every error status the route can answer, with its codes: those ``serve`` and the
+    resolver give every route (auth by the route's flags, body decoding, validation, the
+    unexpected), plus the route's own (``route_errors``, raised by its use case)."""
+    answers: dict[int, list[str]] = {
+        400: ["MALFORMED_REQUEST", "INVALID_GZIP"],
+        413: ["PAYLOAD_TOO_LARGE"],
+        415: ["UNSUPPORTED_ENCODING"],
+        500: ["INTERNAL_ERROR"],
+    }
+    if declared.authorized:
+        answers[401] = ["UNAUTHORIZED"]
+        if (declared.method, declared.path) not in names.DATA_PLANE_ROUTES:
+            answers[403] = ["INSUFFICIENT_SCOPE"]
+    if takes_input:
+        answers[422] = ["VALIDATION_ERROR"]
+    for status, codes in route_errors.items():
+        answers.setdefault(status, []).extend(c for c in codes if c not in answers[status])
+    return dict(sorted(answers.items()))
+
+
+def route(
+    router: Router,
+    key: str,
+    *,
+    status: int = 200,
+    description: str = "OK",
+    errors: Mapping[int, Sequence[str]] | None = None,
+    **options: Any,
+) -> Callable[[RouteFunction], RouteFunction]:
+    """Register the handler of ``names.ROUTES``' route ``key`` (``"GET /v1/sessions/{id}"``).
+
+    The route is spelled once, in ``names``; this turns its ``{param}`` into Powertools'
+    ``<param>``. The OpenAPI responses are the success (``status``, ``description``) and
+    every error the route can answer (``answered_errors``) in the API's error shape,
+    replacing Powertools' generic 422 ``HTTPValidationError``. ``options`` go to
+    ``Router.route`` (summary, tags, ...).
+    """
+    declared = names.ROUTES_BY_KEY.get(key)
+    if declared is None:
+        raise KeyError(f"{key!r} is not a route in names.ROUTES: declare it there first")
+    rule = re.sub(r"\{(\w+)\}", r"<\1>", declared.path)
+
+    def register(function: RouteFunction) -> RouteFunction:
+        takes_input = bool(inspect.signature(function).parameters)
+        responses: dict[int, Any] = {status: {"description": description}}
+        for code, codes in answered_errors(declared, takes_input, errors or {}).items():
+            responses[code] = {
+                "description": f"{STATUS_TEXT[code]}: {', '.join(codes)}",
+                "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+            }
+        return router.route(rule, declared.method, responses=responses, **options)(function)
+
+    return register
+
+
 def principal(app: APIGatewayHttpResolver) -> Principal:
     """The caller, as established by ``serve`` (only on authorized routes).
 
@@ -101,7 +178,7 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
 
 def authenticate(event: dict[str, Any]) -> Principal | None:
     """The route's caller, or None on a public route. Raises 401/403 as the API defines."""
-    route = _ROUTES.get(str(event.get("routeKey", "")))
+    route = names.ROUTES_BY_KEY.get(str(event.get("routeKey", "")))
     if route is None or not route.authorized:
         return None
     context = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
@@ -127,7 +204,8 @@ def serve(
     request_id = str((event.get("requestContext") or {}).get("requestId", ""))
     try:
         caller = authenticate(event)
-        if event.get("body"):
+        if event.get("body") and event.get("routeKey") in names.ROUTES_BY_KEY:
+            # A request for no route is answered ROUTE_NOT_FOUND whatever its body holds.
             event = inflate_event(event)
     except errors.ApiError as err:
         # Not routed yet, so answered here; the body is the same ``err.body()`` shape.

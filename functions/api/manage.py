@@ -12,7 +12,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.api.common import SessionId, make_app, make_handler, principal
+from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import insights, presigner, queue, sessions
 from functions.core import aws, errors
 from functions.core.chunk_store import ChunkStore, pod_photo_key
@@ -36,10 +36,13 @@ def eraser() -> SessionEraser:
     )
 
 
-@router.post(
-    "/v1/sessions/<sessionId>/reprocess",
+@route(
+    router,
+    "POST /v1/sessions/{sessionId}/reprocess",
+    status=202,
+    description="Recomputation queued",
+    errors={404: ["SESSION_NOT_FOUND"], 409: ["SESSION_RECORDING"]},
     summary="Recompute insights from stored telemetry with the current engine",
-    responses={202: {"description": "Recomputation queued"}},
     tags=["insights"],
 )
 def reprocess(sessionId: SessionId) -> tuple[ReprocessAccepted, int]:  # noqa: N803
@@ -57,10 +60,13 @@ def reprocess(sessionId: SessionId) -> tuple[ReprocessAccepted, int]:  # noqa: N
     return accepted, 202
 
 
-@router.post(
-    "/v1/sessions/<sessionId>/pod",
+@route(
+    router,
+    "POST /v1/sessions/{sessionId}/pod",
+    status=201,
+    description="Presigned POST",
+    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Get a presigned upload for the proof-of-delivery photo (JPEG)",
-    responses={201: {"description": "Presigned POST"}},
     tags=["insights"],
 )
 def pod_upload(sessionId: SessionId) -> tuple[PodUpload, int]:  # noqa: N803
@@ -77,10 +83,13 @@ def pod_upload(sessionId: SessionId) -> tuple[PodUpload, int]:  # noqa: N803
     return upload, 201
 
 
-@router.delete(
-    "/v1/sessions/<sessionId>",
+@route(
+    router,
+    "DELETE /v1/sessions/{sessionId}",
+    status=204,
+    description="Erased",
+    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Erase a session, its telemetry, insights, images and photo",
-    responses={204: {"description": "Erased"}},
     tags=["sessions"],
 )
 def erase(sessionId: SessionId) -> Response[None]:  # noqa: N803

@@ -11,7 +11,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from functions.api.common import SessionId, make_app, make_handler, principal
+from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import insights, presigner, sessions
 from functions.core import errors, names
 from functions.core.insights_view import public_document
@@ -47,7 +47,13 @@ def _timestamp(name: str, value: str | None) -> str | None:
     return iso(parsed.timestamp())
 
 
-@router.get("/v1/sessions", summary="List sessions, newest first", tags=["sessions"])
+@route(
+    router,
+    "GET /v1/sessions",
+    errors={400: ["INVALID_CURSOR"]},
+    summary="List sessions, newest first",
+    tags=["sessions"],
+)
 def list_sessions(
     deliveryId: Annotated[str | None, Query(max_length=256)] = None,  # noqa: N803
     externalRiderId: Annotated[str | None, Query(max_length=256)] = None,  # noqa: N803
@@ -70,13 +76,21 @@ def list_sessions(
     return SessionList(sessions=[to_resource(i) for i in items], nextCursor=next_cursor)
 
 
-@router.get("/v1/sessions/<sessionId>", summary="Get a session", tags=["sessions"])
+@route(
+    router,
+    "GET /v1/sessions/{sessionId}",
+    errors={404: ["SESSION_NOT_FOUND"]},
+    summary="Get a session",
+    tags=["sessions"],
+)
 def get_session(sessionId: SessionId) -> Session:  # noqa: N803
     return to_resource(sessions().get(principal(app).tenant, sessionId))
 
 
-@router.get(
-    "/v1/sessions/<sessionId>/insights",
+@route(
+    router,
+    "GET /v1/sessions/{sessionId}/insights",
+    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Get the PoD case file (status processing until computed)",
     tags=["insights"],
 )

@@ -16,14 +16,18 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
     PydanticSerializer,
 )
 from pydantic import BaseModel
 
-from functions.api.common import SessionId, make_app, make_handler, principal
+from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import queue, sessions
-from functions.core import aws
+from functions.core import aws, errors
 from functions.core.lifecycle import SessionLifecycle
 from functions.core.models.sessions import (
     SessionStatusResponse,
@@ -73,10 +77,13 @@ def idempotent_start() -> Any:
     return start
 
 
-@router.post(
-    "/v1/sessions/start",
+@route(
+    router,
+    "POST /v1/sessions/start",
+    status=201,
+    description="Session started",
+    errors={409: ["IDEMPOTENCY_KEY_IN_USE"], 422: ["IDEMPOTENCY_KEY_REUSED"]},
     summary="Start a delivery session",
-    responses={201: {"description": "Session started"}},
     tags=["sessions"],
 )
 def start_session(
@@ -92,16 +99,40 @@ def start_session(
         command = IdempotentStart(
             tenant=caller.tenant, idempotencyKey=idempotency_key, request=body
         )
-        return idempotent_start()(command=command), 201
+        try:
+            return idempotent_start()(command=command), 201
+        except IdempotencyValidationError:
+            raise errors.Unprocessable(
+                "this Idempotency-Key was used with another request body; "
+                "send a new key for a new session",
+                code="IDEMPOTENCY_KEY_REUSED",
+            ) from None
+        except IdempotencyAlreadyInProgressError:
+            raise errors.Conflict(
+                "a start with this Idempotency-Key is still in progress; retry in a moment",
+                code="IDEMPOTENCY_KEY_IN_USE",
+            ) from None
     return lifecycle().start(caller, body), 201
 
 
-@router.post("/v1/sessions/stop", summary="Stop a delivery session", tags=["sessions"])
+@route(
+    router,
+    "POST /v1/sessions/stop",
+    errors={404: ["SESSION_NOT_FOUND"]},
+    summary="Stop a delivery session",
+    tags=["sessions"],
+)
 def stop_session(body: StopSessionRequest) -> SessionStatusResponse:
     return lifecycle().stop(principal(app), body.sessionId)
 
 
-@router.post("/v1/sessions/<sessionId>/stop", summary="Stop a delivery session", tags=["sessions"])
+@route(
+    router,
+    "POST /v1/sessions/{sessionId}/stop",
+    errors={404: ["SESSION_NOT_FOUND"]},
+    summary="Stop a delivery session",
+    tags=["sessions"],
+)
 def stop_session_by_path(
     sessionId: SessionId,  # noqa: N803 - the API's name
 ) -> SessionStatusResponse:

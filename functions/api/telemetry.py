@@ -10,7 +10,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.metrics import MetricUnit
 
-from functions.api.common import make_app, make_handler, principal
+from functions.api.common import make_app, make_handler, principal, route
 from functions.api.services import sessions
 from functions.core import aws
 from functions.core.firehose_sink import FirehoseSink
@@ -34,10 +34,18 @@ def ingest() -> TelemetryIngest:
     )
 
 
-@router.post(
-    "/v1/telemetry",
+@route(
+    router,
+    "POST /v1/telemetry",
+    status=202,
+    description="Batch accepted (possibly partially, or as a duplicate)",
+    errors={
+        404: ["SESSION_NOT_FOUND"],
+        409: ["SESSION_CLOSED"],
+        422: ["NO_VALID_SAMPLES"],
+        503: ["SERVICE_UNAVAILABLE"],
+    },
     summary="Send a batch of telemetry samples",
-    responses={202: {"description": "Batch accepted (possibly partially, or as a duplicate)"}},
     tags=["telemetry"],
 )
 def post_telemetry(body: TelemetryBatch) -> tuple[TelemetryAccepted, int]:

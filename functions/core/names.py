@@ -213,3 +213,14 @@ DATA_PLANE_ROUTES = frozenset(
     }
 )
 """Routes a publishable key may call; every other authorized route needs a secret key."""
+
+ROUTES_BY_KEY = {f"{r.method} {r.path}": r for r in ROUTES}
+"""Each route by its API Gateway route key (``"POST /v1/sessions/{sessionId}/stop"``): the
+handlers' decorators name their route by this key (``functions.api.common.route``), so every
+route is spelled once, here."""
+
+DEFAULT_ROUTE_KEY = "$default"
+DEFAULT_ROUTE_HANDLER: HandlerKey = "openapi"
+"""The function behind API Gateway's ``$default`` route (public): a request that matches no
+route in ``ROUTES`` reaches it and is answered 404 ``ROUTE_NOT_FOUND`` in the API's error
+shape, where API Gateway alone would answer ``{"message": "Not Found"}``."""

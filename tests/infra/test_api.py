@@ -1,5 +1,6 @@
-"""The HTTP API has exactly ``names.ROUTES``, each wired to its handler, and the key
-authorizer on every route but the OpenAPI document; Lambdas follow ``names.FUNCTIONS``."""
+"""The HTTP API has exactly ``names.ROUTES`` plus ``$default``, each wired to its handler, and
+the key authorizer on every route but the OpenAPI document and ``$default``; Lambdas follow
+``names.FUNCTIONS``."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def _function(synthesized: Synthesized, key: str) -> dict[str, Any]:
     return matches[0]
 
 
-def test_routes_are_exactly_names_routes(synthesized: Synthesized) -> None:
-    assert set(_routes(synthesized)) == {f"{r.method} {r.path}" for r in names.ROUTES}
+def test_routes_are_exactly_names_routes_and_default(synthesized: Synthesized) -> None:
+    assert set(_routes(synthesized)) == set(names.ROUTES_BY_KEY) | {names.DEFAULT_ROUTE_KEY}
 
 
 @pytest.mark.parametrize("route", names.ROUTES, ids=lambda r: f"{r.method} {r.path}")
@@ -50,7 +51,19 @@ def test_route_authorization(synthesized: Synthesized, route: names.Route) -> No
 
 def test_only_the_openapi_document_is_public(synthesized: Synthesized) -> None:
     public = {k for k, p in _routes(synthesized).items() if p["AuthorizationType"] == "NONE"}
-    assert public == {"GET /v1/openapi.json"}
+    assert public == {"GET /v1/openapi.json", names.DEFAULT_ROUTE_KEY}
+
+
+def test_default_route_reaches_the_not_found_answer(synthesized: Synthesized) -> None:
+    """A request matching no route is answered ROUTE_NOT_FOUND by a function, not API
+    Gateway's own {"message": "Not Found"}."""
+    props = _routes(synthesized)[names.DEFAULT_ROUTE_KEY]
+    integration_id = props["Target"]["Fn::Join"][1][1]["Ref"]
+    integration = synthesized.resources[integration_id]["Properties"]
+    function = synthesized.stack.api.functions[names.DEFAULT_ROUTE_HANDLER]
+    assert integration["IntegrationUri"] == {
+        "Fn::GetAtt": [synthesized.logical_id(function), "Arn"]
+    }
 
 
 @pytest.mark.parametrize("route", names.ROUTES, ids=lambda r: f"{r.method} {r.path}")

@@ -140,7 +140,7 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     # stage has no auto-delete handler: its buckets are retained).
     template.resource_count_is("AWS::Lambda::Function", len(names.FUNCTIONS) + 1)
     template.resource_count_is("AWS::Lambda::LayerVersion", 2)
-    template.resource_count_is("AWS::ApiGatewayV2::Route", len(names.ROUTES))
+    template.resource_count_is("AWS::ApiGatewayV2::Route", len(names.ROUTES) + 1)  # $default
     template.resource_count_is("AWS::ApiGatewayV2::Authorizer", 1)
     template.resource_count_is("AWS::DynamoDB::Table", len(names.TABLES))
     template.resource_count_is("AWS::S3::Bucket", 2)

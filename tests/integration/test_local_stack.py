@@ -106,11 +106,16 @@ def test_a_routed_request_reaches_its_handler_as_a_v2_event(
     assert 0 < context.get_remaining_time_in_millis() <= 15_000
 
 
-def test_unknown_route_or_method_is_api_gateways_404(local_api: LocalApi) -> None:
+def test_unknown_route_or_method_is_route_not_found_in_the_error_shape(
+    local_api: LocalApi,
+) -> None:
+    """As deployed: the ``$default`` route's function answers, whatever the key or body."""
     for method, path in (("GET", "/nope"), ("GET", "/v1/telemetry"), ("PUT", "/v1/sessions")):
-        result = local_api.request(method, path)
+        result = local_api.request(
+            method, path, body=b"not gzip", headers={"Content-Encoding": "gzip"}
+        )
         assert result.status == 404
-        assert result.json() == {"message": "Not Found"}
+        assert result.json()["error"]["code"] == "ROUTE_NOT_FOUND"
         assert result.headers["apigw-requestid"]
 
 

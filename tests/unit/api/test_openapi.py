@@ -1,0 +1,190 @@
+"""The OpenAPI document: committed and current, one route per ``names.ROUTES`` entry, the real
+error shape, and every status a route answers documented (probed through the real handlers)."""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from doorproof.local.apigw_events import (
+    DEFAULT_ROUTE,
+    Api,
+    Request,
+    RouteMatch,
+    http_event,
+    new_request_id,
+)
+from doorproof.local.lambda_context import context_for
+from functions.api import openapi
+from functions.core import names
+from functions.core.keys import Principal
+from tests.unit.conftest import MockAws
+
+ROOT = Path(__file__).resolve().parents[3]
+PK = Principal("o", "p", "sandbox", "publishable", "key_1").to_context()
+SK = Principal("o", "p", "sandbox", "secret", "key_2").to_context()
+API = Api(api_id="unit", account_id="123456789012", region="us-east-1")
+DESCRIBED = [r for r in names.ROUTES if r.handler != "openapi"]
+GZIP_BOMB = gzip.compress(b"\0" * (names.MAX_DECOMPRESSED_BYTES + 1))
+
+
+def test_committed_document_is_what_the_handlers_generate() -> None:
+    committed = ROOT / openapi.COMMITTED
+    if not committed.is_file() or committed.read_text() != openapi.rendered():
+        pytest.fail(
+            f"{openapi.COMMITTED} is out of date with the route handlers: run `make openapi` "
+            f"and commit {openapi.COMMITTED}"
+        )
+
+
+def test_document_lists_exactly_the_routes_in_names() -> None:
+    documented = {
+        f"{method.upper()} {path}"
+        for path, operations in openapi.document()["paths"].items()
+        for method in operations
+    }
+    assert documented == {f"{r.method} {r.path}" for r in DESCRIBED}
+
+
+def test_every_error_is_the_api_error_shape_not_powertools_validation_body() -> None:
+    document = openapi.document()
+    assert "HTTPValidationError" not in json.dumps(document)
+    error = document["components"]["schemas"]["ErrorDetail"]
+    assert set(error["required"]) == {"code", "message", "details"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (
+                        method,
+                        path,
+                        status,
+                    )
+
+
+def _documented(route: names.Route) -> set[int]:
+    operation = openapi.document()["paths"][route.path][route.method.lower()]
+    return {int(status) for status in operation["responses"]}
+
+
+def _invoke(
+    match: RouteMatch,
+    *,
+    caller: dict[str, Any] | None,
+    body: bytes = b"",
+    headers: tuple[tuple[str, str], ...] = (),
+    query: str = "",
+) -> tuple[int, dict[str, Any]]:
+    path = match.route.path
+    for name, value in match.path_parameters.items():
+        path = path.replace(f"{{{name}}}", value)
+    if match is DEFAULT_ROUTE:
+        path = "/v1/nowhere"
+    request = Request(
+        method=match.route.method if match is not DEFAULT_ROUTE else "GET",
+        target=path + (f"?{query}" if query else ""),
+        headers=(("content-type", "application/json"), *headers),
+        body=body,
+        source_ip="127.0.0.1",
+        server_port=443,
+    )
+    event = http_event(
+        request,
+        match,
+        api=API,
+        request_id=new_request_id(),
+        now=datetime.now(UTC),
+        authorizer_context=caller,
+    )
+    function = names.FUNCTIONS[match.route.handler]
+    module = importlib.import_module(function.handler.rsplit(".", 1)[0])
+    context = context_for(function, stage="unit", region=API.region, account=API.account_id)
+    answer = module.handler(event, context)
+    return answer["statusCode"], json.loads(answer["body"] or "null")
+
+
+def _match(route: names.Route, session_id: str = "ses_missing") -> RouteMatch:
+    params = {"sessionId": session_id} if "{sessionId}" in route.path else {}
+    return RouteMatch(route, params)
+
+
+def _body(route: names.Route) -> bytes:
+    """A body the route's model accepts, for a session that does not exist."""
+    bodies = {
+        "POST /v1/sessions/start": {"deliveryId": "d-1", "sessionType": "drop"},
+        "POST /v1/sessions/stop": {"sessionId": "ses_missing"},
+        "POST /v1/telemetry": {"sessionId": "ses_missing", "events": [{"ts": 1.0}]},
+    }
+    key = f"{route.method} {route.path}"
+    return json.dumps(bodies[key]).encode() if key in bodies else b""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A request to a route and the answer it must get."""
+
+    what: str
+    status: int
+    code: str
+    caller: dict[str, Any] | None
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    query: str = ""
+    session_id: str = "ses_missing"
+
+
+def _probes(route: names.Route) -> list[Probe]:
+    secret = route.authorized and (route.method, route.path) not in names.DATA_PLANE_ROUTES
+    key = SK if route.authorized else None
+    gzipped = (("content-encoding", "gzip"),)
+    probes = [
+        Probe("bad gzip", 400, "INVALID_GZIP", key, b"nope", gzipped),
+        Probe("gzip bomb", 413, "PAYLOAD_TOO_LARGE", key, GZIP_BOMB, gzipped),
+        Probe("brotli", 415, "UNSUPPORTED_ENCODING", key, b"{}", (("content-encoding", "br"),)),
+    ]
+    if route.authorized:
+        probes.append(Probe("no key", 401, "UNAUTHORIZED", None))
+    if secret:
+        probes.append(Probe("publishable key", 403, "INSUFFICIENT_SCOPE", PK))
+    if "{sessionId}" in route.path or route.path in ("/v1/sessions/stop", "/v1/telemetry"):
+        probes.append(Probe("unknown session", 404, "SESSION_NOT_FOUND", key, _body(route)))
+    if "{sessionId}" in route.path:
+        probes.append(Probe("id too long", 422, "VALIDATION_ERROR", key, session_id="s" * 65))
+    elif route.path == "/v1/sessions":
+        probes.append(Probe("limit out of range", 422, "VALIDATION_ERROR", key, query="limit=0"))
+        probes.append(Probe("forged cursor", 400, "INVALID_CURSOR", key, query="cursor=garbage"))
+    else:
+        probes.append(Probe("field missing", 422, "VALIDATION_ERROR", key, b'{"x": 1}'))
+    return probes
+
+
+@pytest.mark.parametrize("route", DESCRIBED, ids=lambda r: f"{r.method} {r.path}")
+def test_every_probed_answer_is_documented(route: names.Route, mocked_aws: MockAws) -> None:
+    for probe in _probes(route):
+        answered, body = _invoke(
+            _match(route, probe.session_id),
+            caller=probe.caller,
+            body=probe.body,
+            headers=probe.headers,
+            query=probe.query,
+        )
+        assert (answered, body["error"]["code"]) == (probe.status, probe.code), probe.what
+        assert probe.status in _documented(route), f"{probe.what}: {probe.status} undocumented"
+
+
+def test_a_request_for_no_route_is_route_not_found(mocked_aws: MockAws) -> None:
+    status, body = _invoke(DEFAULT_ROUTE, caller=None, body=b"nope")
+    assert status == 404
+    assert body["error"] == {
+        "code": "ROUTE_NOT_FOUND",
+        "message": "no such route",
+        "details": [],
+    }
