@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from doorproof.accuracy import steps, vertical
+from doorproof.accuracy import building_hall, elevator_floors, steps, vertical
 from doorproof.accuracy.common import REPO, AccuracySet, data_dir
 
-SETS: tuple[AccuracySet, ...] = (vertical.SET, steps.SET)
+SETS: tuple[AccuracySet, ...] = (vertical.SET, steps.SET, elevator_floors.SET, building_hall.SET)
 """Every set the report knows, in the order it prints them."""
 
 

@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
+
+import numpy as np
 
 from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
+from functions.engine.building import Observation, Storeys, building_id, ground_floor
 from functions.engine.document import assemble
-from functions.engine.gps import fixes
+from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge
-from functions.engine.place import locate, parse_floor
+from functions.engine.place import Place, locate, parse_floor
 from functions.engine.quality import measure
-from functions.engine.signal import motion
+from functions.engine.signal import motion, relative_height
 from functions.engine.steps import detect_steps
 from functions.engine.telemetry import Telemetry
+from functions.engine.types import VerticalMove
 from functions.engine.vertical import detect_vertical
 
 ENGINE_VERSION = "2026.11.1"
@@ -47,7 +51,9 @@ class SessionContext:
     silence is the missing stop, reported as SESSION_TIMEOUT, not a gap in the data).
     ``address_floor`` is
     the floor the address names (``place.parse_floor``: "Floor 4", "4th floor", "Apt 4B" → 4,
-    "ground floor" → 0, "basement" → -1), None when it names none.
+    "ground floor" → the ground floor), None when it names none; ``ground_floor`` how the
+    address's country numbers its ground floor (0 or 1, None unknown: ``building``);
+    ``building_id`` the building the address is in (``building.building_id``).
     """
 
     session_type: str = "drop"
@@ -57,6 +63,18 @@ class SessionContext:
     address_lng: float | None = None
     address_floor: int | None = None
     end_reason: EndReason = "stopped"
+    ground_floor: int | None = None
+    building_id: str | None = None
+    session_id: str = ""
+
+    def claimed_levels(self, storeys: Storeys) -> tuple[int, ...]:
+        """The levels above the entrance the address's floor may be: its floor number minus
+        the ground floor (both 0 and 1 when the country is unknown) minus how far above the
+        ground the building is entered."""
+        if self.address_floor is None:
+            return ()
+        grounds = (0, 1) if self.ground_floor is None else (self.ground_floor,)
+        return tuple(self.address_floor - g - storeys.entrance_offset for g in grounds)
 
     @classmethod
     def from_start_request(
@@ -66,6 +84,7 @@ class SessionContext:
         started_at: float | None = None,
         ended_at: float | None = None,
         end_reason: EndReason = "stopped",
+        session_id: str = "",
     ) -> SessionContext:
         """From a POST /v1/sessions/start body. Tolerant: an unusable address (missing,
         non-numeric, out of range, or exactly 0,0, the usual "unknown" placeholder) is None;
@@ -84,6 +103,9 @@ class SessionContext:
             address_lng=lng,
             address_floor=parse_floor(address),
             end_reason=end_reason,
+            ground_floor=ground_floor(address.get("country")),
+            building_id=building_id(address),
+            session_id=session_id or str(start.get("sessionId") or ""),
         )
 
 
@@ -112,12 +134,31 @@ def session_span(tel: Telemetry, ctx: SessionContext) -> tuple[float, float]:
     return min(started, first), max(ended, last)
 
 
-def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
-    """The engine's part of the insights document (API.md), JSON-ready: summary,
-    reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path.
+@dataclass(frozen=True)
+class Result:
+    """A session's insights document and what it taught about its building (None when the
+    session has no building: no address to tell which)."""
 
-    Never raises on valid-but-poor input: empty or tiny telemetry gives INSUFFICIENT_DATA.
+    document: dict[str, Any]
+    observation: Observation | None
+
+
+def compute_insights(
+    tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None
+) -> dict[str, Any]:
+    """The engine's part of the insights document (API.md), JSON-ready: summary,
+    reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path, building.
+
+    ``storeys`` is the building's storey model learned from *other* sessions (default: 3.0 m
+    a storey). Never raises on valid-but-poor input: empty or tiny telemetry gives
+    INSUFFICIENT_DATA.
     """
+    return compute(tel, ctx, storeys).document
+
+
+def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None) -> Result:
+    """``compute_insights``, with the session's building observation."""
+    storeys = storeys or Storeys()
     m = motion(tel)
     steps = detect_steps(tel, m)
     f = fixes(tel)
@@ -128,7 +169,12 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
         if ctx.address_lat is not None and ctx.address_lng is not None
         else None
     )
-    place = locate(tel, activity, f, moves, address, ctx.address_floor)
+    claimed = ctx.claimed_levels(storeys)
+    place = locate(tel, activity, f, moves, address, claimed, storeys)
+    th = relative_height(tel)
+    spans = _spans(moves, th, place)
+    counted = _count_floors(moves, spans, storeys)
+    moves = tuple(mv for mv, _ in counted)
     started, ended = session_span(tel, ctx)
     quality = measure(tel, m, f, started, max(ended, started))
     findings = Findings(
@@ -136,6 +182,7 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
         end_reason=ctx.end_reason,
         address=address,
         address_floor=ctx.address_floor,
+        claimed_levels=claimed,
         quality=quality,
         activity=activity,
         steps=steps,
@@ -149,4 +196,113 @@ def compute_insights(tel: Telemetry, ctx: SessionContext) -> dict[str, Any]:
             "replayedGpsTrack": integrity.replayed(f),
         },
     )
-    return assemble(findings, judge(findings), quality, ENGINE_VERSION)
+    document = assemble(findings, judge(findings), quality, ENGINE_VERSION)
+    for event in document["events"]:
+        confidence = _floors_confidence(event, counted, quality.started_at)
+        if confidence is not None:
+            event["metadata"]["floorsConfidence"] = confidence
+    document["building"] = _building_use(ctx, storeys, place, claimed, findings.right_doorstep())
+    return Result(document, _observation(ctx, spans, place, f, started))
+
+
+GPS_ENTRANCE = ("gps-loss", "gps-loss-far")
+
+
+def _spans(
+    moves: tuple[VerticalMove, ...], th: tuple[np.ndarray, np.ndarray], place: Place
+) -> list[tuple[float, float]]:
+    """(start, end) height of each move above the building's entrance level.
+
+    With a GATE from GPS the entrance is where GPS was lost. Without one (the courier was
+    already inside, or the phone has no GPS) the lowest level the session dwelt at stands for
+    it: couriers come in from the street, and a ride that starts upstairs ends at the lobby.
+    """
+    t, h = th
+    if t.shape[0] == 0:
+        return [(0.0, mv.height_m) for mv in moves]
+    base = place.entrance_height_m or 0.0
+    starts = [float(np.interp(mv.t_start, t, h)) - base for mv in moves]
+    spans = [(a, a + mv.height_m) for a, mv in zip(starts, moves, strict=True)]
+    if place.gate_basis not in GPS_ENTRANCE and spans:
+        lowest = min(0.0, *(min(a, b) for a, b in spans))
+        spans = [(a - lowest, b - lowest) for a, b in spans]
+    return spans
+
+
+def _count_floors(
+    moves: tuple[VerticalMove, ...], spans: list[tuple[float, float]], storeys: Storeys
+) -> list[tuple[VerticalMove, float]]:
+    """Each move with its floors counted on the building's levels (from the level its start
+    is on to the level its end is on) and the probability that count is right."""
+    out = []
+    for mv, (start, end) in zip(moves, spans, strict=True):
+        floors = storeys.floors_between(start, end)
+        out.append((replace(mv, floors=floors), storeys.floors_confidence(start, end, floors)))
+    return out
+
+
+def _floors_confidence(
+    event: dict[str, Any], counted: list[tuple[VerticalMove, float]], t0: float
+) -> float | None:
+    for mv, confidence in counted:
+        if event["type"] == mv.mode and event["tStart"] == round(mv.t_start - t0, 3):
+            return round(confidence, 3)
+    return None
+
+
+def _building_use(
+    ctx: SessionContext,
+    storeys: Storeys,
+    place: Place,
+    claimed: tuple[int, ...],
+    right_doorstep: bool | None,
+) -> dict[str, Any]:
+    """Which storey model the floors were counted with, where it came from, and the door's
+    floor against the address's claim."""
+    entrance = None if ctx.ground_floor is None else ctx.ground_floor + storeys.entrance_offset
+    door_height = place.door_height_m
+    door_confidence = None
+    if door_height is not None and place.door_level is not None:
+        door_confidence = round(storeys.level_confidence(door_height, place.door_level), 3)
+    return {
+        "buildingId": ctx.building_id,
+        "storeyHeightM": round(storeys.storey_m, 2),
+        "lobbyHeightM": round(storeys.lobby_m, 2),
+        "entranceFloor": entrance,
+        "source": storeys.source,
+        "sessionsSeen": storeys.sessions_seen,
+        "storeyConfidence": round(storeys.storey_confidence, 3),
+        "doorLevel": place.door_level,
+        "doorFloor": None
+        if entrance is None or place.door_level is None
+        else entrance + place.door_level,
+        "doorFloorConfidence": door_confidence,
+        "claimedFloor": ctx.address_floor,
+        "claimedFloorMatches": place.floor_ok if claimed else None,
+    }
+
+
+def _observation(
+    ctx: SessionContext,
+    spans: list[tuple[float, float]],
+    place: Place,
+    f: Fixes,
+    started: float,
+) -> Observation | None:
+    """What this session measured in its building: the heights it dwelt at above the
+    entrance (where its first move started, where each move ended), the door's, the address's claim and where GPS was lost."""
+    if ctx.building_id is None:
+        return None
+    gate = None
+    if place.gate is not None and place.gate_basis in GPS_ENTRANCE and len(f):
+        i = int(np.clip(np.searchsorted(f.t, place.gate, side="right") - 1, 0, len(f) - 1))
+        gate = (float(f.lat[i]), float(f.lng[i]))
+    return Observation(
+        session_id=ctx.session_id,
+        at=started,
+        heights_m=tuple([spans[0][0]] + [end for _, end in spans] if spans else []),
+        door_height_m=place.door_height_m,
+        claimed_floor=ctx.address_floor,
+        ground_floor=ctx.ground_floor,
+        gate=gate,
+    )

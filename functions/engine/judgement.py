@@ -80,6 +80,8 @@ class Findings:
     place: Place
     fixes: Fixes
     gps_checks: dict[str, Check]
+    claimed_levels: tuple[int, ...] = ()
+    """Levels above the entrance the address's floor may be (``SessionContext``)."""
 
     def walking_s(self) -> float:
         stairs = sum(mv.t_end - mv.t_start for mv in self.moves if mv.mode == "STAIRS")
@@ -192,7 +194,9 @@ def possible_lobby_handoff(fd: Findings) -> Evidence | None:
     level, but the pressure at the door stop is that of the entrance (under half a floor):
     the parcel changed hands downstairs. Needs a barometer."""
     p = fd.place
-    if full_attempt(fd) is None or fd.address_floor is None or abs(fd.address_floor) < 2:
+    if full_attempt(fd) is None or not fd.claimed_levels:
+        return None
+    if min(abs(level) for level in fd.claimed_levels) < 2:
         return None
     if p.door_height_m is None or abs(p.door_height_m) >= FLOOR_M / 2:
         return None
@@ -209,13 +213,20 @@ def possible_lobby_handoff(fd: Findings) -> Evidence | None:
 
 def possible_wrong_address(fd: Findings) -> Evidence | None:
     """FULL_ATTEMPT whose door stop's best GPS fix is farther from the address than the
-    arrival radius (50 m + the fix's accuracy)."""
+    arrival radius (50 m + the fix's accuracy), or whose door is measured on another floor
+    than the address names (the building's storey model puts it elsewhere and cannot give
+    the claim even a 0.2 chance), unless that is a lobby hand-off."""
     p = fd.place
-    if full_attempt(fd) is None or p.door_distance_m is None or p.radius_m is None:
+    if full_attempt(fd) is None:
         return None
-    if p.door_distance_m <= p.radius_m:
+    far = (
+        p.door_distance_m is not None and p.radius_m is not None and p.door_distance_m > p.radius_m
+    )
+    other_floor = p.floor_ok is False and bool(fd.claimed_levels)
+    other_floor = other_floor and possible_lobby_handoff(fd) is None
+    if not (far or other_floor):
         return None
-    return _door_figures(fd)
+    return {**_door_figures(fd), "otherFloor": other_floor}
 
 
 def possible_no_attempt(fd: Findings) -> Evidence | None:

@@ -21,10 +21,13 @@ Rules, in the order they are applied:
   the longest of at least ``MIN_DOOR_STOP_S`` is the door stop. With no GATE and no address
   or fix to place it, there is no door stop: a pause somewhere is not a door.
 - **Door level** (floors from the entrance) comes from pressure, not from the detected
-  moves: a missed move must not move the door. Level = round(height change / ``FLOOR_M``).
-- **Address floor** from the address text (``parse_floor``). Buildings disagree whether the
-  ground floor is 0 (Europe) or 1 (North America), so a door is on the claimed floor when its
-  level is within ``FLOOR_TOLERANCE`` of the claim.
+  moves: a missed move must not move the door. Level = the building's storey model's level
+  for the height change (``building.Storeys``: learned per building, else 3.0 m a storey).
+- **Address floor** from the address text (``parse_floor``), as a level above the entrance:
+  the floor number minus the country's ground floor (0 in most of Europe, 1 in North
+  America, Russia, China, Japan, Korea…; both are tried when the country is unknown) minus
+  how far above ground the building is entered. A door is on the claimed floor when the
+  storey model puts it there or cannot rule the claim out (``FLOOR_MATCH_P``).
 - **Right doorstep** = the door stop is within the arrival radius of the address (the most
   accurate of the fixes during the stop and the last good outdoor fix before it) and, when
   the address names a floor and the phone has a barometer, on that floor. ``None`` when it
@@ -41,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from functions.engine.activity import DRIVING, WINDOW_S, Activity, Segment
+from functions.engine.building import Storeys, ground_floor
 from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import Telemetry
@@ -57,37 +61,52 @@ STALE_FIX_S = 8.0
 MIN_DOOR_STOP_S = 8.0
 """Shorter halts are a door held open or a look at the phone, not a handover."""
 FLOOR_M = 3.2
-FLOOR_TOLERANCE = 1
+"""Half of this is how far the door must be from the entrance for the courier to have left its
+level (the lobby hand-off rule)."""
+FLOOR_MATCH_P = 0.2
+"""A claimed floor the storey model gives at least this probability is not contradicted."""
 GATE_CONFIDENCE = {"gps-loss": 0.8, "gps-loss-far": 0.6, "vertical-move": 0.5, "door-stop": 0.35}
 
 
 # --- the address's floor -----------------------------------------------------------------
 
-_WORD_FLOORS = {
-    r"\b(ground\s+floor|erdgeschoss|rez[- ]de[- ]chauss[ée]e|planta\s+baja|\bEG\b)": 0,
-    r"\b(basement|cellar|souterrain|untergeschoss|\bUG\b|sous[- ]sol)": -1,
-}
-_FLOOR_AFTER = re.compile(
-    r"\b(?:floor|fl\.?|level|lvl|etage|étage|stock|piso|storey)\s*[:#.]?\s*(-?\d{1,3})\b", re.I
-)
-_FLOOR_BEFORE = re.compile(
-    r"(?<![\w-])(-?\d{1,3})\s*(?:st|nd|rd|th|\.|e|er|ème)?\s*"
-    r"(?:floor|fl\b|level|etage|étage|stock|og\b|obergeschoss|piso)",
+_GROUND_WORDS = re.compile(
+    r"\b(?:ground\s+floor|erdgeschoss|rez[- ]de[- ]chauss[ée]e|planta\s+baja|t[ée]rreo|"
+    r"parterre|EG|PB|RDC)\b|\bG/F\b",
     re.I,
 )
+_BASEMENT_WORDS = re.compile(
+    r"\b(?:basement|cellar|souterrain|untergeschoss|keller|UG|sous[- ]sol|s[óo]tano)\b", re.I
+)
+_FLOOR_WORD = (
+    r"floor|fl\.?|level|lvl|etage|étage|stock|stockwerk|piso|planta|piano|andar|storey|"
+    r"verdieping|kerros|krs|этаж"
+)
+_FLOOR_AFTER = re.compile(rf"(?<!\w)(?:{_FLOOR_WORD})\s*[:#.]?\s*(-?\d{{1,3}})\b", re.I)
+_FLOOR_BEFORE = re.compile(
+    r"(?<![\w-])(-?\d{1,3})\s*(?:st|nd|rd|th|\.|e|er|ème|º|°|ª|-?й)?\s*"
+    r"(?:floor|fl\b|level|etage|étage|stock|og\b|obergeschoss|piso|planta|piano|andar|"
+    r"verdieping|krs\b|kerros|этаж)",
+    re.I,
+)
+_FLOOR_MARK = re.compile(r"(?<![\w-])(\d{1,3})\s*(?:층|階|楼|樓|/F\b|F\b)")
+"""East Asian floor marks: "3층" (Korean), "3階" (Japanese), "3楼" (Chinese), "3F", "3/F"."""
 _APARTMENT = re.compile(
     r"\b(?:apt|apartment|unit|suite|flat|wohnung|app)\.?\s*#?\s*(\d{1,4})([a-z])?\b", re.I
 )
 
 
 def parse_floor(address: Mapping[str, Any] | None) -> int | None:
-    """The floor an address names, or None.
+    """The floor number an address names, as written, or None.
 
-    Looks at line1, line2 and rawAddress, explicit words first: "Floor 4", "4th floor",
-    "3. OG", "Etage 2" → that number; "ground floor" / "EG" → 0; "basement" / "UG" → -1.
-    Then apartment numbers that conventionally encode the floor: "Apt 4B" → 4 (digits before
-    a letter), "Apt 402" → 4 and "Unit 1203" → 12 (three or four digits: all but the last
-    two). "Apt 12" says nothing (too short to encode a floor).
+    Looks at line2, line1 and rawAddress, explicit words first: "Floor 4", "4th floor",
+    "3. OG", "Etage 2", "piso 3", "3º andar", "3층", "3階", "3F" → that number; "ground floor"
+    / "EG" / "planta baja" → the ground floor of the address's country (1 in the US, Canada,
+    Korea, Japan, China, Russia…, 0 elsewhere or unknown: ``building.ground_floor``);
+    "basement" / "UG" → the floor below it. Then apartment numbers that conventionally encode
+    the floor: "Apt 4B" → 4 (digits before a letter), "Apt 402" → 4 and "Unit 1203" → 12
+    (three or four digits: all but the last two). "Apt 12" says nothing (too short to encode
+    a floor).
     """
     if not isinstance(address, Mapping):
         return None
@@ -95,13 +114,15 @@ def parse_floor(address: Mapping[str, Any] | None) -> int | None:
     text = " ".join(t for t in texts if isinstance(t, str))
     if not text:
         return None
-    for pattern in (_FLOOR_AFTER, _FLOOR_BEFORE):
+    for pattern in (_FLOOR_AFTER, _FLOOR_BEFORE, _FLOOR_MARK):
         match = pattern.search(text)
         if match:
             return int(match.group(1))
-    for words, floor in _WORD_FLOORS.items():
-        if re.search(words, text, re.I):
-            return floor
+    ground = ground_floor(address.get("country")) or 0
+    if _GROUND_WORDS.search(text):
+        return ground
+    if _BASEMENT_WORDS.search(text):
+        return ground - 1
     match = _APARTMENT.search(text)
     if match:
         digits, letter = match.group(1), match.group(2)
@@ -138,6 +159,9 @@ class Place:
     """Highest minus lowest height from the GATE to the end of the door stop: how far the
     courier went up or down inside (None without barometer, GATE or door stop). The whole
     session's range would include the streets driven, which climb and fall by metres."""
+    entrance_height_m: float | None = None
+    """Height of the entrance (just before the GATE, else the session's first reading) above
+    the session's first reading: what the building's heights are measured from."""
 
 
 def _on_foot_start(activity: Activity) -> float | None:
@@ -231,9 +255,16 @@ def locate(
     f: Fixes,
     moves: tuple[VerticalMove, ...],
     address: tuple[float, float] | None,
-    address_floor: int | None,
+    claimed_levels: tuple[int, ...] = (),
+    storeys: Storeys | None = None,
 ) -> Place:
-    """The GATE, the door stop and the doorstep verdict (module docstring)."""
+    """The GATE, the door stop and the doorstep verdict (module docstring).
+
+    ``claimed_levels``: the levels above the entrance the address's floor may be (one when
+    its country tells how floors are numbered, two when not); ``storeys``: the building's
+    storey model (default: ``FLOOR_HEIGHT_M`` a storey).
+    """
+    storeys = storeys or Storeys()
     th = relative_height(tel)
     has_baro = th[0].shape[0] > 0
     gate, basis = _gate(f, activity, address)
@@ -252,7 +283,7 @@ def locate(
     levels = []
     for s in stops:
         h = _height_at(th, s.t_start, s.t_end)
-        levels.append(round((h - ground) / FLOOR_M) if h is not None else 0)
+        levels.append(storeys.level_of(h - ground) if h is not None else 0)
     door = None
     if stops:
         extreme = max(abs(v) for v in levels)
@@ -265,7 +296,7 @@ def locate(
     if door is not None and has_baro:
         h = _height_at(th, door.t_start, door.t_end)
         door_height = None if h is None else h - ground
-        door_level = None if door_height is None else round(door_height / FLOOR_M)
+        door_level = None if door_height is None else storeys.level_of(door_height)
 
     distance = accuracy = radius = None
     if door is not None and address is not None and len(f):
@@ -282,9 +313,9 @@ def locate(
             approach = float(d[0] - d.min())
 
     floor_ok: bool | None = True
-    if address_floor is not None and door is not None:
+    if claimed_levels and door is not None:
         floor_ok = (
-            None if door_level is None else abs(door_level - address_floor) <= FLOOR_TOLERANCE
+            None if door_height is None else on_claimed_floor(door_height, claimed_levels, storeys)
         )
     right: bool | None = None
     if distance is not None and radius is not None:
@@ -305,7 +336,16 @@ def locate(
         right_doorstep=right,
         floor_ok=floor_ok if door is not None else None,
         inside_height_range_m=_height_range(th, gate, door.t_end if door else None),
+        entrance_height_m=ground if has_baro else None,
     )
+
+
+def on_claimed_floor(height: float, claimed: tuple[int, ...], storeys: Storeys) -> bool:
+    """Whether a door ``height`` m above the entrance can be on a claimed level: it is the
+    level the storey model puts it on, or the model cannot rule the claim out (probability
+    at least ``FLOOR_MATCH_P``: with the default storey height a tall storey is not proof)."""
+    level = storeys.level_of(height)
+    return any(c == level or storeys.level_confidence(height, c) >= FLOOR_MATCH_P for c in claimed)
 
 
 def _near(f: Fixes, address: tuple[float, float], t0: float, t1: float) -> bool:
