@@ -101,6 +101,11 @@ def score(rides: Sequence[Ride], storeys: Storeys) -> list[tuple[bool, float]]:
     return out
 
 
+def _right(results: Sequence[tuple[bool, float]]) -> float:
+    """Percentage of ``results`` that are right."""
+    return round(100.0 * sum(ok for ok, _ in results) / max(len(results), 1), 1)
+
+
 def _orders(n: int) -> list[np.ndarray]:
     return [np.arange(n)] + [np.random.default_rng(seed).permutation(n) for seed in range(SHUFFLES)]
 
@@ -134,13 +139,11 @@ def evaluate(root: Path) -> dict[str, Any]:
             learn, rest = seq[:k], seq[k:]
             results = score(rest, learned_storeys(learn) if k else Storeys())
             pooled[k] += results
-            per_order.append(share([ok for ok, _ in results]))
-            baseline.append(share([ok for ok, _ in score(rest, Storeys())]))
+            per_order.append(_right(results))
+            baseline.append(_right(score(rest, Storeys())))
             if k:
-                unlabelled.append(
-                    share([ok for ok, _ in score(rest, learned_storeys(learn, labelled=False))])
-                )
-                wrong1.append(share([ok for ok, _ in score(rest, learned_storeys(learn, wrong=1))]))
+                unlabelled.append(_right(score(rest, learned_storeys(learn, labelled=False))))
+                wrong1.append(_right(score(rest, learned_storeys(learn, wrong=1))))
         protocol[str(k)] = {
             "scored": len(rides) - k,
             "floorsExact": round(float(np.mean(per_order)), 1),

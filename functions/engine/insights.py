@@ -290,7 +290,8 @@ def _observation(
     started: float,
 ) -> Observation | None:
     """What this session measured in its building: the heights it dwelt at above the
-    entrance (where its first move started, where each move ended), the door's, the address's claim and where GPS was lost."""
+    entrance (where its first move started, where each move ended), the door's, the
+    address's claim and where GPS was lost."""
     if ctx.building_id is None:
         return None
     gate = None
