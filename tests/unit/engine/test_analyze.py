@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from doorproof.cli import main
+from doorproof.scenarios import build
 from functions.core.models.insights import InsightsDocument
 from tests.unit.engine.test_scenarios import scenario
 
@@ -108,3 +109,85 @@ def test_a_real_recording(capsys: pytest.CaptureFixture[str]) -> None:
     InsightsDocument.model_validate(doc)
     assert doc["dataQuality"]["sensors"]["barometer"] is True
     assert doc["dataQuality"]["rateHz"] == pytest.approx(50, abs=2)
+
+
+@pytest.fixture(scope="module")
+def deliveries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Four deliveries to one building: three whose address names the floor, a fourth
+    that does not; each recording with its own start request beside it."""
+    root = tmp_path_factory.mktemp("deliveries")
+    paths = []
+    for seed in range(4):
+        sc = build("elevator_floor4", seed=seed)
+        start = dict(sc.start_request)
+        address = dict(start["address"])
+        if seed == 3:
+            address.pop("line2", None)
+        start["address"] = address
+        path = _write(root / f"d{seed}.ndjson.gz", f"ses_d{seed}", sc.batches(), gz=True)
+        (root / f"d{seed}.start.json").write_text(json.dumps(start))
+        paths.append(path)
+    return {"paths": paths, "root": root}
+
+
+def test_the_start_request_beside_a_recording_wins_over_session(
+    recordings: dict[str, Path], deliveries: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = deliveries["paths"][0]
+    assert main(["analyze", str(first), "--session", str(recordings["start"])]) == 0
+    (doc,) = _documents(capsys.readouterr().out)
+    assert doc["deliveryId"] == "dlv_elevator_floor4_0"  # from d0.start.json, not start.json
+    assert doc["building"]["claimedFloor"] == 4
+
+
+def test_building_memory_learns_in_order_and_once_per_session(
+    deliveries: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "memory.json"
+    paths = [str(p) for p in deliveries["paths"]]
+    assert main(["analyze", "--buildings", str(state), *paths]) == 0
+    docs = _documents(capsys.readouterr().out)
+    used = [d["building"] for d in docs]
+    assert [u["sessionsSeen"] for u in used] == [0, 1, 2, 3]
+    assert [u["source"] for u in used] == ["default", "address", "address", "address"]
+    assert used[3]["claimedFloor"] is None
+    assert used[3]["storeyHeightM"] == pytest.approx(3.2, abs=0.15)  # the simulator's storeys
+    assert len({u["buildingId"] for u in used}) == 1
+    memory = json.loads(state.read_text())
+    (profile,) = memory["buildings"].values()
+    assert profile["sessionsSeen"] == 4
+    # analysing the same recordings again teaches nothing new
+    assert main(["analyze", "--buildings", str(state), *paths]) == 0
+    again = _documents(capsys.readouterr().out)
+    assert [d["building"]["sessionsSeen"] for d in again] == [3, 3, 3, 3]
+    assert json.loads(state.read_text())["buildings"][used[0]["buildingId"]]["sessionsSeen"] == 4
+
+
+def test_a_bad_memory_file_is_a_usage_error(
+    recordings: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "memory.json"
+    bad.write_text("[]")
+    assert main(["analyze", str(recordings["ground"]), "--buildings", str(bad)]) == 2
+    assert "memory.json" in capsys.readouterr().err
+
+
+def test_summary_is_one_readable_row_per_recording(
+    deliveries: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = [str(p) for p in deliveries["paths"][:2]]
+    assert main(["analyze", "--summary", *paths]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert header.split()[:3] == ["recording", "moves", "floors"]
+    assert len(rows) == 2
+    assert rows[0].startswith("d0.ndjson.gz")
+    assert "ELEV↑4" in rows[0] and "ELEV↓4" in rows[0]
+    assert "3.00 m default" in rows[0] and "floor 4" in rows[0]
+    assert "FULL_ATTEMPT,DELIVERED_TO_RIGHT_DOORSTEP" in rows[0]
+
+
+def test_help_documents_start_files_memory_and_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = capsys.readouterr().out
+    assert "NAME.start.json" in text and "--buildings STATE.json" in text and "--summary" in text
