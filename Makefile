@@ -70,10 +70,10 @@ infra-test: $(STAMP) node_modules/.installed
 synth: $(STAMP) node_modules/.installed
 	AWS_EC2_METADATA_DISABLED=true PATH=$(CURDIR)/$(BIN):$$PATH npx --no-install cdk synth --quiet
 
-## openapi: rewrite docs/openapi.json after changing a route or a wire model (then commit it;
-## `make test` fails while the committed document differs from what the handlers generate)
+## openapi: rewrite functions/api/openapi.json after changing a route or a wire model (then
+## commit it; `make test` fails while the committed document differs from the handlers')
 openapi: $(STAMP)
-	$(BIN)/python -m functions.api.openapi docs/openapi.json
+	$(BIN)/python -m functions.api.openapi_document
 
 ## accuracy: the engine against the real recordings in ../shared/data, next to a baseline
 accuracy: $(STAMP)

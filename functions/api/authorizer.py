@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws, names
 from functions.core.keys import CachedResolver, KeyStore
-from functions.core.observability import logger, tracer
+from functions.core.observability import logger, traced
 from functions.core.settings import get_settings
 
 
@@ -40,7 +40,7 @@ def presented_key(headers: dict[str, str]) -> str | None:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
     key = presented_key(dict(event.headers or {}))

@@ -30,7 +30,7 @@ from functions.core import errors, names
 from functions.core.body import inflate_event
 from functions.core.keys import Principal
 from functions.core.models.errors import ErrorBody
-from functions.core.observability import logger, metrics, tracer
+from functions.core.observability import logger, metrics, traced
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 SessionId = Annotated[str, Path(max_length=64, description="A session id (ses_…)")]
@@ -228,7 +228,7 @@ def make_handler(app: APIGatewayHttpResolver) -> Handler:
     """The Lambda entry point for ``app``, with Powertools logging, tracing and metrics."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    @tracer.capture_lambda_handler
+    @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)

@@ -15,10 +15,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import insights, presigner, queue, sessions
 from functions.core import aws, errors
-from functions.core.chunk_store import ChunkStore, pod_photo_key
 from functions.core.erase import SessionEraser
 from functions.core.models.manage import PodUpload, ReprocessAccepted
 from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
+from functions.core.session_objects import SessionObjects, pod_photo_key
 from functions.core.settings import get_settings
 
 router = Router()
@@ -32,7 +32,7 @@ def eraser() -> SessionEraser:
         aws.table(settings.sessions_table),
         aws.table(settings.batches_table),
         insights(),
-        ChunkStore(aws.client("s3"), settings.data_bucket),
+        SessionObjects(aws.client("s3"), settings.data_bucket),
     )
 
 

@@ -1,7 +1,6 @@
-"""Per-session data in S3, mainly telemetry chunks: one ``.npz`` of ``Telemetry.columns()`` per
-(session, Firehose object), under ``sessions/<sessionId>/chunks/``; next to them the path
-image (``path.png``) and the proof-of-delivery photo (``pod.jpg``), so erasing a session is
-deleting one prefix.
+"""Telemetry chunks in S3: one ``.npz`` of ``Telemetry.columns()`` per (session, Firehose
+object), under ``sessions/<sessionId>/chunks/``, and the path image next to them (where the
+keys come from and how a session is erased: ``session_objects``).
 
 Why one chunk per source object, named by a digest of the object's key: SQS delivers at least
 once, so the same S3 notification can be processed twice (or concurrently); writing to a key
@@ -16,42 +15,25 @@ mostly NaN or repeated readings, so the archive is deflated (a 50 Hz minute: ~15
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from functions.core import names
+from functions.core.session_objects import (
+    CHUNKS,
+    SessionObjects,
+    chunk_key,
+    path_image_key,
+    session_prefix,
+)
 from functions.engine.telemetry import Telemetry
 
-CHUNKS = "chunks/"
-PATH_IMAGE = "path.png"
-POD_PHOTO = "pod.jpg"
 NPZ_DEFLATE_LEVEL = 1
 LOAD_THREADS = 16
 """Parallel GETs when loading a session: a long session has hundreds of chunks."""
-
-
-def session_prefix(session_id: str) -> str:
-    """Everything stored for a session lives under this prefix (chunks, images, photo)."""
-    return f"{names.SESSIONS_PREFIX}{session_id}/"
-
-
-def path_image_key(session_id: str) -> str:
-    return session_prefix(session_id) + PATH_IMAGE
-
-
-def pod_photo_key(session_id: str) -> str:
-    return session_prefix(session_id) + POD_PHOTO
-
-
-def chunk_key(session_id: str, source_key: str) -> str:
-    digest = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:32]
-    return f"{session_prefix(session_id)}{CHUNKS}{digest}.npz"
 
 
 def to_npz(telemetry: Telemetry) -> bytes:
@@ -76,6 +58,7 @@ class ChunkStore:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+        self._objects = SessionObjects(s3, bucket)
 
     def put(self, session_id: str, source_key: str, telemetry: Telemetry) -> str:
         """Store the session's samples from ``source_key``; returns the chunk's key."""
@@ -94,7 +77,7 @@ class ChunkStore:
         return key
 
     def keys(self, session_id: str) -> list[str]:
-        return list(self._list(session_prefix(session_id) + CHUNKS))
+        return list(self._objects.keys(session_prefix(session_id) + CHUNKS))
 
     def load(self, session_id: str) -> Telemetry:
         """All of the session's samples, sorted, each timestamp once."""
@@ -105,23 +88,6 @@ class ChunkStore:
             parts = list(pool.map(self._get, keys))
         return Telemetry.merge(parts)
 
-    def delete_session(self, session_id: str) -> int:
-        """Erase everything under the session's prefix; returns how many objects went."""
-        keys = list(self._list(session_prefix(session_id)))
-        for start in range(0, len(keys), 1000):
-            batch = keys[start : start + 1000]
-            self._s3.delete_objects(
-                Bucket=self._bucket,
-                Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
-            )
-        return len(keys)
-
     def _get(self, key: str) -> Telemetry:
         body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         return from_npz(body)
-
-    def _list(self, prefix: str) -> Iterator[str]:
-        paginator = self._s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                yield item["Key"]

@@ -16,8 +16,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from functions.core.chunk_store import ChunkStore
 from functions.core.insights_store import InsightsStore
+from functions.core.session_objects import SessionObjects
 from functions.core.session_store import SessionStore
 from functions.core.timestamps import iso
 
@@ -31,14 +31,14 @@ class SessionEraser:
         sessions_table: Any,
         batches_table: Any,
         insights: InsightsStore,
-        chunks: ChunkStore,
+        objects: SessionObjects,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._sessions = sessions
         self._sessions_table = sessions_table
         self._batches = batches_table
         self._insights = insights
-        self._chunks = chunks
+        self._objects = objects
         self._clock = clock
 
     def erase(self, tenant: str, session_id: str) -> None:
@@ -52,7 +52,7 @@ class SessionEraser:
         )
         self._delete_ledger(session_id)
         self._insights.delete(session_id)
-        self._chunks.delete_session(session_id)
+        self._objects.delete_session(session_id)
         self._sessions_table.delete_item(Key={"sessionId": session_id})
 
     def _delete_ledger(self, session_id: str) -> None:

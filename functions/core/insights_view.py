@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core.chunk_store import pod_photo_key
 from functions.core.models.insights import InsightsDocument, Pod
 from functions.core.presign import Presigner
+from functions.core.session_objects import pod_photo_key
 
 INTERNAL = ("pathImageKey",)
 

@@ -152,9 +152,9 @@ class Function:
     memory_mb: int
     timeout_s: int
     needs_numpy: bool = False
-    """Whether the handler's imports reach numpy (it then gets the numpy layer); the
-    telemetry path encodes Firehose records with numpy, and the reads/manage/openapi
-    handlers import the same models. tests/infra checks this against the real imports."""
+    """Whether the handler's imports reach numpy (it then gets the numpy layer): only the
+    processor, which decodes records and runs the engine. No API handler may (a cold start
+    would pay ~0.6 s for it); tests/infra checks this against the real imports."""
 
 
 FUNCTIONS = {
@@ -162,10 +162,10 @@ FUNCTIONS = {
     for f in (
         Function("authorizer", "functions.api.authorizer.handler", 256, 5),
         Function("sessions", "functions.api.sessions.handler", 256, 10),
-        Function("telemetry", "functions.api.telemetry.handler", 512, 15, True),
-        Function("reads", "functions.api.reads.handler", 256, 10, True),
-        Function("manage", "functions.api.manage.handler", 256, 15, True),
-        Function("openapi", "functions.api.openapi.handler", 256, 10, True),
+        Function("telemetry", "functions.api.telemetry.handler", 512, 15),
+        Function("reads", "functions.api.reads.handler", 256, 10),
+        Function("manage", "functions.api.manage.handler", 256, 15),
+        Function("openapi", "functions.api.openapi.handler", 256, 10),
         Function(
             "processor", "functions.processing.processor.handler", 1536, PROCESSOR_TIMEOUT_S, True
         ),

@@ -17,25 +17,26 @@ columnar instead:
   resolve a 2020s unix time to (~0.24 µs) and far finer than sensor jitter.
 Records end with a newline so that concatenated Firehose output is NDJSON, and a batch whose
 record would pass Firehose's 1,000 KiB limit is split in parts (``p`` of ``np``).
+
+This module writes records and reads their headers with the standard library alone (the
+telemetry Lambda imports it on a cold start); ``record_decoding`` turns records into numpy
+columns for the processor.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from functions.core import names
-from functions.engine.telemetry import SCALAR_COLUMNS, TEXT_COLUMNS, VECTOR_COLUMNS, Telemetry
+from functions.engine.columns import VECTOR_COLUMNS
 
 FORMAT_VERSION = 1
-_VECTORS = {"a": "accel", "g": "gyro", "gr": "gravity", "at": "attitude"}
-_SPARSE = {"bar": "barometer", "pos": "position", "ctx": "context", "mag": "magnetometer"}
+VECTORS = {"a": "accel", "g": "gyro", "gr": "gravity", "at": "attitude"}
+SPARSE = {"bar": "barometer", "pos": "position", "ctx": "context", "mag": "magnetometer"}
 _BAROMETER_FIELDS = ("pressureHpa", "relativeAltitudeM")
 _MAGNETOMETER_FIELDS = ("x", "y", "z")
 
@@ -77,14 +78,14 @@ def _encode_part(samples: Sequence[dict[str, Any]], header: dict[str, Any]) -> d
     micros = [round(float(s["ts"]) * 1_000_000) for s in samples]
     record: dict[str, Any] = {**header, "n": len(samples), "t0": micros[0]}
     record["dt"] = [b - a for a, b in itertools.pairwise(micros)]
-    for short, column in _VECTORS.items():
+    for short, column in VECTORS.items():
         obj, key, width = VECTOR_COLUMNS[column]
         flat: list[Any] = []
         for s in samples:
             flat.extend(_vector_value(s, obj, key, width))
         if any(v is not None for v in flat):
             record[short] = flat
-    for short, field in _SPARSE.items():
+    for short, field in SPARSE.items():
         changes: list[list[Any]] = []
         previous: Any = None
         for i, s in enumerate(samples):
@@ -174,55 +175,3 @@ def header_of(record: dict[str, Any]) -> RecordHeader:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordError(f"record header incomplete: {exc}") from exc
-
-
-def _spans(changes: list[list[Any]], n: int) -> Iterator[tuple[int, int, Any]]:
-    """(start, stop, value) runs from change lists."""
-    for k, (start, value) in enumerate(changes):
-        stop = changes[k + 1][0] if k + 1 < len(changes) else n
-        yield int(start), int(stop), value
-
-
-def _as_float(value: Any) -> float:
-    if value is None:
-        return math.nan
-    return float(value)
-
-
-def decode_record(record: dict[str, Any]) -> Telemetry:
-    """The samples of one record as columns (not yet merged with other records)."""
-    n = header_of(record).samples
-    try:
-        micros = np.cumsum(np.asarray([record["t0"], *record["dt"]], dtype=np.int64))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RecordError(f"record timestamps unreadable: {exc}") from exc
-    if micros.shape[0] != n:
-        raise RecordError(f"record says {n} samples but has {micros.shape[0]} timestamps")
-    cols = Telemetry.empty(n).columns()
-    cols["t"] = micros / 1_000_000.0
-    for short, column in _VECTORS.items():
-        if short in record:
-            width = VECTOR_COLUMNS[column][2]
-            cols[column] = np.asarray(record[short], dtype=float).reshape(n, width)
-    for start, stop, value in _spans(record.get("bar", []), n):
-        values = value or [None, None]
-        cols["pressure_hpa"][start:stop] = _as_float(values[0])
-        cols["rel_alt_m"][start:stop] = _as_float(values[1])
-    for start, stop, value in _spans(record.get("mag", []), n):
-        values = value or [None, None, None]
-        for axis, v in zip(("mag_x", "mag_y", "mag_z"), values, strict=True):
-            cols[axis][start:stop] = _as_float(v)
-    texts = {name: [""] * n for name in TEXT_COLUMNS}
-    for short in ("pos", "ctx"):
-        obj = _SPARSE[short]
-        for start, stop, value in _spans(record.get(short, []), n):
-            part = value or {}
-            for name, (source, key) in SCALAR_COLUMNS.items():
-                if source == obj:
-                    cols[name][start:stop] = _as_float(part.get(key))
-            for name, (source, key) in TEXT_COLUMNS.items():
-                if source == obj and isinstance(part.get(key), str):
-                    texts[name][start:stop] = [part[key]] * (stop - start)
-    for name, values in texts.items():
-        cols[name] = np.array(values, dtype=str) if n else np.full(0, "", dtype="<U1")
-    return Telemetry(**cols)

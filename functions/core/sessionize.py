@@ -23,7 +23,8 @@ from typing import Any
 from functions.core.body import GZIP_MAGIC
 from functions.core.chunk_store import ChunkStore
 from functions.core.observability import logger
-from functions.core.records import RecordHeader, decode_record, header_of, iter_records
+from functions.core.record_decoding import decode_record
+from functions.core.records import RecordHeader, header_of, iter_records
 from functions.core.session_store import SessionStore
 from functions.core.stored_parts import StoredParts
 from functions.engine.telemetry import Telemetry

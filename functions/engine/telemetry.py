@@ -17,35 +17,7 @@ from typing import Any
 
 import numpy as np
 
-VECTOR_COLUMNS: dict[str, tuple[str, str, int]] = {
-    # column: (wire object, wire field, width)
-    "accel": ("imu", "accel", 3),
-    "gyro": ("imu", "gyro", 3),
-    "gravity": ("imu", "gravity", 3),
-    "attitude": ("imu", "attitude", 4),
-}
-SCALAR_COLUMNS: dict[str, tuple[str, str]] = {
-    "pressure_hpa": ("barometer", "pressureHpa"),
-    "rel_alt_m": ("barometer", "relativeAltitudeM"),
-    "lat": ("position", "lat"),
-    "lng": ("position", "lng"),
-    "accuracy_m": ("position", "accuracyM"),
-    "altitude_m": ("position", "altitudeM"),
-    "speed_mps": ("position", "speedMps"),
-    "bearing_deg": ("position", "bearingDeg"),
-    "mag_x": ("magnetometer", "x"),
-    "mag_y": ("magnetometer", "y"),
-    "mag_z": ("magnetometer", "z"),
-    "screen_on": ("context", "screenOn"),
-    "app_foreground": ("context", "appForeground"),
-    "battery_level": ("context", "batteryLevel"),
-    "charging": ("context", "charging"),
-}
-TEXT_COLUMNS: dict[str, tuple[str, str]] = {
-    "network": ("context", "network"),
-    "motion_activity": ("context", "motionActivity"),
-    "position_source": ("position", "source"),
-}
+from functions.engine.columns import SCALAR_COLUMNS, TEXT_COLUMNS, VECTOR_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from functions.core.chunk_store import ChunkStore
 from functions.core.events_bus import EventBus
 from functions.core.finalize import Finalizer
 from functions.core.insights_store import InsightsStore
-from functions.core.observability import logger, metrics, tracer
+from functions.core.observability import logger, metrics, traced
 from functions.core.pipeline import Pipeline
 from functions.core.session_store import SessionStore
 from functions.core.sessionize import SessionizedWriter
@@ -57,7 +57,7 @@ def pipeline() -> Pipeline:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     work = pipeline()

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws
-from functions.core.observability import logger, metrics, tracer
+from functions.core.observability import logger, metrics, traced
 from functions.core.processing_queue import ProcessingQueue
 from functions.core.settings import get_settings
 from functions.core.sweep import Sweeper
@@ -26,7 +26,7 @@ def sweeper() -> Sweeper:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = sweeper().sweep()

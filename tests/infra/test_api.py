@@ -154,6 +154,7 @@ def test_function_environment_is_settings_environment(
         queue_id = synthesized.logical_id(synthesized.stack.processing.queue)
         assert env[queue_var] == {"Ref": queue_id}
     assert env["POWERTOOLS_SERVICE_NAME"] == "doorproof"
+    assert env["POWERTOOLS_TRACE_DISABLED"] == "true", "no X-Ray SDK unless xraySdk is set"
 
 
 def test_environment_names_the_resources_the_stack_creates(synthesized: Synthesized) -> None:

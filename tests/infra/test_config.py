@@ -24,6 +24,13 @@ def test_defaults_are_a_dev_sandbox() -> None:
     assert config.removal_policy == RemovalPolicy.DESTROY
     assert config.alarm_email is None
     assert config.dashboard_origin is None
+    assert config.xray_sdk is False
+
+
+def test_xray_sdk_is_a_boolean_flag() -> None:
+    assert DeployConfig.from_context(Context(xraySdk=True)).xray_sdk is True
+    assert DeployConfig.from_context(Context(xraySdk="true")).xray_sdk is True
+    assert DeployConfig.from_context(Context(xraySdk=False)).xray_sdk is False
 
 
 def test_live_keeps_data_and_reads_every_key() -> None:
@@ -57,6 +64,7 @@ def test_empty_strings_mean_unset() -> None:
         {"environment": "production"},
         {"logRetentionDays": 31},
         {"dashboardOrigin": "http://dash.example.com"},
+        {"xraySdk": "yes"},
     ],
 )
 def test_invalid_context_fails_synth(context: dict[str, Any]) -> None:

@@ -2,8 +2,10 @@ import gzip
 
 import numpy as np
 
-from functions.core.chunk_store import chunk_key, from_npz, to_npz
-from functions.core.records import decode_record, iter_records
+from functions.core.chunk_store import from_npz, to_npz
+from functions.core.record_decoding import decode_record
+from functions.core.records import iter_records
+from functions.core.session_objects import SessionObjects, chunk_key
 from functions.core.sessionize import read_object, split_by_session
 from functions.engine.telemetry import Telemetry, from_samples
 from tests.unit.processing.conftest import T0, samples
@@ -46,7 +48,7 @@ def test_delete_session_removes_everything_under_its_prefix(world):
     world.chunks.put_path_image(sid, b"png")
     world.chunks.put(other, "raw/a", from_samples(samples(T0, 10)))
 
-    assert world.chunks.delete_session(sid) == 2
+    assert SessionObjects(world.s3, world.bucket).delete_session(sid) == 2
     assert world.chunks.keys(sid) == []
     assert len(world.chunks.keys(other)) == 1
 

@@ -1,6 +1,6 @@
-from functions.core.chunk_store import path_image_key, pod_photo_key
 from functions.core.insights_view import public_document
 from functions.core.presign import POD_MAX_BYTES, Presigner
+from functions.core.session_objects import path_image_key, pod_photo_key
 
 SESSION = {"sessionId": "ses_v", "organizationId": "org_1", "deliveryId": "dlv_9"}
 

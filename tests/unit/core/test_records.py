@@ -8,13 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from functions.core.records import (
-    RecordError,
-    decode_record,
-    encode_batch,
-    header_of,
-    iter_records,
-)
+from functions.core.record_decoding import decode_record
+from functions.core.records import RecordError, encode_batch, header_of, iter_records
 from functions.engine.telemetry import Telemetry, from_samples
 
 

@@ -1,0 +1,72 @@
+"""The OpenAPI document, generated from the route handlers themselves.
+
+Every API function's router is included in one resolver here only to describe it, so the
+document cannot drift from the code. It is committed as ``functions/api/openapi.json``
+(``make openapi`` runs this module; ``tests/unit/api/test_openapi.py`` fails when the file is
+stale), and the openapi Lambda serves that file: generating the document at a cold start would
+import every router and Powertools' OpenAPI models (~0.4 s).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
+from functions.api import manage, reads, sessions, telemetry
+from functions.api.common import make_app
+from functions.api.openapi import COMMITTED
+from functions.core import names
+
+TITLE = "Doorproof API"
+VERSION = "1.0.0"
+POWERTOOLS_VALIDATION_SCHEMAS = (
+    "HTTPValidationError",
+    "ValidationError",
+    "ResponseValidationError",
+)
+"""Components Powertools always adds for its own validation bodies; the API never answers
+them (every route's 422 is the error shape, a bad response is a 500), so they are dropped."""
+described = make_app(sessions.router, telemetry.router, reads.router, manage.router)
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The OpenAPI document (built once per container)."""
+    generated = json.loads(
+        described.get_openapi_json_schema(
+            title=TITLE,
+            version=VERSION,
+            description="Proof-of-delivery intelligence; wire-compatible with the Desmo SDKs. "
+            'Every error is {"error": {"code", "message", "details"}}; a request matching no '
+            "route is answered 404 ROUTE_NOT_FOUND.",
+            security_schemes={
+                "DesmoKey": APIKey.model_validate(
+                    {"name": names.KEY_HEADER, "in": APIKeyIn.header}
+                ),
+            },
+            security=[{"DesmoKey": []}],
+        )
+    )
+    schemas = generated.get("components", {}).get("schemas", {})
+    for name in POWERTOOLS_VALIDATION_SCHEMAS:
+        schemas.pop(name, None)
+    for operations in generated["paths"].values():
+        for operation in operations.values():
+            operation["responses"] = dict(sorted(operation["responses"].items()))
+    return generated
+
+
+def rendered() -> str:
+    """The document as committed: indented, one trailing newline."""
+    return json.dumps(document(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # make openapi
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else COMMITTED
+    target.write_text(rendered())
+    print(f"wrote {target}")
