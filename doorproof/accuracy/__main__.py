@@ -9,10 +9,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from doorproof.accuracy import building_hall, elevator_floors, steps, vertical
+from doorproof.accuracy import (
+    building_hall,
+    elevator_floors,
+    elevators,
+    sequences,
+    steps,
+    vertical,
+)
 from doorproof.accuracy.common import REPO, AccuracySet, data_dir
 
-SETS: tuple[AccuracySet, ...] = (vertical.SET, steps.SET, elevator_floors.SET, building_hall.SET)
+SETS: tuple[AccuracySet, ...] = (
+    vertical.SET,
+    elevators.SET,
+    sequences.SET,
+    steps.SET,
+    elevator_floors.SET,
+    building_hall.SET,
+)
 """Every set the report knows, in the order it prints them."""
 
 
@@ -29,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = data_dir(args.data)
     chosen = [s for s in SETS if not args.only or s.name in args.only]
-    present = [s for s in chosen if (root / s.folder).is_dir()]
+    present = [s for s in chosen if s.present(root)]
     if not present:
         print(
             f"recordings not found in {root}: put the shared data there, set DOORPROOF_DATA"
@@ -44,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report[s.name] = s.evaluate(root / s.folder)
             lines += [*s.table(report[s.name]), ""]
         else:
-            lines += [f"{s.folder}/ missing in {root}: skipped", ""]
+            missing = ", ".join(f"{f}/" for f in (s.folder, *s.also) if not (root / f).is_dir())
+            lines += [f"{s.name}: {missing} missing in {root}: skipped", ""]
     print("\n".join(lines).rstrip())
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

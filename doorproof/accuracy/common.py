@@ -16,14 +16,21 @@ REPO = Path(__file__).resolve().parents[2]
 class AccuracySet:
     """One real data set of ``../shared/data``: how to score it and how to print the score.
 
-    ``folder`` is the set's directory under the data root; ``evaluate`` reads it and returns a
-    JSON-ready report; ``table`` turns that report into the lines printed by ``make accuracy``.
+    ``folder`` is the set's directory under the data root ("" for a set built from others,
+    which then reads the root itself); ``also`` lists further folders it needs; ``evaluate``
+    reads it and returns a JSON-ready report; ``table`` turns that report into the lines
+    printed by ``make accuracy``.
     """
 
     name: str
     folder: str
     evaluate: Callable[[Path], dict[str, Any]]
     table: Callable[[dict[str, Any]], list[str]]
+    also: tuple[str, ...] = ()
+
+    def present(self, root: Path) -> bool:
+        """Whether every folder the set reads exists under ``root``."""
+        return all((root / f).is_dir() for f in (self.folder, *self.also))
 
 
 def data_dir(explicit: str | None = None) -> Path:

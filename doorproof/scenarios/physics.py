@@ -61,6 +61,10 @@ class Leg:
     floors: int = 0
     indoor: bool = False
     posture: Posture | None = None
+    vertical_speed: float | None = None
+    """Cruise speed of a lift or escalator leg (m/s); the module's default when omitted."""
+    storey_m: float | None = None
+    """Height of one of ``floors`` for a vertical leg; the module's default when omitted."""
 
 
 @dataclass
@@ -146,11 +150,13 @@ def _duration(leg: Leg, pos: np.ndarray) -> float:
     if leg.kind == "walk" and leg.to is not None:
         return max(float(np.hypot(*(np.array(leg.to) - pos))) / WALK_SPEED, 2.0)
     if leg.kind == "stairs":
-        return abs(leg.floors) * FLOOR_M / STAIRS_VERTICAL_SPEED + 2.0
+        return abs(leg.floors) * (leg.storey_m or FLOOR_M) / STAIRS_VERTICAL_SPEED + 2.0
     if leg.kind == "elevator":
-        return abs(leg.floors) * FLOOR_M / ELEVATOR_SPEED + 10.0
+        speed = leg.vertical_speed or ELEVATOR_SPEED
+        return abs(leg.floors) * (leg.storey_m or FLOOR_M) / speed + 10.0
     if leg.kind == "escalator":
-        return abs(leg.floors) * ESCALATOR_FLOOR_M / ESCALATOR_VERTICAL_SPEED + 9.0
+        speed = leg.vertical_speed or ESCALATOR_VERTICAL_SPEED
+        return abs(leg.floors) * (leg.storey_m or ESCALATOR_FLOOR_M) / speed + 9.0
     raise ValueError(f"leg {leg.kind} needs seconds")
 
 
@@ -193,7 +199,7 @@ def _leg(
             up = leg.floors > 0
             cadence = STAIRS_UP_CADENCE if up else STAIRS_DOWN_CADENCE
             strength = 1.1 if up else 1.25
-            total = leg.floors * FLOOR_M
+            total = leg.floors * (leg.storey_m or FLOOR_M)
             vz, _ = _trapezoid(tau, total, STAIRS_VERTICAL_SPEED, 1.0, 0.5)
             dh = np.cumsum(vz) / rate_hz
             dh *= total / dh[-1] if dh[-1] != 0 else 1.0
@@ -208,11 +214,13 @@ def _leg(
         progress = np.cumsum(speed) / rate_hz
     elif leg.kind in ("elevator", "escalator"):
         if leg.kind == "elevator":
-            total = leg.floors * FLOOR_M
-            vz, _ = _trapezoid(tau, total, ELEVATOR_SPEED, ELEVATOR_SPEED / ELEVATOR_ACCEL, 4.0)
+            total = leg.floors * (leg.storey_m or FLOOR_M)
+            cruise = leg.vertical_speed or ELEVATOR_SPEED
+            vz, _ = _trapezoid(tau, total, cruise, cruise / ELEVATOR_ACCEL, 4.0)
         else:
-            total = leg.floors * ESCALATOR_FLOOR_M
-            vz, _ = _trapezoid(tau, total, ESCALATOR_VERTICAL_SPEED, ESCALATOR_RAMP_S, 1.5)
+            total = leg.floors * (leg.storey_m or ESCALATOR_FLOOR_M)
+            cruise = leg.vertical_speed or ESCALATOR_VERTICAL_SPEED
+            vz, _ = _trapezoid(tau, total, cruise, ESCALATOR_RAMP_S, 1.5)
             speed = np.abs(vz) * 1.7  # a 30° incline moves ~1.7 m along per metre up
             progress = np.cumsum(speed) / rate_hz
         dh = np.cumsum(vz) / rate_hz

@@ -1,0 +1,112 @@
+"""The ``elevators/`` set (one building, 240 lift rides, 1-3 floors, four phone holds, no
+gyroscope): mode and direction.
+
+Per ride, the engine's verdict is its largest vertical move; it must be ELEVATOR in the ride's
+direction. Each ride is scored as recorded (Android: accel with gravity, no gravity column)
+and as an iPhone without a gravity column would send it (Core Motion user acceleration in g,
+``ios``): the harder case, where the vertical axis is not known. The floors ridden are the
+``building`` engineer's set; this one checks the kind of move. Baseline: as for ``vertical/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.accuracy.vertical import baseline_vertical, verdict
+from doorproof.recordings import load_samples
+from functions.engine.signal import motion, to_ios_convention
+from functions.engine.steps import detect_steps
+from functions.engine.telemetry import Telemetry, from_samples
+from functions.engine.vertical import detect_vertical
+
+CONVENTIONS = ("android", "ios")
+
+
+def _without_gravity(tel: Telemetry) -> Telemetry:
+    return dataclasses.replace(tel, gravity=np.full_like(tel.gravity, np.nan))
+
+
+def evaluate(root: Path) -> dict[str, Any]:
+    """Per-ride verdicts of engine and baseline, in both conventions."""
+    with (root / "labels.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    records: list[dict[str, Any]] = []
+    for row in progress("elevators", rows):
+        samples = load_samples(root / row["file"])
+        record: dict[str, Any] = {
+            "file": row["file"],
+            "style": row["style"],
+            "floors": int(row["floors"]),
+            "expected": ["ELEVATOR", row["direction"]],
+        }
+        for convention in CONVENTIONS:
+            tel = from_samples(samples)
+            if convention == "ios":
+                tel = _without_gravity(from_samples(to_ios_convention(samples)))
+            m = motion(tel)
+            moves = detect_vertical(tel, m, detect_steps(tel, m))
+            record[convention] = {
+                "engine": list(verdict(moves)),
+                "baseline": list(baseline_vertical(tel, m)),
+                "moves": [[mv.mode, mv.direction, mv.height_m, mv.confidence] for mv in moves],
+            }
+        records.append(record)
+    return {"records": records, "summary": _summary(records)}
+
+
+def _summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(r["style"], []).append(r)
+    groups["overall"] = list(records)
+    out: dict[str, Any] = {}
+    for style, rs in groups.items():
+        entry: dict[str, Any] = {"n": len(rs)}
+        for convention in CONVENTIONS:
+            for who in ("engine", "baseline"):
+                got = [(r[convention][who], r["expected"]) for r in rs]
+                entry[f"{convention}.{who}"] = {
+                    "mode": share([g[0] == e[0] for g, e in got]),
+                    "both": share([g == e for g, e in got]),
+                }
+        out[style] = entry
+    return out
+
+
+def table(report: dict[str, Any]) -> list[str]:
+    """Mode and mode+direction per phone hold (engine | baseline), then every miss."""
+    lines = [
+        "ELEVATORS: lift rides, mode and direction (engine | baseline)",
+        f"{'hold':<14}{'n':>4}  {'convention':<10}  {'mode':^15}  {'mode and direction':^18}",
+    ]
+    for style, entry in report["summary"].items():
+        for convention in CONVENTIONS:
+            eng, base = entry[f"{convention}.engine"], entry[f"{convention}.baseline"]
+            lines.append(
+                f"{style:<14}{entry['n']:>4}  {convention:<10}  {pct(eng['mode'])} |"
+                f" {pct(base['mode'])}  {pct(eng['both'])} | {pct(base['both'])}"
+            )
+    lines.append("")
+    lines.append("Rides the engine gets wrong, with every move it found:")
+    for r in report["records"]:
+        for convention in CONVENTIONS:
+            if r[convention]["engine"] != r["expected"]:
+                moves = ", ".join(
+                    f"{mode}/{direction} {height:+.1f} m ({conf})"
+                    for mode, direction, height, conf in r[convention]["moves"]
+                )
+                lines.append(
+                    f"  {r['file']} ({convention}): {r['floors']} floor(s)"
+                    f" {r['expected'][1]}, engine {moves or 'nothing'}"
+                )
+    return lines
+
+
+SET = AccuracySet(name="elevators", folder="elevators", evaluate=evaluate, table=table)
