@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +50,38 @@ def progress(label: str, items: Sequence[Any]) -> Iterable[Any]:
 
 def share(hits: Sequence[bool]) -> float | None:
     return round(100.0 * sum(hits) / len(hits), 1) if hits else None
+
+
+def labels(root: Path) -> list[dict[str, str]]:
+    """The rows of a set's ``labels.csv``."""
+    with (root / "labels.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def grouped(records: Sequence[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:
+    """Records by ``record[key]``, in first-seen order, then all of them as ``overall``."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault(r[key], []).append(r)
+    groups["overall"] = list(records)
+    return groups
+
+
+def verdict_shares(
+    records: Sequence[dict[str, Any]], conventions: Sequence[str], truth: str = "expected"
+) -> dict[str, Any]:
+    """Accuracy (%) of records carrying ``record[convention][who]`` verdicts (mode, direction)
+    against ``record[truth]``: mode, direction and both, per convention, engine and baseline."""
+    out: dict[str, Any] = {"n": len(records)}
+    for convention in conventions:
+        for who in ("engine", "baseline"):
+            got = [(r[convention][who], r[truth]) for r in records]
+            out[f"{convention}.{who}"] = {
+                "mode": share([g[0] == e[0] for g, e in got]),
+                "direction": share([g[1] == e[1] for g, e in got]),
+                "both": share([g == e for g, e in got]),
+            }
+    return out
 
 
 def pct(value: float | None) -> str:

@@ -10,7 +10,6 @@ and as an iPhone without a gravity column would send it (Core Motion user accele
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.accuracy.common import AccuracySet, grouped, labels, pct, progress, verdict_shares
 from doorproof.accuracy.vertical import baseline_vertical, verdict
 from doorproof.recordings import load_samples
 from functions.engine.signal import motion, to_ios_convention
@@ -35,8 +34,7 @@ def _without_gravity(tel: Telemetry) -> Telemetry:
 
 def evaluate(root: Path) -> dict[str, Any]:
     """Per-ride verdicts of engine and baseline, in both conventions."""
-    with (root / "labels.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = labels(root)
     records: list[dict[str, Any]] = []
     for row in progress("elevators", rows):
         samples = load_samples(root / row["file"])
@@ -62,22 +60,9 @@ def evaluate(root: Path) -> dict[str, Any]:
 
 
 def _summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        groups.setdefault(r["style"], []).append(r)
-    groups["overall"] = list(records)
-    out: dict[str, Any] = {}
-    for style, rs in groups.items():
-        entry: dict[str, Any] = {"n": len(rs)}
-        for convention in CONVENTIONS:
-            for who in ("engine", "baseline"):
-                got = [(r[convention][who], r["expected"]) for r in rs]
-                entry[f"{convention}.{who}"] = {
-                    "mode": share([g[0] == e[0] for g, e in got]),
-                    "both": share([g == e for g, e in got]),
-                }
-        out[style] = entry
-    return out
+    return {
+        style: verdict_shares(rs, CONVENTIONS) for style, rs in grouped(records, "style").items()
+    }
 
 
 def table(report: dict[str, Any]) -> list[str]:

@@ -29,7 +29,6 @@ stairs when |linear acceleration| is busy (std > 1 m/s²), else a lift.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.accuracy.common import AccuracySet, labels, pct, progress, share
 from doorproof.accuracy.vertical import CONTRADICTED
 from doorproof.recordings import load_samples
 from doorproof.scenarios import physics, sensors
@@ -189,15 +188,13 @@ def escalator_clip(up: bool, rng: np.random.Generator) -> Clip:
 def pools(root: Path) -> dict[Kind, list[tuple[str, Path]]]:
     """The real clips by kind: (source name, path), contradicted labels left out."""
     out: dict[Kind, list[tuple[str, Path]]] = {k: [] for k in TRUTH}
-    with (root / "vertical" / "labels.csv").open(newline="") as f:
-        for row in csv.DictReader(f):
-            if row["file"] not in CONTRADICTED and float(row["duration_s"]) >= MIN_CLIP_S:
-                path = root / "vertical" / row["file"]
-                out[VERTICAL_KINDS[row["label"]]].append((f"vertical/{row['file']}", path))
-    with (root / "elevators" / "labels.csv").open(newline="") as f:
-        for row in csv.DictReader(f):
-            kind: Kind = "lift_up" if row["direction"] == "up" else "lift_down"
-            out[kind].append((f"elevators/{row['file']}", root / "elevators" / row["file"]))
+    for row in labels(root / "vertical"):
+        if row["file"] not in CONTRADICTED and float(row["duration_s"]) >= MIN_CLIP_S:
+            path = root / "vertical" / row["file"]
+            out[VERTICAL_KINDS[row["label"]]].append((f"vertical/{row['file']}", path))
+    for row in labels(root / "elevators"):
+        kind: Kind = "lift_up" if row["direction"] == "up" else "lift_down"
+        out[kind].append((f"elevators/{row['file']}", root / "elevators" / row["file"]))
     return out
 
 

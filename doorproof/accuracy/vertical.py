@@ -9,14 +9,21 @@ The baseline: net pressure change over a threshold, accel spread for stairs vs l
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.accuracy.common import (
+    AccuracySet,
+    grouped,
+    labels,
+    pct,
+    progress,
+    share,
+    verdict_shares,
+)
 from doorproof.recordings import load_samples
 from functions.engine.signal import (
     Motion,
@@ -125,8 +132,7 @@ def _evidence(
 
 def evaluate(root: Path) -> dict[str, Any]:
     """Per-recording verdicts of engine and baseline, in both conventions."""
-    with (root / "labels.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = labels(root)
     records: list[dict[str, Any]] = []
     for row in progress("vertical", rows):
         samples = load_samples(root / row["file"])
@@ -167,24 +173,12 @@ def evaluate(root: Path) -> dict[str, Any]:
 
 def _vertical_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Accuracy (%) per label and overall: mode, direction and both, engine and baseline."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        groups.setdefault(r["label"], []).append(r)
-    groups["overall"] = list(records)
+    groups = grouped(records, "label")
     groups[CORRECTED] = list(records)
-    out: dict[str, Any] = {}
-    for label, rs in groups.items():
-        entry: dict[str, Any] = {"n": len(rs)}
-        truth = "sensors" if label == CORRECTED else "expected"
-        for convention in CONVENTIONS:
-            for who in ("engine", "baseline"):
-                got = [(r[convention][who], r[truth]) for r in rs]
-                entry[f"{convention}.{who}"] = {
-                    "mode": share([g[0] == e[0] for g, e in got]),
-                    "direction": share([g[1] == e[1] for g, e in got]),
-                    "both": share([g == e for g, e in got]),
-                }
-        out[label] = entry
+    out: dict[str, Any] = {
+        label: verdict_shares(rs, CONVENTIONS, "sensors" if label == CORRECTED else "expected")
+        for label, rs in groups.items()
+    }
     out["platform_agreement"] = share(
         [r["android"]["engine"] == r["ios"]["engine"] for r in records]
     )
