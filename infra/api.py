@@ -9,11 +9,14 @@ header with ``{"message": "Unauthorized"}`` instead of the one error shape of AP
 could not accept ``Authorization: Bearer`` as an alternative to ``Desmo-Key``. The
 authorizer Lambda caches key look-ups in memory instead. The OpenAPI document is public.
 
-The ``$default`` stage auto-deploys, throttles at ``RATE_LIMIT_RPS``/``BURST_LIMIT``
-(below the Firehose Direct PUT request quota of the smaller regions, so a burst is answered
-429 by the gateway rather than failing inside the telemetry Lambda) and writes JSON access
-logs. CORS is configured only when a dashboard origin is given: the SDKs and backends do not
-need it.
+The ``$default`` stage auto-deploys and writes JSON access logs. It throttles only the
+backend routes (``RATE_LIMIT_RPS``/``BURST_LIMIT`` each, answered 429, which a backend
+retries). The SDK's routes (``names.DATA_PLANE_ROUTES``) are not throttled by the gateway:
+the SDK deletes a batch answered 429 like any 4xx. Their overload is shed as a 5xx instead,
+which the SDK retries: a throttled Lambda invocation is answered 500 by API Gateway, and a
+Firehose or DynamoDB throttle inside the telemetry function 503 (docs/reliability.md).
+CORS is configured only when a dashboard origin is given: the SDKs and backends do not need
+it.
 """
 
 from __future__ import annotations
@@ -145,7 +148,6 @@ class Api(Construct):
             http_api=self.http_api,
             stage_name="$default",
             auto_deploy=True,
-            throttle=apigwv2.ThrottleSettings(rate_limit=RATE_LIMIT_RPS, burst_limit=BURST_LIMIT),
             access_log_settings=_AccessLogSettings(
                 apigwv2.LogGroupLogDestination(log_group(self, "AccessLogs", config))
             ),
@@ -158,7 +160,8 @@ class Api(Construct):
             identity_source=[],
             results_cache_ttl=Duration.seconds(0),
         )
-        self._add_routes(authorizer)
+        routes = self._add_routes(authorizer)
+        self._throttle_backend_routes(routes)
         # The L2 writes ``IdentitySource: []``; leave the property out altogether, which is
         # what API Gateway documents for a Lambda authorizer with caching disabled.
         cfn_authorizer = self.http_api.node.find_child("DesmoKey").node.default_child
@@ -189,7 +192,22 @@ class Api(Construct):
             max_age=CORS_MAX_AGE,
         )
 
-    def _add_routes(self, authorizer: authorizers.HttpLambdaAuthorizer) -> None:
+    def _throttle_backend_routes(self, routes: list[apigwv2.HttpRoute]) -> None:
+        cfn_stage = self.stage.node.default_child
+        assert isinstance(cfn_stage, apigwv2.CfnStage)
+        cfn_stage.route_settings = {
+            f"{route.method} {route.path}": {
+                "ThrottlingRateLimit": RATE_LIMIT_RPS,
+                "ThrottlingBurstLimit": BURST_LIMIT,
+            }
+            for route in names.ROUTES
+            if (route.method, route.path) not in names.DATA_PLANE_ROUTES
+        }
+        for route_construct in routes:  # route settings name routes that must exist first
+            cfn_stage.node.add_dependency(route_construct)
+
+    def _add_routes(self, authorizer: authorizers.HttpLambdaAuthorizer) -> list[apigwv2.HttpRoute]:
+        added_routes: list[apigwv2.HttpRoute] = []
         integration_by_handler = {
             key: integrations.HttpLambdaIntegration(f"{key.capitalize()}Integration", fn)
             for key, fn in self.functions.items()
@@ -201,6 +219,7 @@ class Api(Construct):
                 integration=integration_by_handler[route.handler],
                 authorizer=authorizer if route.authorized else apigwv2.HttpNoneAuthorizer(),
             )
+            added_routes.extend(added)
             if not route.authorized:
                 for public in added:
                     acknowledge(
@@ -209,3 +228,4 @@ class Api(Construct):
                         "The OpenAPI document is public by design: it describes the API and "
                         "holds no data.",
                     )
+        return added_routes

@@ -2,7 +2,9 @@
 
 Thin: parse (Powertools validates the body models), call ``SessionLifecycle``, answer. An
 ``Idempotency-Key`` header on start makes a retried start return the first answer instead of
-opening a second session (Powertools idempotency, keyed by tenant + key, body-checked).
+opening a second session (Powertools idempotency, keyed by tenant + key, body-checked): the
+same key with another body is refused (422 ``IDEMPOTENCY_KEY_REUSED``), and a retry while the
+first request is still running answers 409 ``IDEMPOTENCY_KEY_IN_USE`` (retry it shortly).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pydantic import BaseModel
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import queue, sessions
 from functions.core import aws, errors
+from functions.core.erased import ErasedMarkers
 from functions.core.lifecycle import SessionLifecycle
 from functions.core.models.sessions import (
     SessionStatusResponse,
@@ -41,7 +44,13 @@ router = Router()
 
 @aws.per_container
 def lifecycle() -> SessionLifecycle:
-    return SessionLifecycle(sessions(), queue().request_finalize, get_settings())
+    settings = get_settings()
+    return SessionLifecycle(
+        sessions(),
+        queue().request_finalize,
+        settings,
+        erased=ErasedMarkers(aws.table(settings.batches_table)),
+    )
 
 
 class IdempotentStart(BaseModel):

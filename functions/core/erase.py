@@ -6,6 +6,9 @@ nothing and computes nothing, see ``sessionize`` / ``stored_parts`` / ``finalize
 ledger items, insights and S3 objects go, and the session item goes last. A DELETE that
 failed half way is repeated by the caller and finds the session still there, so it finishes
 the job; only after the last step is the session a 404.
+
+Just before the session item goes, an erased marker (``functions.core.erased``) is written,
+so the stop of a phone still recording the session succeeds.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from functions.core.erased import ErasedMarkers
 from functions.core.insights_store import InsightsStore
 from functions.core.session_objects import SessionObjects
 from functions.core.session_store import SessionStore
@@ -53,6 +57,7 @@ class SessionEraser:
         self._delete_ledger(session_id)
         self._insights.delete(session_id)
         self._objects.delete_session(session_id)
+        ErasedMarkers(self._batches).mark(tenant, session_id, self._clock())
         self._sessions_table.delete_item(Key={"sessionId": session_id})
 
     def _delete_ledger(self, session_id: str) -> None:

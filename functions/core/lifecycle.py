@@ -4,6 +4,14 @@ A stop records the end, then asks the processor to finalize. The finalize reques
 every stop of a session whose insights are still pending (not only the first): if the first
 send failed after the stop was stored, the phone's retry repairs it, and the processor's
 finalization is idempotent. The sweeper's deadline is the last resort.
+
+Two answers exist for the SDK's sake (it cannot be changed, docs/decisions.md, issue 12):
+- a start whose body equals a session started moments ago that is still recording and has no
+  telemetry returns that session: the SDK sends no ``Idempotency-Key`` and retries a start
+  whose answer it never read (a 30 s read timeout), which would otherwise leave the first
+  session open until the sweeper ends it as SESSION_TIMEOUT;
+- a stop of a session the backend erased answers ``completed``: on a 404 the SDK goes back
+  to recording and retries the stop for ever.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from functions.core import errors, names
+from functions.core.erased import ErasedMarkers
 from functions.core.keys import Principal
 from functions.core.models.sessions import SessionStatusResponse, StartSessionRequest
 from functions.core.session_store import SessionStore
@@ -18,7 +28,8 @@ from functions.core.settings import Settings
 
 
 class SessionLifecycle:
-    """Start/stop use cases; ``request_finalize`` is the processing queue's sender."""
+    """Start/stop use cases; ``request_finalize`` is the processing queue's sender,
+    ``erased`` the markers erased sessions leave behind."""
 
     def __init__(
         self,
@@ -26,23 +37,32 @@ class SessionLifecycle:
         request_finalize: Callable[[str], None],
         settings: Settings,
         clock: Callable[[], float] = time.time,
+        *,
+        erased: ErasedMarkers,
     ) -> None:
         self._sessions = sessions
         self._request_finalize = request_finalize
         self._settings = settings
         self._clock = clock
+        self._erased = erased
 
     def start(self, caller: Principal, request: StartSessionRequest) -> SessionStatusResponse:
-        item = self._sessions.create(
-            caller, request, self._clock(), self._settings.inactivity_timeout_s
-        )
+        now = self._clock()
+        item = self._sessions.retried_start(
+            caller.tenant, request, now - names.START_RETRY_WINDOW_S
+        ) or self._sessions.create(caller, request, now, self._settings.inactivity_timeout_s)
         return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])
 
     def stop(self, caller: Principal, session_id: str) -> SessionStatusResponse:
-        """Idempotent: stopping a stopped session answers its current status."""
-        item, _ = self._sessions.stop(
-            caller.tenant, session_id, self._clock(), self._settings.finalize_deadline_s
-        )
+        """Idempotent: stopping a stopped (or erased) session answers its current status."""
+        try:
+            item, _ = self._sessions.stop(
+                caller.tenant, session_id, self._clock(), self._settings.finalize_deadline_s
+            )
+        except errors.NotFound:
+            if self._erased.erased(caller.tenant, session_id):
+                return SessionStatusResponse(sessionId=session_id, status="completed")
+            raise
         if item.get("insightsStatus") == "processing" and item.get("endReason") == "stopped":
             self._request_finalize(session_id)
         return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])

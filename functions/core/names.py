@@ -38,8 +38,11 @@ FIREHOSE_BATCH_LIMIT_RECORDS = 500
 FIREHOSE_BATCH_LIMIT_BYTES = 4 * 1024 * 1024
 SAMPLE_TS_SLACK_S = 24 * 3600.0
 """A sample more than a day before session start or after now is rejected as invalid."""
-LATE_DATA_GRACE_S = 24 * 3600.0
-"""Batches for a stopped session are still accepted this long after the stop."""
+LATE_DATA_GRACE_S = 30 * 24 * 3600.0
+"""Batches for a stopped session are still accepted this long after the stop. The SDK keeps
+unsent batches on the phone across days and retries them only while some session is
+recording, so a courier offline at the end of a shift sends them at the next shift, which
+may be after a weekend or a holiday; 30 days covers that (docs/decisions.md, issue 12)."""
 SESSION_INACTIVITY_TIMEOUT_S = 2 * 3600.0
 """A session that has been silent this long without a stop is ended by the sweeper."""
 FINALIZE_DEADLINE_S = 15 * 60.0
@@ -47,7 +50,17 @@ FINALIZE_DEADLINE_S = 15 * 60.0
 SWEEP_INTERVAL_MIN = 5
 LIST_DEFAULT_LIMIT = 50
 LIST_MAX_LIMIT = 200
-BATCH_DEDUPE_TTL_S = 14 * 24 * 3600
+BATCH_DEDUPE_TTL_S = int(LATE_DATA_GRACE_S) + 14 * 24 * 3600
+"""How long a batch's ledger item (its de-duplication record) lives after it was first
+received. It must outlive every retry of that batch, which can come until the session's
+stop plus ``LATE_DATA_GRACE_S``: the 14 days on top cover the session's own length."""
+START_RETRY_WINDOW_S = 15 * 60.0
+"""A start without ``Idempotency-Key`` whose body equals that of a session started this
+recently, still recording and without telemetry, is a retry (the SDK's read timed out after
+the server had answered) and returns that session instead of opening a second one."""
+ERASED_MARKER_TTL_S = int(LATE_DATA_GRACE_S)
+"""How long an erased session's marker lets its phone's stop succeed (the phone may retry
+the stop for as long as it retries late batches)."""
 PRESIGNED_URL_TTL_S = 3600
 RAW_OBJECT_EXPIRY_DAYS = 7
 

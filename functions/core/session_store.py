@@ -5,6 +5,7 @@ The item, attribute by attribute (the processor and sweeper update the same item
   ``environment``, ``deliveryId``, ``externalRiderId``, ``sessionType``, ``address``,
   ``device``, ``startLocation``, ``sensorAvailability`` (the start request, as sent);
 - index keys: ``createdKey`` (createdAt#sessionId), ``tenantDelivery``, ``tenantRider``;
+- ``startDigest``: a digest of the start request, to recognise the SDK's retried start;
 - lifecycle: ``status`` (recording|completed|failed), ``createdAt``/``createdEpoch``,
   ``endedAt``/``endedEpoch``, ``endReason`` (stopped|timeout|interrupted), ``lastTelemetryAt``;
 - ingest counters (ADDed atomically with the batch ledger): ``acceptedSamplesTotal``,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import secrets
 import string
@@ -85,6 +87,14 @@ def dynamo_values(values: dict[str, Any]) -> dict[str, Any]:
     return {k: dynamo(v) for k, v in values.items()}
 
 
+def start_digest(request: StartSessionRequest) -> str:
+    """The identity of a start request: its fields, canonically serialised."""
+    canonical = json.dumps(
+        request.model_dump(mode="json", exclude_none=True), sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class ListFilters:
     delivery_id: str | None = None
@@ -121,6 +131,7 @@ class SessionStore:
             "createdEpoch": now,
             "createdKey": f"{created}#{session_id}",
             "tenantDelivery": f"{principal.tenant}#{request.deliveryId}",
+            "startDigest": start_digest(request),
             "acceptedSamplesTotal": 0,
             "acceptedBatchesTotal": 0,
             "acceptedPartsTotal": 0,
@@ -173,6 +184,23 @@ class SessionStore:
         return plain(result["Attributes"]), True
 
     # --- reads --------------------------------------------------------------------------
+
+    def retried_start(
+        self, tenant: str, request: StartSessionRequest, since: float
+    ) -> dict[str, Any] | None:
+        """The session a repeat of ``request`` would be a retry of: same tenant and body,
+        created at or after ``since``, still recording, no telemetry yet (the phone never
+        learnt its id, so it cannot have sent any). None if there is none."""
+        page = self._table.query(
+            IndexName="byDelivery",
+            KeyConditionExpression=Key("tenantDelivery").eq(f"{tenant}#{request.deliveryId}")
+            & Key("createdKey").gte(iso(since)),
+            FilterExpression=Attr("startDigest").eq(start_digest(request))
+            & Attr("status").eq("recording")
+            & Attr("acceptedBatchesTotal").eq(0),
+            ScanIndexForward=False,
+        )
+        return plain(page["Items"][0]) if page["Items"] else None
 
     def find(self, session_id: str) -> dict[str, Any] | None:
         """Any tenant's session by id (for the processor and sweeper), or None."""

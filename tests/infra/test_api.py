@@ -66,6 +66,20 @@ def test_default_route_reaches_the_not_found_answer(synthesized: Synthesized) ->
     }
 
 
+def test_the_sdks_routes_are_never_throttled_by_the_gateway(synthesized: Synthesized) -> None:
+    """The gateway answers a throttled request 429 and the SDK deletes a batch answered 4xx:
+    the data plane has no gateway throttle at all (overload becomes a retried 5xx)."""
+    (stage,) = synthesized.of_type("AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    assert "ThrottlingRateLimit" not in props.get("DefaultRouteSettings", {})
+    assert "ThrottlingBurstLimit" not in props.get("DefaultRouteSettings", {})
+    for method, path in names.DATA_PLANE_ROUTES:
+        assert f"{method} {path}" not in props.get("RouteSettings", {})
+    stage_id = next(iter(synthesized.of_type("AWS::ApiGatewayV2::Stage")))
+    routes = set(synthesized.of_type("AWS::ApiGatewayV2::Route"))
+    assert routes <= set(synthesized.resources[stage_id].get("DependsOn", []))
+
+
 @pytest.mark.parametrize("route", names.ROUTES, ids=lambda r: f"{r.method} {r.path}")
 def test_route_reaches_its_handler(synthesized: Synthesized, route: names.Route) -> None:
     props = _routes(synthesized)[f"{route.method} {route.path}"]
@@ -93,13 +107,22 @@ def test_authorizer_has_no_identity_source_and_no_gateway_cache(
     assert synthesized.logical_id(authorizer_fn) in str(props["AuthorizerUri"])
 
 
-def test_stage_throttles_logs_and_allows_the_dashboard(synthesized: Synthesized) -> None:
+def test_stage_throttles_backend_routes_logs_and_allows_the_dashboard(
+    synthesized: Synthesized,
+) -> None:
     (stage,) = synthesized.of_type("AWS::ApiGatewayV2::Stage").values()
     props = stage["Properties"]
     assert props["StageName"] == "$default"
     assert props["AutoDeploy"] is True
-    assert props["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
-    assert props["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
+    throttled = props["RouteSettings"]
+    backend = {
+        f"{r.method} {r.path}"
+        for r in names.ROUTES
+        if (r.method, r.path) not in names.DATA_PLANE_ROUTES
+    }
+    assert set(throttled) == backend
+    for settings_ in throttled.values():
+        assert settings_["ThrottlingRateLimit"] > 0 and settings_["ThrottlingBurstLimit"] > 0
     assert "$context.requestId" in props["AccessLogSettings"]["Format"]
     (api,) = synthesized.of_type("AWS::ApiGatewayV2::Api").values()
     cors = api["Properties"]["CorsConfiguration"]

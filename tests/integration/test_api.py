@@ -154,7 +154,8 @@ def test_idempotency_key_makes_a_retried_start_return_the_same_session(local_api
     )
     assert first.status == second.status == 201
     assert first.json()["sessionId"] == second.json()["sessionId"]
-    third = call(local_api, "POST", "/v1/sessions/start", org.publishable_key, payload)
+    other = {**payload, "sessionType": "drop"}
+    third = call(local_api, "POST", "/v1/sessions/start", org.publishable_key, other)
     assert third.json()["sessionId"] != first.json()["sessionId"]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from functions.core.models.common import Request, Response
+from functions.core.models.common import Request, Response, truncated
+
+ADDRESS_TEXT_CHARS = 512
+RAW_ADDRESS_CHARS = 2048
 
 SessionStatus = Literal["recording", "completed", "failed"]
 """Exactly the SDK's enum: any other value breaks the app's strict parser."""
@@ -15,24 +18,31 @@ InsightsStatus = Literal["processing", "ready", "failed"]
 EndReason = Literal["stopped", "timeout", "interrupted"]
 
 
+AddressText = Annotated[str, truncated(ADDRESS_TEXT_CHARS)]
+
+
 class Address(Request):
-    line1: str | None = None
-    line2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postalCode: str | None = None
-    country: str | None = None
+    """Text fields are truncated (``truncated``), never refused."""
+
+    line1: AddressText | None = None
+    line2: AddressText | None = None
+    city: AddressText | None = None
+    state: AddressText | None = None
+    postalCode: AddressText | None = None
+    country: AddressText | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lng: float | None = Field(default=None, ge=-180, le=180)
-    rawAddress: str | None = None
+    rawAddress: Annotated[str, truncated(RAW_ADDRESS_CHARS)] | None = None
 
 
 class Device(Request):
-    platform: str = Field(max_length=32)
-    sdkVersion: str = Field(max_length=64)
-    model: str | None = Field(default=None, max_length=128)
-    osVersion: str | None = Field(default=None, max_length=64)
-    appVersion: str | None = Field(default=None, max_length=64)
+    """What the SDK reports about the phone; over-long values are truncated, not refused."""
+
+    platform: Annotated[str, truncated(32)]
+    sdkVersion: Annotated[str, truncated(64)]
+    model: Annotated[str, truncated(128)] | None = None
+    osVersion: Annotated[str, truncated(64)] | None = None
+    appVersion: Annotated[str, truncated(64)] | None = None
 
 
 class Location(Request):
@@ -53,9 +63,11 @@ class SensorAvailability(Request):
 class StartSessionRequest(Request):
     """POST /v1/sessions/start."""
 
-    deliveryId: str = Field(min_length=1, max_length=256)
+    deliveryId: Annotated[str, truncated(256)]
+    """Empty is accepted (docs/decisions.md, issue 12): refusing it would stop the app from
+    recording the delivery at all; the session is still found by rider and time."""
     sessionType: SessionType
-    externalRiderId: str | None = Field(default=None, max_length=256)
+    externalRiderId: Annotated[str, truncated(256)] | None = None
     address: Address | None = None
     device: Device | None = None
     startLocation: Location | None = None

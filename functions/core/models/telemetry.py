@@ -13,7 +13,11 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from functions.core import names
-from functions.core.models.common import Request, Response
+from functions.core.models.common import Request, Response, truncated
+
+Label = Annotated[str, truncated(32)]
+"""A short text reading (position source, network, motion activity): truncated, because a
+refused field would cost the whole sample."""
 
 Vec3 = Annotated[list[float], Field(min_length=3, max_length=3)]
 Empty = Annotated[list[float], Field(max_length=0)]
@@ -40,7 +44,7 @@ class Position(Request):
     altitudeM: float | None = None
     speedMps: float | None = None
     bearingDeg: float | None = None
-    source: str | None = Field(default=None, max_length=32)
+    source: Label | None = None
 
 
 class Context(Request):
@@ -48,8 +52,8 @@ class Context(Request):
     appForeground: bool | None = None
     batteryLevel: float | None = None
     charging: bool | None = None
-    network: str | None = Field(default=None, max_length=32)
-    motionActivity: str | None = Field(default=None, max_length=32)
+    network: Label | None = None
+    motionActivity: Label | None = None
 
 
 class Magnetometer(Request):

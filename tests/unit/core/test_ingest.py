@@ -10,6 +10,7 @@ import math
 import pytest
 
 from functions.core import errors, names
+from functions.core.erased import ErasedMarkers
 from functions.core.firehose_sink import FirehoseSink
 from functions.core.ingest import BatchLedger, TelemetryIngest, batch_digest, screen_samples
 from functions.core.keys import Principal
@@ -46,7 +47,13 @@ def world(mocked_aws):
     clock = Clock(T0)
     sessions = SessionStore(mocked_aws.table(names.SESSIONS_TABLE))
     finalized: list[str] = []
-    lifecycle = SessionLifecycle(sessions, finalized.append, mocked_aws.settings, clock)
+    lifecycle = SessionLifecycle(
+        sessions,
+        finalized.append,
+        mocked_aws.settings,
+        clock,
+        erased=ErasedMarkers(mocked_aws.table(names.BATCHES_TABLE)),
+    )
     ingest = TelemetryIngest(
         sessions,
         BatchLedger(mocked_aws.table(names.BATCHES_TABLE), mocked_aws.settings.sessions_table),
@@ -144,6 +151,16 @@ def test_late_batch_after_stop_is_accepted_within_grace_then_refused(world) -> N
     with pytest.raises(errors.Conflict) as caught:
         send(world, [sample(T0 + 2)])
     assert caught.value.code == "SESSION_CLOSED"
+
+
+def test_a_batch_sent_at_the_next_shift_after_a_weekend_is_late_data(world) -> None:
+    send(world, [sample(T0)])
+    world.clock.now = T0 + 60
+    world.lifecycle.stop(ORG, world.session_id)
+    world.clock.now = T0 + 4 * 24 * 3600  # the SDK retries only while a session records
+    late = send(world, [sample(T0 + 30)])
+    assert (late.late, late.accepted) == (True, 1)
+    assert send(world, [sample(T0 + 30)]).duplicate is True
 
 
 def test_unknown_and_foreign_sessions_are_not_found(world) -> None:
