@@ -97,28 +97,68 @@ class Api(Construct):
         self.functions: dict[str, lambda_.Function] = {}
 
         authorizer_fn = functions.create(self, "authorizer")
-        storage.grant_tables(authorizer_fn, "keys")
+        storage.grant_items(authorizer_fn, "keys", "dynamodb:GetItem")
 
         sessions = self._route_function(functions, "sessions", queue)
-        storage.grant_tables(sessions, "sessions", "idempotency", write=True)
+        storage.grant_items(
+            sessions,
+            "sessions",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            indexes=("byDelivery",),  # a start retried without Idempotency-Key
+        )
+        # Powertools' idempotency record: get, put, update, and delete when the call failed.
+        storage.grant_items(
+            sessions,
+            "idempotency",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        )
+        storage.grant_items(sessions, "batches", "dynamodb:GetItem")  # erased markers
         queue.grant_send_messages(sessions)
 
         telemetry = self._route_function(functions, "telemetry")
-        storage.grant_tables(telemetry, "sessions", "batches", write=True)
+        # Claim the batch, then one transaction: batch accepted + session counters.
+        storage.grant_items(telemetry, "sessions", "dynamodb:GetItem", "dynamodb:UpdateItem")
+        storage.grant_items(telemetry, "batches", "dynamodb:PutItem", "dynamodb:UpdateItem")
         stream.grant_put_records(telemetry)
 
         reads = self._route_function(functions, "reads")
-        storage.grant_tables(reads, "sessions", "insights")
+        storage.grant_items(
+            reads,
+            "sessions",
+            "dynamodb:GetItem",
+            indexes=("byTenantCreated", "byDelivery", "byRider"),
+        )
+        storage.grant_items(reads, "insights", "dynamodb:GetItem")
         # Presigned GETs for path images and PoD photos are signed with this role; the
         # unrestricted listing makes a HEAD on a photo not yet uploaded answer 404, not 403.
         storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject")
         storage.grant_list(reads, prefix=None)
 
         manage = self._route_function(functions, "manage", queue)
-        storage.grant_tables(manage, "sessions", "insights", "batches", write=True)
-        # PutObject signs the presigned PoD photo upload; erasing lists and deletes.
-        storage.grant_objects(manage, names.SESSIONS_PREFIX, "s3:PutObject", "s3:DeleteObject")
-        storage.grant_list(manage, names.SESSIONS_PREFIX)
+        # Reprocess reads the session; erasing marks it, deletes the ledger in batches (many
+        # items: BatchWriteItem), the insights item, leaves the erased marker, deletes it.
+        storage.grant_items(
+            manage, "sessions", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        storage.grant_items(
+            manage, "batches", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem"
+        )
+        storage.grant_items(manage, "insights", "dynamodb:DeleteItem")
+        # PutObject signs the presigned PoD photo upload; erasing lists and deletes every
+        # version (a plain delete leaves the data as noncurrent versions).
+        storage.grant_objects(
+            manage,
+            names.SESSIONS_PREFIX,
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+        )
+        storage.grant_list(manage, names.SESSIONS_PREFIX, versions=True)
         queue.grant_send_messages(manage)
 
         self._route_function(functions, "openapi")

@@ -67,6 +67,9 @@ def function_code() -> lambda_.Code:
     )
 
 
+TRACER_CAPTURE_RESPONSE = "POWERTOOLS_TRACER_CAPTURE_RESPONSE"
+
+
 class FunctionFactory:
     """Makes the Lambda functions of ``names.FUNCTIONS`` with shared settings."""
 
@@ -80,6 +83,10 @@ class FunctionFactory:
             # The X-Ray SDK only when asked for: its import is ~0.7 s of each cold start
             # (functions.core.observability.traced); active tracing stays on regardless.
             TRACE_DISABLED_ENV: "false" if config.xray_sdk else "true",
+            # Powertools' tracer would put every handler's return value into its X-Ray
+            # segment: session documents with addresses, presigned URLs. Traces keep timings
+            # and errors only; this covers every capture_* decorator, present and future.
+            TRACER_CAPTURE_RESPONSE: "false",
         }
         self.functions: dict[str, lambda_.Function] = {}
         """Every function made so far, by key (monitoring walks this)."""

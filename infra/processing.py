@@ -94,13 +94,15 @@ class Processing(Construct):
         storage.grant_objects(self.processor, names.RAW_PREFIX, "s3:GetObject")
         storage.grant_objects(self.processor, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject")
         storage.grant_list(self.processor, names.SESSIONS_PREFIX)
-        storage.grant_tables(self.processor, "sessions", "batches", "insights", write=True)
+        storage.grant_items(self.processor, "sessions", "dynamodb:GetItem", "dynamodb:UpdateItem")
+        storage.grant_items(self.processor, "batches", "dynamodb:PutItem")  # stored parts
+        storage.grant_items(self.processor, "insights", "dynamodb:GetItem", "dynamodb:PutItem")
         self.bus.grant_put_events_to(self.processor)
 
         # The sweeper only ends silent sessions and queues finalize requests: the processor
         # does the work.
         self.sweeper = functions.create(self, "sweeper", queue=self.queue)
-        storage.grant_tables(self.sweeper, "sessions", write=True)
+        storage.grant_items(self.sweeper, "sessions", "dynamodb:UpdateItem", indexes=("bySweep",))
         self.queue.grant_send_messages(self.sweeper)
         events.Rule(
             self,

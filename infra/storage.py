@@ -5,8 +5,10 @@ Decisions:
 - SSE-S3 on both buckets: presigned URLs and S3 → SQS notifications work without key
   policies, and server access logs can only be delivered to an SSE-S3 bucket.
 - The data bucket is versioned (an overwrite or a stray delete of telemetry is recoverable)
-  with noncurrent versions expiring after ``NONCURRENT_EXPIRY_DAYS``: ``DELETE
-  /v1/sessions/{id}`` erases data for good within that window.
+  with noncurrent versions expiring after ``NONCURRENT_EXPIRY_DAYS``. ``DELETE
+  /v1/sessions/{id}`` deletes every version under the session's prefix at once; the raw
+  Firehose objects (mixed sessions, not erasable one by one) are gone for good
+  ``names.RAW_OBJECT_EXPIRY_DAYS`` + ``NONCURRENT_EXPIRY_DAYS`` after they were written.
 - ``raw/`` objects expire after ``names.RAW_OBJECT_EXPIRY_DAYS``: once the processor split
   them into ``sessions/`` they are only a replay source.
 - Tables are on-demand, encrypted with the AWS managed key, with point-in-time recovery,
@@ -25,7 +27,7 @@ from functions.core import names
 from infra.config import DeployConfig
 from infra.nag import acknowledge, arn_ref, principal_construct
 
-NONCURRENT_EXPIRY_DAYS = 7
+NONCURRENT_EXPIRY_DAYS = 1
 RAW_ERROR_EXPIRY_DAYS = 30
 """Records Firehose could not deliver: kept long enough for someone to look at them."""
 ACCESS_LOG_EXPIRY_DAYS = 90
@@ -113,22 +115,36 @@ class Storage(Construct):
             )
         return table
 
-    def grant_tables(self, grantee: iam.IGrantable, *tables: str, write: bool = False) -> None:
-        """Item read (and with ``write``, write) access to the tables named by logical name,
-        including their GSIs (``<table>/index/*``, which cdk-nag reports as a wildcard)."""
-        for logical in tables:
-            table = self.tables[logical]
-            if write:
-                table.grant_read_write_data(grantee)
-            else:
-                table.grant_read_data(grantee)
-            if self._specs[logical].indexes:
-                acknowledge(
-                    principal_construct(grantee),
-                    f"AwsSolutions-IAM5[Resource::{arn_ref(table)}/index/*]",
-                    "Queries use this table's own global secondary indexes; the wildcard "
-                    "covers only indexes of this one table.",
-                )
+    def grant_items(
+        self,
+        grantee: iam.IGrantable,
+        logical: str,
+        *actions: str,
+        indexes: tuple[str, ...] = (),
+    ) -> None:
+        """Exactly ``actions`` (e.g. ``dynamodb:GetItem``) on one table, and ``Query`` on the
+        named ``indexes`` of it.
+
+        Used instead of CDK's ``grant_read_data``/``grant_read_write_data``, which add
+        ``Scan``, ``BatchWriteItem``, ``DeleteItem`` and the rest to every grantee and cover
+        every index with ``index/*``. A transaction (``TransactWriteItems``) is authorised
+        item by item, by the actions of its parts (``PutItem``, ``UpdateItem``).
+        """
+        table = self.tables[logical]
+        if actions:
+            iam.Grant.add_to_principal(
+                grantee=grantee, actions=list(actions), resource_arns=[table.table_arn]
+            )
+        known = {index.name for index in self._specs[logical].indexes}
+        unknown = set(indexes) - known
+        if unknown:
+            raise ValueError(f"table {logical} has no index {sorted(unknown)}")
+        if indexes:
+            iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=["dynamodb:Query"],
+                resource_arns=[f"{table.table_arn}/index/{name}" for name in indexes],
+            )
 
     def grant_objects(self, grantee: iam.IGrantable, prefix: str, *actions: str) -> None:
         """Exactly ``actions`` (e.g. ``s3:GetObject``) on the objects under ``prefix``.
@@ -148,15 +164,18 @@ class Storage(Construct):
             "grant is limited to the prefix and to the listed actions.",
         )
 
-    def grant_list(self, grantee: iam.IGrantable, prefix: str | None) -> None:
-        """``s3:ListBucket``: restricted to keys under ``prefix`` (enough to list them), or
+    def grant_list(
+        self, grantee: iam.IGrantable, prefix: str | None, *, versions: bool = False
+    ) -> None:
+        """``s3:ListBucket`` (and with ``versions``, ``s3:ListBucketVersions``, to erase every
+        version): restricted to keys under ``prefix`` (enough to list them), or
         unrestricted with ``None``, which a function needs when a HEAD or GET of a missing key
         must answer 404 rather than 403: S3 checks ListBucket for that without a prefix in
         the request, so a prefix condition would never match."""
         conditions = {"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None
         iam.Grant.add_to_principal(
             grantee=grantee,
-            actions=["s3:ListBucket"],
+            actions=["s3:ListBucket"] + (["s3:ListBucketVersions"] if versions else []),
             resource_arns=[self.bucket.bucket_arn],
             conditions=conditions,
         )

@@ -114,6 +114,8 @@ def create_resources(
     bucket = resources.bucket
     s3 = session.client("s3")
     s3.create_bucket(Bucket=bucket)
+    # Versioned, as deployed (infra/storage.py): erasing must remove every version.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
         NotificationConfiguration={

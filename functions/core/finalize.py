@@ -53,6 +53,16 @@ COMMIT_ATTEMPTS = 3
 MAX_ERROR_MESSAGE = 1000
 
 
+def failure_message(session_id: str, incident: str) -> str:
+    """The ``errorMessage`` of a failed document: what the caller can do, and a reference to
+    the operator's log line. Never the exception's own text, which can quote internals
+    (table names, stored values, stack details) to whoever holds a read key."""
+    return (
+        f"insights could not be computed (incident {incident}; the operator's logs hold the "
+        f"details); POST /v1/sessions/{session_id}/reprocess tries again"
+    )
+
+
 def run_engine(
     telemetry: Telemetry, session: dict[str, Any], end_reason: EndReason
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ moves on to the DLQ for inspection.
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.core import names
-from functions.core.finalize import Finalizer, Mode
+from functions.core.finalize import Finalizer, Mode, failure_message
 from functions.core.observability import logger, metrics
 from functions.core.processing_queue import FINALIZE
 from functions.core.sessionize import SessionizedWriter, read_object, split_by_session
@@ -128,11 +129,14 @@ class Pipeline:
         for session_id in session_ids:
             try:
                 outcome = self._finalizer.finalize(session_id, mode, from_version)
-            except Exception as exc:
-                logger.exception("finalizing failed", extra={"sessionId": session_id})
+            except Exception:
+                incident = secrets.token_hex(6)
+                logger.exception(
+                    "finalizing failed", extra={"sessionId": session_id, "incident": incident}
+                )
                 failed.append(session_id)
                 if last_attempt:
-                    self._finalizer.fail(session_id, f"{type(exc).__name__}: {exc}")
+                    self._finalizer.fail(session_id, failure_message(session_id, incident))
                 continue
             if outcome.event:
                 metrics.add_metric("InsightEvents", MetricUnit.Count, 1)

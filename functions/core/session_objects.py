@@ -54,12 +54,24 @@ class SessionObjects:
                 yield item["Key"]
 
     def delete_session(self, session_id: str) -> int:
-        """Erase everything under the session's prefix; returns how many objects went."""
-        keys = list(self.keys(session_prefix(session_id)))
-        for start in range(0, len(keys), DELETE_BATCH):
-            batch = keys[start : start + DELETE_BATCH]
+        """Erase everything under the session's prefix, every version of it: the bucket is
+        versioned, and a plain delete would only hide the data behind a delete marker, to
+        survive as noncurrent versions until the lifecycle expires them. Returns how many
+        versions (and delete markers) went."""
+        versions = list(self._versions(session_prefix(session_id)))
+        for start in range(0, len(versions), DELETE_BATCH):
+            batch = versions[start : start + DELETE_BATCH]
             self._s3.delete_objects(
                 Bucket=self._bucket,
-                Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
+                Delete={
+                    "Objects": [{"Key": k, "VersionId": v} for k, v in batch],
+                    "Quiet": True,
+                },
             )
-        return len(keys)
+        return len(versions)
+
+    def _versions(self, prefix: str) -> Iterator[tuple[str, str]]:
+        paginator = self._s3.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                yield item["Key"], item["VersionId"]

@@ -10,6 +10,7 @@ import pytest
 
 from functions.core import names, settings
 from functions.core.names import function_name
+from infra.lambdas import TRACER_CAPTURE_RESPONSE
 from infra.runtime import RUNTIME
 from tests.infra.conftest import CONTEXT, STAGE, Synthesized
 
@@ -155,6 +156,13 @@ def test_function_settings(synthesized: Synthesized, spec: names.Function) -> No
     assert sorted(ref["Ref"] for ref in props["Layers"]) == sorted(
         synthesized.logical_id(layer) for layer in expected
     )
+
+
+@pytest.mark.parametrize("spec", names.FUNCTIONS.values(), ids=lambda f: f.key)
+def test_traces_hold_no_handler_responses(synthesized: Synthesized, spec: names.Function) -> None:
+    """Responses are session documents (addresses, presigned URLs): not for X-Ray."""
+    env = _function(synthesized, spec.key)["Environment"]["Variables"]
+    assert env[TRACER_CAPTURE_RESPONSE] == "false"
 
 
 @pytest.mark.parametrize("spec", names.FUNCTIONS.values(), ids=lambda f: f.key)

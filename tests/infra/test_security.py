@@ -146,7 +146,13 @@ def test_only_telemetry_puts_to_firehose(synthesized: Synthesized) -> None:
 
 S3_ACTIONS = {
     "reads": {"s3:GetObject", "s3:ListBucket"},
-    "manage": {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket"},
+    "manage": {
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:ListBucket",
+        "s3:ListBucketVersions",
+    },
     "processor": {"s3:GetObject", "s3:PutObject", "s3:ListBucket"},
 }
 """What each handler does with the bucket (presign reads; photo upload and erasure; chunks)."""
@@ -163,7 +169,9 @@ def test_listing_is_prefix_bound_except_where_404s_are_needed(synthesized: Synth
     404 there; everyone else lists under ``sessions/`` only."""
     for key in S3_ACTIONS:
         (listing,) = [
-            s for s in _role_statements(synthesized, key) if s["Action"] == "s3:ListBucket"
+            s
+            for s in _role_statements(synthesized, key)
+            if "s3:ListBucket" in _listify(s["Action"])
         ]
         if key == "reads":
             assert "Condition" not in listing
@@ -171,6 +179,64 @@ def test_listing_is_prefix_bound_except_where_404s_are_needed(synthesized: Synth
             assert listing["Condition"] == {
                 "StringLike": {"s3:prefix": [f"{names.SESSIONS_PREFIX}*"]}
             }
+
+
+DYNAMODB_ACTIONS = {
+    "authorizer": {"keys": {"GetItem"}},
+    "sessions": {
+        "sessions": {"GetItem", "PutItem", "UpdateItem"},
+        "sessions/index/byDelivery": {"Query"},
+        "idempotency": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        "batches": {"GetItem"},
+    },
+    "telemetry": {"sessions": {"GetItem", "UpdateItem"}, "batches": {"PutItem", "UpdateItem"}},
+    "reads": {
+        "sessions": {"GetItem"},
+        "sessions/index/byTenantCreated": {"Query"},
+        "sessions/index/byDelivery": {"Query"},
+        "sessions/index/byRider": {"Query"},
+        "insights": {"GetItem"},
+    },
+    "manage": {
+        "sessions": {"GetItem", "UpdateItem", "DeleteItem"},
+        "batches": {"Query", "BatchWriteItem", "PutItem"},
+        "insights": {"DeleteItem"},
+    },
+    "processor": {
+        "sessions": {"GetItem", "UpdateItem"},
+        "batches": {"PutItem"},
+        "insights": {"GetItem", "PutItem"},
+    },
+    "sweeper": {"sessions": {"UpdateItem"}, "sessions/index/bySweep": {"Query"}},
+}
+"""Each handler's single-item calls, table by table (no Scan, no batch calls where one item
+is written at a time, each index by name)."""
+
+
+def _dynamodb_grants(synthesized: Synthesized, key: str) -> dict[str, set[str]]:
+    tables = {
+        synthesized.logical_id(table): logical
+        for logical, table in synthesized.stack.storage.tables.items()
+    }
+    grants: dict[str, set[str]] = {}
+    for statement in _role_statements(synthesized, key):
+        actions = {a for a in _listify(statement["Action"]) if a.startswith("dynamodb:")}
+        if not actions:
+            continue
+        for resource in _listify(statement["Resource"]):
+            text = str(resource)
+            (logical_id,) = [t for t in tables if t in text]
+            suffix = text.partition("/index/")[2].partition("'")[0]
+            name = tables[logical_id] + (f"/index/{suffix}" if suffix else "")
+            grants.setdefault(name, set()).update(a.split(":", 1)[1] for a in actions)
+    return grants
+
+
+@pytest.mark.parametrize("key", list(names.FUNCTIONS))
+def test_dynamodb_access_is_exactly_what_the_handler_does(
+    synthesized: Synthesized, key: str
+) -> None:
+    assert _dynamodb_grants(synthesized, key) == DYNAMODB_ACTIONS.get(key, {})
 
 
 def test_only_the_processor_publishes_insight_events(synthesized: Synthesized) -> None:

@@ -126,7 +126,7 @@ def test_a_start_after_telemetry_or_a_stop_is_a_new_session(mocked_aws) -> None:
 
 def test_a_reused_idempotency_key_with_another_body_is_refused_clearly(mocked_aws) -> None:
     key = {"Idempotency-Key": f"k-{time.time_ns()}"}
-    status, first = start({"deliveryId": delivery(), "sessionType": "drop"}, headers=key)
+    status, _ = start({"deliveryId": delivery(), "sessionType": "drop"}, headers=key)
     assert status == 201
     status, body = start({"deliveryId": delivery(), "sessionType": "drop"}, headers=key)
     assert status == 422

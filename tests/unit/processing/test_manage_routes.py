@@ -95,10 +95,12 @@ def test_delete_erases_everything_and_then_the_session_is_gone(world):
     assert world.insights.get(sid) is None
     listed = world.s3.list_objects_v2(Bucket=world.bucket, Prefix=f"sessions/{sid}/")
     assert listed.get("KeyCount", 0) == 0
+    versions = world.s3.list_object_versions(Bucket=world.bucket, Prefix=f"sessions/{sid}/")
+    assert versions.get("Versions", []) == versions.get("DeleteMarkers", []) == []
     ledger = world.table(names.BATCHES_TABLE).query(
         KeyConditionExpression="sessionId = :s", ExpressionAttributeValues={":s": sid}
     )["Items"]
-    assert ledger == []
+    assert [item["itemId"] for item in ledger] == ["erased"]  # the marker a stop finds
     assert call("DELETE", f"/v1/sessions/{sid}")[0] == 404
     # A redelivered object of the erased session resurrects nothing.
     world.pipeline().handle(body, 2)
