@@ -162,13 +162,14 @@ def test_idempotency_key_makes_a_retried_start_return_the_same_session(local_api
 def test_list_filters_and_cursor_paging(local_api, org, other_org) -> None:
     delivery = f"list-{time.time_ns()}"
     created = []
-    for kind in ("drop", "drop", "pickup"):
+    for rider, kind in enumerate(("drop", "drop", "pickup")):
         r = call(
             local_api,
             "POST",
             "/v1/sessions/start",
             org.publishable_key,
-            {"deliveryId": delivery, "sessionType": kind},
+            # Two riders: an identical second start would be the first one's retry.
+            {"deliveryId": delivery, "sessionType": kind, "externalRiderId": f"r{rider}"},
         )
         created.append(r.json()["sessionId"])
     call(
@@ -366,7 +367,7 @@ def test_invalid_start_fields_are_listed(local_api, org) -> None:
         "POST",
         "/v1/sessions/start",
         org.publishable_key,
-        {"deliveryId": "", "sessionType": "teleport"},
+        {"sessionType": "teleport"},
     )
     assert result.status == 422 and error_code(result) == "VALIDATION_ERROR"
     fields = {d["field"] for d in result.json()["error"]["details"]}
