@@ -1,34 +1,17 @@
 """POST …/reprocess, POST …/pod, DELETE /v1/sessions/{id} through the real handler."""
 
 import json
-from datetime import UTC, datetime
 
-from doorproof.local.apigw_events import Api, Request, http_event, match_route
-from doorproof.local.lambda_context import context_for
-from functions.api import manage
 from functions.core import names
 from functions.core.keys import Principal
+from tests.unit.api import gateway
 from tests.unit.processing.conftest import CALLER, T0, samples
 
 STRANGER = Principal("org_2", "prj_1", "sandbox", "secret", "key_9")
 
 
 def call(method, path, caller=CALLER):
-    request = Request(method, path, [("desmo-key", "sk")], b"", "127.0.0.1", 443)
-    match = match_route(method, path)
-    assert match is not None
-    event = http_event(
-        request,
-        match,
-        api=Api("api1", "123456789012", "us-east-1"),
-        request_id="req1",
-        now=datetime.now(UTC),
-        authorizer_context=caller.to_context(),
-    )
-    context = context_for(names.FUNCTIONS["manage"], stage="unit", region="us-east-1", account="1")
-    answer = manage.handler(event, context)  # type: ignore[arg-type]
-    body = json.loads(answer["body"]) if answer.get("body") else None
-    return answer["statusCode"], body
+    return gateway.call(method, path, caller=caller)
 
 
 def test_reprocess_queues_a_recomputation_of_the_current_version(world):
