@@ -136,8 +136,9 @@ class Api(Construct):
         storage.grant_items(reads, "insights", "dynamodb:GetItem")
         # Presigned GETs for path images and PoD photos are signed with this role; the
         # unrestricted listing makes a HEAD on a photo not yet uploaded answer 404, not 403.
-        storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject")
-        storage.grant_list(reads, prefix=None)
+        storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject", "s3:GetObjectVersion")
+        # The photo shown is the first JPEG version of pod.jpg (presign.first_photo).
+        storage.grant_list(reads, prefix=None, versions=True)
 
         manage = self._route_function(functions, "manage", queue)
         # Reprocess reads the session; erasing marks it, deletes the ledger in batches (many

@@ -3,7 +3,9 @@
 A request goes through ``serve`` before Powertools routes it:
 1. authenticate: the authorizer's context becomes a ``Principal`` (or 401), and the route's
    scope is checked (a publishable key only reaches ``names.DATA_PLANE_ROUTES``; else 403);
-2. inflate: a gzip/base64 body becomes plain JSON text (limits: 413; bad gzip: 400);
+2. inflate: a gzip/base64 body becomes plain JSON text (limits: 413; bad gzip: 400), and the
+   path is URL-decoded, as API Gateway decodes ``pathParameters``, so a path parameter's
+   limits (an id's 64 characters) apply to its value, not to its percent-encoding;
 3. resolve: Powertools validates the request against the route's pydantic models (OpenAPI) and
    calls the route.
 Steps 1-2 run before Powertools' request validation on purpose: an unauthenticated caller
@@ -17,6 +19,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -70,6 +73,12 @@ def _validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:
     return error_response(errors.Unprocessable(f"{len(details)} invalid field(s)", details=details))
 
 
+def _too_deep(exc: RecursionError) -> Response[dict[str, Any]]:
+    """JSON nested ~1,000 deep exhausts Python's recursion limit in the parser (or later,
+    in whatever walks the value): the body is hostile, never the SDK's."""
+    return error_response(errors.BadRequest("the body's JSON is nested too deeply"))
+
+
 def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
     logger.exception("unhandled error")
     return error_response(errors.ApiError("internal error; the request can be retried"))
@@ -80,6 +89,7 @@ def make_app(*routers: Router) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.exception_handler(errors.ApiError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(RecursionError)(_too_deep)
     app.exception_handler(Exception)(_unexpected)
     app.not_found(
         lambda _exc: error_response(errors.NotFound("no such route", code="ROUTE_NOT_FOUND"))
@@ -219,6 +229,8 @@ def serve(
             "isBase64Encoded": False,
         }
     app.append_context(principal=caller)
+    if "rawPath" in event:  # Powertools routes on rawPath and hands segments over as they are
+        event = {**event, "rawPath": unquote(event["rawPath"])}
     response = app.resolve(event, context)
     response.setdefault("headers", {})[REQUEST_ID_HEADER] = request_id
     return response

@@ -3,7 +3,8 @@
 The stored document (``InsightsStore``) holds S3 keys, never URLs: URLs expire, documents do
 not. This view adds the identity fields from the session, turns ``pathImageKey`` into a fresh
 ``pathImageUrl``, and shows the proof-of-delivery photo once it was uploaded (it is checked at
-read time: the phone uploads straight to S3, nothing tells the API). Before any computation the
+read time: the phone uploads straight to S3, nothing tells the API; the first JPEG uploaded is
+the one shown, ``Presigner.first_photo``). Before any computation the
 document is ``status: processing`` with identity fields only.
 """
 
@@ -23,11 +24,12 @@ def public_document(
 ) -> InsightsDocument:
     session_id = session["sessionId"]
     photo = pod_photo_key(session_id)
+    photo_version = presign.first_photo(photo)
     identity: dict[str, Any] = {
         "sessionId": session_id,
         "organizationId": session["organizationId"],
         "deliveryId": session["deliveryId"],
-        "pod": Pod(url=presign.url(photo)) if presign.exists(photo) else None,
+        "pod": Pod(url=presign.url(photo, photo_version)) if photo_version else None,
     }
     if stored is None:
         return InsightsDocument(**identity, status="processing")

@@ -14,8 +14,10 @@ import hmac
 import secrets
 import string
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
 
@@ -171,27 +173,73 @@ class KeyStore:
         return bool(hashes)
 
 
-class CachedResolver:
-    """Key look-ups cached in memory for ``ttl_s`` (the authorizer's warm-container cache).
+REVOCATION_BOUND_S = 5.0
+"""How long a warm authorizer container may go on accepting a key after it was revoked: the
+look-up cache's lifetime. One GetItem per key and container every few seconds is cheap (every
+phone of an app carries the same publishable key)."""
+T = TypeVar("T")
 
-    API Gateway's own authorizer cache is off by design (see docs/deploy.md); this gives the
-    same saving. A revoked key stops working within ``ttl_s``.
-    """
 
-    def __init__(self, store: KeyStore, ttl_s: float = 60.0, max_entries: int = 10_000) -> None:
-        self._store = store
+class _ExpiringCache(Generic[T]):
+    """A bounded least-recently-used map whose entries expire ``ttl_s`` after they were put.
+    (A dozen lines of OrderedDict: the authorizer's bundle takes no dependency for it.)"""
+
+    def __init__(self, ttl_s: float, max_entries: int, clock: Callable[[], float]) -> None:
         self._ttl_s = ttl_s
         self._max = max_entries
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, T]] = OrderedDict()
+
+    def get(self, key: str) -> T | None:
+        hit = self._entries.get(key)
+        if hit is None:
+            return None
+        if hit[0] <= self._clock():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return hit[1]
+
+    def put(self, key: str, value: T) -> None:
+        self._entries[key] = (self._clock() + self._ttl_s, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+
+class CachedResolver:
+    """Key look-ups cached in memory (the authorizer's warm-container cache).
+
+    API Gateway's own authorizer cache is off by design (see docs/deploy.md); this gives the
+    same saving. Known keys and refused keys (unknown, malformed, revoked) are cached apart,
+    each in a bounded LRU map, so a flood of made-up keys (with the publishable key every app
+    carries, anyone can send one) only ever evicts other refused keys, never a valid key in
+    use. Both expire after ``ttl_s``: a revoked key stops working, and a new key starts, within
+    ``ttl_s`` in every warm container.
+    """
+
+    def __init__(
+        self,
+        store: KeyStore,
+        ttl_s: float = REVOCATION_BOUND_S,
+        max_entries: int = 10_000,
+        max_refused: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._known: _ExpiringCache[Principal] = _ExpiringCache(ttl_s, max_entries, clock)
+        self._refused: _ExpiringCache[bool] = _ExpiringCache(ttl_s, max_refused, clock)
 
     def resolve(self, key: str) -> Principal | None:
         digest = hash_key(key)
-        now = time.monotonic()
-        hit = self._cache.get(digest)
-        if hit and hit[0] > now:
-            return hit[1]
+        known = self._known.get(digest)
+        if known is not None:
+            return known
+        if self._refused.get(digest):
+            return None
         principal = self._store.resolve(key)
-        if len(self._cache) >= self._max:
-            self._cache.clear()
-        self._cache[digest] = (now + self._ttl_s, principal)
+        if principal is None:
+            self._refused.put(digest, True)
+        else:
+            self._known.put(digest, principal)
         return principal

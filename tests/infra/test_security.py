@@ -145,7 +145,7 @@ def test_only_telemetry_puts_to_firehose(synthesized: Synthesized) -> None:
 
 
 S3_ACTIONS = {
-    "reads": {"s3:GetObject", "s3:ListBucket"},
+    "reads": {"s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"},
     "manage": {
         "s3:PutObject",
         "s3:DeleteObject",

@@ -24,7 +24,8 @@ class PodUpload(Response):
 
     Send ``fields`` and then the file (part name ``file``) as multipart/form-data to ``url``
     before ``expiresInSec`` pass. Once uploaded, the insights' ``pod`` is
-    ``{type: "photo", url}``. Uploading again replaces the photo.
+    ``{type: "photo", url}``. The first JPEG uploaded is the photo: uploading again
+    replaces nothing, and a file that is not a JPEG is never shown.
     """
 
     url: str

@@ -27,7 +27,7 @@ def test_keys_become_fresh_presigned_urls_and_the_photo_shows_once_uploaded(worl
     }
     presigner = Presigner(world.s3, world.bucket, ttl_s=120)
     before = public_document(SESSION, stored, presigner)
-    world.s3.put_object(Bucket=world.bucket, Key=pod_photo_key("ses_v"), Body=b"\xff\xd8jpeg")
+    world.s3.put_object(Bucket=world.bucket, Key=pod_photo_key("ses_v"), Body=b"\xff\xd8\xffjpeg")
     after = public_document(SESSION, stored, presigner)
 
     assert before.pod is None
