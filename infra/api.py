@@ -236,15 +236,16 @@ class Api(Construct):
     def _throttle_backend_routes(self, routes: list[apigwv2.HttpRoute]) -> None:
         cfn_stage = self.stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
-        cfn_stage.route_settings = {
-            f"{route.method} {route.path}": {
-                "ThrottlingRateLimit": RATE_LIMIT_RPS,
-                "ThrottlingBurstLimit": BURST_LIMIT,
-            }
+        throttle = {"ThrottlingRateLimit": RATE_LIMIT_RPS, "ThrottlingBurstLimit": BURST_LIMIT}
+        throttled = [
+            f"{route.method} {route.path}"
             for route in names.ROUTES
             if (route.method, route.path) not in names.DATA_PLANE_ROUTES
-        }
-        for route_construct in routes:  # route settings name routes that must exist first
+        ]
+        # ``$default`` too: every stray request costs an invocation.
+        cfn_stage.route_settings = {key: throttle for key in [*throttled, "$default"]}
+        # Route settings name routes, which must exist before the stage.
+        for route_construct in [*routes, self.http_api.node.find_child("DefaultRoute")]:
             cfn_stage.node.add_dependency(route_construct)
 
     def _add_routes(self, authorizer: authorizers.HttpLambdaAuthorizer) -> list[apigwv2.HttpRoute]:

@@ -121,7 +121,7 @@ def test_stage_throttles_backend_routes_logs_and_allows_the_dashboard(
         for r in names.ROUTES
         if (r.method, r.path) not in names.DATA_PLANE_ROUTES
     }
-    assert set(throttled) == backend
+    assert set(throttled) == backend | {"$default"}
     for settings_ in throttled.values():
         assert settings_["ThrottlingRateLimit"] > 0 and settings_["ThrottlingBurstLimit"] > 0
     assert "$context.requestId" in props["AccessLogSettings"]["Format"]
