@@ -173,7 +173,7 @@ class Finalizer:
         session_id = session["sessionId"]
         telemetry = self._chunks.load(session_id)
         insights = dict(self._engine(telemetry, session, engine_end_reason(session)))
-        path = insights.pop("path", None) or []
+        path = insights.get("path") or []  # kept: the dashboard plots it too
         address = session.get("address") or {}
         lat, lng = address.get("lat"), address.get("lng")
         png = render_path(

@@ -80,6 +80,16 @@ def path(f: Fixes, t0: float) -> list[list[float]]:
     return [[_t(f.t[i], t0), round(float(f.lat[i]), 6), round(float(f.lng[i]), 6)] for i in idx]
 
 
+def elevation(t: np.ndarray, h: np.ndarray, t0: float) -> list[list[float]]:
+    """[tSec, metres above the start] of the barometer heights, thinned like ``path``: the
+    case file's elevation profile (centimetres are below what a phone's barometer resolves)."""
+    n = int(t.shape[0])
+    if n == 0:
+        return []
+    idx = np.unique(np.linspace(0, n - 1, min(n, MAX_PATH_POINTS)).round().astype(int))
+    return [[_t(t[i], t0), round(float(h[i]), 2)] for i in idx]
+
+
 def _metric(x: float | None) -> float | None:
     return None if x is None else round(float(x), 3)
 

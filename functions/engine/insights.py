@@ -22,7 +22,7 @@ import numpy as np
 from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
 from functions.engine.building import Observation, Storeys, building_id, ground_floor
-from functions.engine.document import assemble
+from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge
 from functions.engine.place import Place, locate, parse_floor
@@ -147,7 +147,8 @@ def compute_insights(
     tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None
 ) -> dict[str, Any]:
     """The engine's part of the insights document (API.md), JSON-ready: summary,
-    reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path, building.
+    reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path, elevation,
+    building.
 
     ``storeys`` is the building's storey model learned from *other* sessions (default: 3.0 m
     a storey). Never raises on valid-but-poor input: empty or tiny telemetry gives
@@ -197,6 +198,7 @@ def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None)
         },
     )
     document = assemble(findings, judge(findings), quality, ENGINE_VERSION)
+    document["elevation"] = elevation(*th, quality.started_at)
     for event in document["events"]:
         confidence = _floors_confidence(event, counted, quality.started_at)
         if confidence is not None:

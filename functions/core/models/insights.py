@@ -74,3 +74,10 @@ class InsightsDocument(Response):
     version: int = 0
     evidence: dict[str, Any] = Field(default_factory=dict)
     dataQuality: dict[str, Any] = Field(default_factory=dict)
+    path: list[list[float]] = Field(
+        default_factory=list, description="The GPS track, [[tSec, lat, lng], …], ≤ 500 points"
+    )
+    elevation: list[list[float]] = Field(
+        default_factory=list,
+        description="Barometer height above the start, [[tSec, metres], …], ≤ 500 points",
+    )

@@ -35,6 +35,7 @@ DOCUMENT_KEYS = {
     "dataQuality",
     "engineVersion",
     "path",
+    "elevation",
 }
 VERTICAL = ("STAIRS", "ELEVATOR", "ESCALATOR")
 
@@ -102,6 +103,7 @@ def test_document_shape_and_json(name: str) -> None:
     doors = [e for e in doc["events"] if e["type"] == "STOPPED" and e["metadata"]["atDoor"]]
     assert len(doors) == int("FULL_ATTEMPT" in doc["reasonCodes"])
     assert len(doc["path"]) <= 500
+    assert len(doc["elevation"]) <= 500
     assert 0.0 <= doc["dataQuality"]["gpsCoverage"] <= 1.0
     assert doc["dataQuality"]["coveredSec"] <= doc["dataQuality"]["durationSec"]
 
@@ -465,3 +467,15 @@ def test_a_session_without_samples_lasts_its_server_span(
     assert doc["dataQuality"]["durationSec"] == duration
     assert "INSUFFICIENT_DATA" in doc["reasonCodes"]
     assert all(0.0 <= g["tStart"] <= duration for g in doc["dataQuality"]["gaps"])
+
+
+def test_elevation_profile_climbs_with_the_lift() -> None:
+    doc = insights("elevator_floor4")
+    lift = next(e for e in doc["events"] if e["type"] == "ELEVATOR")
+
+    def height_at(t: float) -> float:
+        return min(doc["elevation"], key=lambda p: abs(p[0] - t))[1]
+
+    climbed = height_at(lift["tEnd"]) - height_at(lift["tStart"])
+    sign = 1 if lift["metadata"]["direction"] == "up" else -1
+    assert sign * climbed > 2.5 * lift["metadata"]["floors"]
