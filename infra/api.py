@@ -97,7 +97,8 @@ class Api(Construct):
         self.functions: dict[str, lambda_.Function] = {}
 
         authorizer_fn = functions.create(self, "authorizer")
-        storage.grant_items(authorizer_fn, "keys", "dynamodb:GetItem")
+        # The key's look-up, and its lastUsedAt (at most once a minute per container).
+        storage.grant_items(authorizer_fn, "keys", "dynamodb:GetItem", "dynamodb:UpdateItem")
 
         sessions = self._route_function(functions, "sessions", queue)
         storage.grant_items(
@@ -163,6 +164,21 @@ class Api(Construct):
         queue.grant_send_messages(manage)
 
         self._route_function(functions, "openapi")
+
+        console = self._route_function(functions, "console")
+        # Keys: list and revoke by organisation (byOrg), create, revoke; projects: list and
+        # create; answers: a key's last errors.
+        storage.grant_items(
+            console, "keys", "dynamodb:PutItem", "dynamodb:UpdateItem", indexes=("byOrg",)
+        )
+        storage.grant_items(console, "projects", "dynamodb:Query", "dynamodb:PutItem")
+        storage.grant_items(console, "answers", "dynamodb:Query")
+        storage.grant_items(reads, "batches", "dynamodb:Query")  # the integration debugger
+        # Every route function writes the error answers it gives (the integration debugger)
+        # and nothing else into that table; the OpenAPI route has no caller to answer to.
+        for key, function in self.functions.items():
+            if key != "openapi":
+                storage.grant_items(function, "answers", "dynamodb:PutItem")
 
         self.http_api = apigwv2.HttpApi(
             self,

@@ -4,7 +4,9 @@ It always allows the call and says who the caller is (or why not) in the context
 handlers answer 401/403 in the API's one error shape (``functions.api.common.authenticate``).
 API Gateway cannot shape its own 401/403 bodies for HTTP APIs, which is why the refusal
 happens behind it. Keys come in ``Desmo-Key`` (the SDK) or ``Authorization: Bearer``;
-look-ups are cached in the warm container (``CachedResolver``).
+look-ups are cached in the warm container (``CachedResolver``). A Cognito access token in
+``Authorization: Bearer`` is a person signed in to the dashboard (``functions.core.people``),
+looking at the project and environment its headers name.
 """
 
 from __future__ import annotations
@@ -19,14 +21,34 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws, names
-from functions.core.keys import CachedResolver, KeyStore
+from functions.core.keys import CachedResolver, KeyStore, Principal
 from functions.core.observability import logger, traced
+from functions.core.people import People, looks_like_token
 from functions.core.settings import get_settings
 
 
 @aws.per_container
 def resolver() -> CachedResolver:
     return CachedResolver(KeyStore(aws.table(get_settings().keys_table)))
+
+
+@aws.per_container
+def people() -> People:
+    settings = get_settings()
+    return People(aws.client("cognito-idp"), settings.user_pool_id, settings.user_pool_client_id)
+
+
+def person(token: str, headers: dict[str, str]) -> Principal | None:
+    """The signed-in person, looking at the project and environment the headers name."""
+    found = people().resolve(token)
+    if found is None:
+        return None
+    lowered = {k.lower(): v for k, v in headers.items()}
+    environment = lowered.get(names.ENVIRONMENT_HEADER.lower(), "").strip()
+    return found.principal(
+        project_id=lowered.get(names.PROJECT_HEADER.lower(), "").strip(),
+        environment=environment if environment in names.ENVIRONMENTS else "sandbox",
+    )
 
 
 def presented_key(headers: dict[str, str]) -> str | None:
@@ -43,9 +65,13 @@ def presented_key(headers: dict[str, str]) -> str | None:
 @traced
 @event_source(data_class=APIGatewayAuthorizerEventV2)
 def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[str, Any]:
-    key = presented_key(dict(event.headers or {}))
+    headers = dict(event.headers or {})
+    key = presented_key(headers)
     if key is None:
         answer: dict[str, Any] = {"authError": "MISSING_KEY"}
+    elif looks_like_token(key):
+        caller = person(key, headers)
+        answer = caller.to_context() if caller else {"authError": "INVALID_TOKEN"}
     else:
         caller = resolver().resolve(key)
         answer = caller.to_context() if caller else {"authError": "INVALID_KEY"}

@@ -2,14 +2,16 @@
 
 A request goes through ``serve`` before Powertools routes it:
 1. authenticate: the authorizer's context becomes a ``Principal`` (or 401), and the route's
-   scope is checked (a publishable key only reaches ``names.DATA_PLANE_ROUTES``; else 403);
+   scope is checked (a publishable key only reaches ``names.DATA_PLANE_ROUTES``; a person
+   needs the route's ``people`` role, a key the route's ``keys`` flag; else 403);
 2. inflate: a gzip/base64 body becomes plain JSON text (limits: 413; bad gzip: 400), and the
    path is URL-decoded, as API Gateway decodes ``pathParameters``, so a path parameter's
    limits (an id's 64 characters) apply to its value, not to its percent-encoding;
 3. resolve: Powertools validates the request against the route's pydantic models (OpenAPI) and
    calls the route.
 Steps 1-2 run before Powertools' request validation on purpose: an unauthenticated caller
-learns nothing about bodies, and validation sees the JSON the SDK meant to send.
+learns nothing about bodies, and validation sees the JSON the SDK meant to send. Every error
+answer to a known caller is written to the answer log (the integration debugger).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.api.services import answers
 from functions.core import errors, names
 from functions.core.body import inflate_event
 from functions.core.keys import Principal
@@ -42,6 +45,8 @@ REQUEST_ID_HEADER = "x-request-id"
 _AUTH_ERRORS = {
     "MISSING_KEY": "no API key: send it in the Desmo-Key header",
     "INVALID_KEY": "the API key is not valid (unknown, malformed or revoked)",
+    "INVALID_TOKEN": "the sign-in is not valid (expired, signed out, or of another user "
+    "pool, or the user has no organisation or role): sign in to the dashboard again",
 }
 
 
@@ -132,6 +137,8 @@ def answered_errors(
         answers[401] = ["UNAUTHORIZED"]
         if (declared.method, declared.path) not in names.DATA_PLANE_ROUTES:
             answers[403] = ["INSUFFICIENT_SCOPE"]
+        if declared.people == "admin":
+            answers[403].append("INSUFFICIENT_ROLE")
     if takes_input:
         answers[422] = ["VALIDATION_ERROR"]
     for status, codes in route_errors.items():
@@ -198,6 +205,14 @@ def authenticate(event: dict[str, Any]) -> Principal | None:
     caller = Principal.from_context(context)
     if caller is None:
         raise errors.Unauthorized(_AUTH_ERRORS["MISSING_KEY"])
+    if caller.is_person:
+        _check_role(route, caller)
+        return caller
+    if not route.keys:
+        raise errors.Forbidden(
+            "this route is for people signed in to the dashboard, not for API keys",
+            code="INSUFFICIENT_SCOPE",
+        )
     if caller.scope != "secret" and (route.method, route.path) not in names.DATA_PLANE_ROUTES:
         raise errors.Forbidden(
             "a publishable key may only start and stop sessions and send telemetry; "
@@ -205,6 +220,45 @@ def authenticate(event: dict[str, Any]) -> Principal | None:
             code="INSUFFICIENT_SCOPE",
         )
     return caller
+
+
+def _check_role(route: names.Route, caller: Principal) -> None:
+    if route.people is None:
+        raise errors.Forbidden(
+            "this route is for API keys (the SDK or your backend), not for the dashboard",
+            code="INSUFFICIENT_SCOPE",
+        )
+    if names.ROLES.index(caller.scope) < names.ROLES.index(route.people):
+        raise errors.Forbidden(
+            f"this needs the {route.people} role; you are a {caller.scope}",
+            code="INSUFFICIENT_ROLE",
+        )
+
+
+def _log_answer(event: dict[str, Any], status: int, body: Any) -> None:
+    """Write an error answer to the caller's answer log (best effort, see ``AnswerLog``)."""
+    context = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda") or {}
+    caller = Principal.from_context(context)
+    if caller is None or status < 400:
+        return
+    try:
+        decoded = json.loads(body) if isinstance(body, str) else {}
+    except ValueError:
+        decoded = {}
+    error = decoded.get("error") if isinstance(decoded, dict) else None
+    error = error if isinstance(error, dict) else {}
+    try:
+        answers().record(
+            key_id=caller.key_id,
+            organization_id=caller.organization_id,
+            route=str(event.get("routeKey", "")),
+            status=status,
+            code=str(error.get("code", "")),
+            message=str(error.get("message", "")),
+            request_id=str((event.get("requestContext") or {}).get("requestId", "")),
+        )
+    except Exception:  # the answer must not depend on the debugger's log
+        logger.exception("could not record the error answer")
 
 
 def serve(
@@ -219,7 +273,7 @@ def serve(
             event = inflate_event(event)
     except errors.ApiError as err:
         # Not routed yet, so answered here; the body is the same ``err.body()`` shape.
-        return {
+        refusal = {
             "statusCode": err.status,
             "headers": {
                 "content-type": content_types.APPLICATION_JSON,
@@ -228,11 +282,14 @@ def serve(
             "body": json.dumps(err.body()),
             "isBase64Encoded": False,
         }
+        _log_answer(event, err.status, refusal["body"])
+        return refusal
     app.append_context(principal=caller)
     if "rawPath" in event:  # Powertools routes on rawPath and hands segments over as they are
         event = {**event, "rawPath": unquote(event["rawPath"])}
     response = app.resolve(event, context)
     response.setdefault("headers", {})[REQUEST_ID_HEADER] = request_id
+    _log_answer(event, int(response.get("statusCode", 200)), response.get("body"))
     return response
 
 

@@ -15,9 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
-from functions.api import manage, reads, sessions, telemetry
+from functions.api import console, manage, reads, sessions, telemetry
 from functions.api.common import make_app
 from functions.api.openapi import COMMITTED
 from functions.core import names
@@ -31,7 +31,7 @@ POWERTOOLS_VALIDATION_SCHEMAS = (
 )
 """Components Powertools always adds for its own validation bodies; the API never answers
 them (every route's 422 is the error shape, a bad response is a 500), so they are dropped."""
-described = make_app(sessions.router, telemetry.router, reads.router, manage.router)
+described = make_app(sessions.router, telemetry.router, reads.router, manage.router, console.router)
 
 
 @cache
@@ -48,8 +48,14 @@ def document() -> dict[str, Any]:
                 "DesmoKey": APIKey.model_validate(
                     {"name": names.KEY_HEADER, "in": APIKeyIn.header}
                 ),
+                "DashboardSignIn": HTTPBearer(
+                    bearerFormat="JWT",
+                    description="A Cognito access token of a person signed in to the "
+                    f"dashboard, with the {names.PROJECT_HEADER} and {names.ENVIRONMENT_HEADER} "
+                    "headers; the control plane (/v1/me, /v1/projects, /v1/keys) takes only this",
+                ),
             },
-            security=[{"DesmoKey": []}],
+            security=[{"DesmoKey": []}, {"DashboardSignIn": []}],
         )
     )
     schemas = generated.get("components", {}).get("schemas", {})

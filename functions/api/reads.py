@@ -13,8 +13,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import insights, presigner, sessions
-from functions.core import errors, names
+from functions.core import aws, errors, names
+from functions.core.ingest import BatchLedger
 from functions.core.insights_view import public_document
+from functions.core.models.batches import BatchList, batch_view
 from functions.core.models.insights import InsightsDocument
 from functions.core.models.sessions import (
     Session,
@@ -23,9 +25,17 @@ from functions.core.models.sessions import (
     SessionType,
 )
 from functions.core.session_store import ListFilters, to_resource
+from functions.core.settings import get_settings
 from functions.core.timestamps import iso
 
 router = Router()
+
+
+@aws.per_container
+def ledger() -> BatchLedger:
+    """The batch ledger, read-only here (the integration debugger's batches)."""
+    settings = get_settings()
+    return BatchLedger(aws.table(settings.batches_table), settings.sessions_table)
 
 
 def _timestamp(name: str, value: str | None) -> str | None:
@@ -97,6 +107,20 @@ def get_session(sessionId: SessionId) -> Session:  # noqa: N803
 def get_insights(sessionId: SessionId) -> InsightsDocument:  # noqa: N803
     session = sessions().get(principal(app).tenant, sessionId)
     return public_document(session, insights().get(sessionId), presigner())
+
+
+@route(
+    router,
+    "GET /v1/sessions/{sessionId}/batches",
+    errors={404: ["SESSION_NOT_FOUND"]},
+    summary="The session's telemetry batches as the server saw them (integration debugging)",
+    tags=["sessions"],
+)
+def list_batches(sessionId: SessionId) -> BatchList:  # noqa: N803
+    sessions().get(principal(app).tenant, sessionId)
+    return BatchList(
+        sessionId=sessionId, batches=[batch_view(i) for i in ledger().batches(sessionId)]
+    )
 
 
 app = make_app(router)

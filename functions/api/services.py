@@ -6,6 +6,8 @@ Each handler module builds its use case from these; tests reset them with ``aws.
 from __future__ import annotations
 
 from functions.core import aws
+from functions.core.answers import AnswerLog
+from functions.core.ingest import BatchLedger
 from functions.core.insights_store import InsightsStore
 from functions.core.presign import Presigner
 from functions.core.processing_queue import ProcessingQueue
@@ -31,3 +33,14 @@ def presigner() -> Presigner:
 @aws.per_container
 def queue() -> ProcessingQueue:
     return ProcessingQueue(aws.client("sqs"), get_settings().processing_queue_url)
+
+
+@aws.per_container
+def answers() -> AnswerLog:
+    return AnswerLog(aws.table(get_settings().answers_table))
+
+
+@aws.per_container
+def ledger() -> BatchLedger:
+    settings = get_settings()
+    return BatchLedger(aws.table(settings.batches_table), settings.sessions_table)

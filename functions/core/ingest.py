@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -119,6 +120,8 @@ class BatchLedger:
         parts: int,
         now: float,
         sweep_at: float | None,
+        late: bool = False,
+        rejections: list[Rejection] | None = None,
     ) -> bool:
         """Mark the batch accepted and add its counts to the session, atomically.
 
@@ -142,7 +145,8 @@ class BatchLedger:
                     "TableName": self._table.name,
                     "Key": dynamo_values({"sessionId": session_id, "itemId": f"batch#{batch_id}"}),
                     "UpdateExpression": "SET #state = :accepted, samples = :samples, "
-                    "parts = :parts",
+                    "parts = :parts, rejected = :rejected, late = :late, "
+                    "rejections = :reasons, acceptedAt = :now",
                     "ConditionExpression": "#state = :pending",
                     "ExpressionAttributeNames": {"#state": "state"},
                     "ExpressionAttributeValues": dynamo_values(
@@ -151,6 +155,10 @@ class BatchLedger:
                             ":pending": "pending",
                             ":samples": accepted,
                             ":parts": parts,
+                            ":rejected": rejected,
+                            ":late": late,
+                            ":reasons": _reasons(rejections),
+                            ":now": iso(now),
                         }
                     ),
                 }
@@ -174,6 +182,50 @@ class BatchLedger:
                 return False  # the batch item was no longer pending: committed by a twin
             raise
         return True
+
+    def note_duplicate(self, session_id: str, batch_id: str, now: float) -> None:
+        """Count a retry of an accepted batch (the integration debugger shows retries)."""
+        self._table.update_item(
+            Key={"sessionId": session_id, "itemId": f"batch#{batch_id}"},
+            UpdateExpression="ADD duplicates :one SET lastDuplicateAt = :now",
+            ExpressionAttributeValues={":one": 1, ":now": iso(now)},
+        )
+
+    def note_rejected(
+        self, session_id: str, batch_id: str, rejections: list[Rejection], now: float
+    ) -> None:
+        """Record why a whole batch was refused (it stays *pending*: a fixed retry of the
+        same samples is still accepted)."""
+        self._table.update_item(
+            Key={"sessionId": session_id, "itemId": f"batch#{batch_id}"},
+            UpdateExpression="SET rejectedAt = :now, rejected = :n, rejections = :reasons",
+            ExpressionAttributeValues={
+                ":now": iso(now),
+                ":n": len(rejections),
+                ":reasons": _reasons(rejections),
+            },
+        )
+
+    def batches(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's batches as the server saw them, in the order they first arrived."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("sessionId").eq(session_id)
+            & Key("itemId").begins_with("batch#")
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items.sort(key=lambda i: str(i.get("receivedAt", "")))
+        return items
+
+
+def _reasons(rejections: list[Rejection] | None) -> list[dict[str, Any]]:
+    """The first rejections, as stored for the integration debugger."""
+    return [r.model_dump() for r in (rejections or [])[:MAX_REPORTED_REJECTIONS]]
 
 
 class TelemetryIngest:
@@ -208,6 +260,7 @@ class TelemetryIngest:
             )
         batch_id = batch_digest(batch.sessionId, batch.events)
         if not self._ledger.claim(batch.sessionId, batch_id, now):
+            self._ledger.note_duplicate(batch.sessionId, batch_id, now)
             return TelemetryAccepted(
                 sessionId=batch.sessionId, accepted=0, rejected=0, duplicate=True, late=late
             )
@@ -217,6 +270,7 @@ class TelemetryIngest:
             latest=now + names.SAMPLE_TS_SLACK_S,
         )
         if not valid:
+            self._ledger.note_rejected(batch.sessionId, batch_id, rejections, now)
             raise errors.Unprocessable(
                 "no valid sample in this batch",
                 code="NO_VALID_SAMPLES",
@@ -234,6 +288,8 @@ class TelemetryIngest:
             parts=len(records),
             now=now,
             sweep_at=None if late else now + self._inactivity_s,
+            late=late,
+            rejections=rejections,
         )
         if not committed:
             return TelemetryAccepted(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import string
 import time
@@ -20,13 +21,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
 
 from functions.core import names
 from functions.core.timestamps import iso
 
 KeyKind = Literal["publishable", "secret"]
+Role = Literal["viewer", "admin"]
+Scope = Literal["publishable", "secret", "viewer", "admin"]
+"""A key's kind, or the role of a person signed in to the dashboard."""
 _ALPHABET = string.ascii_letters + string.digits
 _RANDOM_LENGTH = 32
+log = logging.getLogger(__name__)
 
 
 def hash_key(key: str) -> str:
@@ -44,8 +50,13 @@ class Principal:
     organization_id: str
     project_id: str
     environment: str
-    scope: KeyKind
+    scope: Scope
     key_id: str
+    """The key's id; for a person, ``user:<username>``."""
+
+    @property
+    def is_person(self) -> bool:
+        return self.scope in names.ROLES
 
     @property
     def tenant(self) -> str:
@@ -103,25 +114,31 @@ class KeyStore:
         self._table = table
 
     def create(
-        self, *, organization_id: str, project_id: str, environment: str, kind: KeyKind
+        self,
+        *,
+        organization_id: str,
+        project_id: str,
+        environment: str,
+        kind: KeyKind,
+        name: str | None = None,
+        created_by: str | None = None,
     ) -> IssuedKey:
         prefix = key_prefix(kind, environment)
         key = prefix + _random(_RANDOM_LENGTH)
         principal = Principal(organization_id, project_id, environment, kind, "key_" + _random(16))
         display = f"{prefix}{key[len(prefix) : len(prefix) + 4]}…"
-        self._table.put_item(
-            Item={
-                "keyHash": hash_key(key),
-                "keyId": principal.key_id,
-                "organizationId": organization_id,
-                "projectId": project_id,
-                "environment": environment,
-                "scope": kind,
-                "display": display,
-                "createdAt": iso(time.time()),
-            },
-            ConditionExpression="attribute_not_exists(keyHash)",
-        )
+        item = {
+            "keyHash": hash_key(key),
+            "keyId": principal.key_id,
+            "organizationId": organization_id,
+            "projectId": project_id,
+            "environment": environment,
+            "scope": kind,
+            "display": display,
+            "createdAt": iso(time.time()),
+        }
+        item |= {k: v for k, v in (("name", name), ("createdBy", created_by)) if v}
+        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(keyHash)")
         return IssuedKey(key=key, key_id=principal.key_id, principal=principal, display=display)
 
     def resolve(self, key: str) -> Principal | None:
@@ -140,6 +157,16 @@ class KeyStore:
             environment=item["environment"],
             scope=item["scope"],
             key_id=item["keyId"],
+        )
+
+    def mark_used(self, key: str) -> None:
+        """Record that ``key`` was just used (``lastUsedAt``; the authorizer calls this once
+        per cache period, so it is exact to ``CachedResolver``'s ttl)."""
+        self._table.update_item(
+            Key={"keyHash": hash_key(key)},
+            UpdateExpression="SET lastUsedAt = :now",
+            ConditionExpression="attribute_exists(keyHash)",
+            ExpressionAttributeValues={":now": iso(time.time())},
         )
 
     def list(self, organization_id: str) -> list[dict[str, Any]]:
@@ -177,10 +204,12 @@ REVOCATION_BOUND_S = 5.0
 """How long a warm authorizer container may go on accepting a key after it was revoked: the
 look-up cache's lifetime. One GetItem per key and container every few seconds is cheap (every
 phone of an app carries the same publishable key)."""
+LAST_USED_PRECISION_S = 60.0
+"""A key's ``lastUsedAt`` is written at most this often per warm container."""
 T = TypeVar("T")
 
 
-class _ExpiringCache(Generic[T]):
+class ExpiringCache(Generic[T]):
     """A bounded least-recently-used map whose entries expire ``ttl_s`` after they were put.
     (A dozen lines of OrderedDict: the authorizer's bundle takes no dependency for it.)"""
 
@@ -215,7 +244,8 @@ class CachedResolver:
     each in a bounded LRU map, so a flood of made-up keys (with the publishable key every app
     carries, anyone can send one) only ever evicts other refused keys, never a valid key in
     use. Both expire after ``ttl_s``: a revoked key stops working, and a new key starts, within
-    ``ttl_s`` in every warm container.
+    ``ttl_s`` in every warm container. A key's ``lastUsedAt`` (the dashboard's "last used") is
+    written on a look-up at most once a ``LAST_USED_PRECISION_S`` per container.
     """
 
     def __init__(
@@ -227,8 +257,9 @@ class CachedResolver:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._known: _ExpiringCache[Principal] = _ExpiringCache(ttl_s, max_entries, clock)
-        self._refused: _ExpiringCache[bool] = _ExpiringCache(ttl_s, max_refused, clock)
+        self._marked: ExpiringCache[bool] = ExpiringCache(LAST_USED_PRECISION_S, max_entries, clock)
+        self._known: ExpiringCache[Principal] = ExpiringCache(ttl_s, max_entries, clock)
+        self._refused: ExpiringCache[bool] = ExpiringCache(ttl_s, max_refused, clock)
 
     def resolve(self, key: str) -> Principal | None:
         digest = hash_key(key)
@@ -242,4 +273,16 @@ class CachedResolver:
             self._refused.put(digest, True)
         else:
             self._known.put(digest, principal)
+            self._mark_used(key, digest)
         return principal
+
+    def _mark_used(self, key: str, digest: str) -> None:
+        """Record the key's use (``lastUsedAt``), at most once a ``LAST_USED_PRECISION_S``;
+        a lost "last used" must never refuse a valid key."""
+        if self._marked.get(digest):
+            return
+        self._marked.put(digest, True)
+        try:
+            self._store.mark_used(key)
+        except ClientError:
+            log.warning("could not record the last use of a key")

@@ -22,6 +22,13 @@ KEY_PREFIXES = {
     ("secret", "live"): "sk_live_",
 }
 KEY_HEADER = "Desmo-Key"
+ROLES = ("viewer", "admin")
+"""What a person signed in to the dashboard may be: a viewer reads, an admin also manages
+keys, projects and sessions (reprocess, delete). Cognito groups of the same names."""
+PROJECT_HEADER = "Doorproof-Project"
+ENVIRONMENT_HEADER = "Doorproof-Environment"
+"""A person belongs to an organisation, not to one project: the dashboard names the project
+and environment it is looking at in these headers (a key carries both itself)."""
 
 # --- limits -----------------------------------------------------------------------------
 
@@ -118,7 +125,19 @@ BATCHES_TABLE = Table(
 )
 INSIGHTS_TABLE = Table("insights", partition_key="sessionId")
 IDEMPOTENCY_TABLE = Table("idempotency", partition_key="id", ttl_attribute="expiration")
-TABLES = (KEYS_TABLE, SESSIONS_TABLE, BATCHES_TABLE, INSIGHTS_TABLE, IDEMPOTENCY_TABLE)
+PROJECTS_TABLE = Table("projects", partition_key="organizationId", sort_key="projectId")
+ANSWERS_TABLE = Table(
+    "answers", partition_key="keyId", sort_key="answerKey", ttl_attribute="expiresAt"
+)
+"""The last error answers given to each key (the integration debugger), kept 14 days."""
+TABLES: tuple[Table, ...] = (
+    KEYS_TABLE,
+    SESSIONS_TABLE,
+    BATCHES_TABLE,
+    INSIGHTS_TABLE,
+    IDEMPOTENCY_TABLE,
+)
+TABLES += (PROJECTS_TABLE, ANSWERS_TABLE)
 SWEEP_SHARDS = 4
 
 
@@ -153,7 +172,7 @@ PROCESSOR_BATCH_SIZE = 10
 
 # --- functions and routes ---------------------------------------------------------------
 
-HandlerKey = Literal["sessions", "telemetry", "reads", "manage", "openapi"]
+HandlerKey = Literal["sessions", "telemetry", "reads", "manage", "openapi", "console"]
 
 
 @dataclass(frozen=True)
@@ -179,6 +198,7 @@ FUNCTIONS = {
         Function("reads", "functions.api.reads.handler", 256, 10),
         Function("manage", "functions.api.manage.handler", 256, 15),
         Function("openapi", "functions.api.openapi.handler", 256, 10),
+        Function("console", "functions.api.console.handler", 256, 10),
         Function(
             "processor", "functions.processing.processor.handler", 1536, PROCESSOR_TIMEOUT_S, True
         ),
@@ -201,21 +221,36 @@ class Route:
     path: str
     handler: HandlerKey
     authorized: bool = True
+    people: Literal["viewer", "admin"] | None = None
+    """The least role a person signed in to the dashboard needs here (None: keys only)."""
+    keys: bool = True
+    """Whether an API key may call it (the control plane is for people only)."""
 
 
-ROUTES = (
+ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/sessions/start", "sessions"),
     Route("POST", "/v1/sessions/stop", "sessions"),
     Route("POST", "/v1/sessions/{sessionId}/stop", "sessions"),
     Route("POST", "/v1/telemetry", "telemetry"),
-    Route("GET", "/v1/sessions", "reads"),
-    Route("GET", "/v1/sessions/{sessionId}", "reads"),
-    Route("GET", "/v1/sessions/{sessionId}/insights", "reads"),
-    Route("POST", "/v1/sessions/{sessionId}/reprocess", "manage"),
+    Route("GET", "/v1/sessions", "reads", people="viewer"),
+    Route("GET", "/v1/sessions/{sessionId}", "reads", people="viewer"),
+    Route("GET", "/v1/sessions/{sessionId}/insights", "reads", people="viewer"),
+    Route("POST", "/v1/sessions/{sessionId}/reprocess", "manage", people="admin"),
     Route("POST", "/v1/sessions/{sessionId}/pod", "manage"),
-    Route("DELETE", "/v1/sessions/{sessionId}", "manage"),
+    Route("DELETE", "/v1/sessions/{sessionId}", "manage", people="admin"),
     Route("GET", "/v1/openapi.json", "openapi", authorized=False),
 )
+ROUTES += (
+    Route("GET", "/v1/sessions/{sessionId}/batches", "reads", people="viewer"),
+    Route("GET", "/v1/me", "console", people="viewer", keys=False),
+    Route("GET", "/v1/projects", "console", people="viewer", keys=False),
+    Route("POST", "/v1/projects", "console", people="admin", keys=False),
+    Route("GET", "/v1/keys", "console", people="viewer", keys=False),
+    Route("POST", "/v1/keys", "console", people="admin", keys=False),
+    Route("DELETE", "/v1/keys/{keyId}", "console", people="admin", keys=False),
+    Route("GET", "/v1/keys/{keyId}/errors", "console", people="viewer", keys=False),
+)
+"""The control plane (``functions.api.console``): people only, through the dashboard."""
 
 DATA_PLANE_ROUTES = frozenset(
     {

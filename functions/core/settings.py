@@ -33,6 +33,12 @@ class Settings(BaseModel):
     inactivity_timeout_s: float = names.SESSION_INACTIVITY_TIMEOUT_S
     finalize_deadline_s: float = names.FINALIZE_DEADLINE_S
     late_data_grace_s: float = names.LATE_DATA_GRACE_S
+    projects_table: str = Field(default_factory=lambda: names.PROJECTS_TABLE.physical("local"))
+    answers_table: str = Field(default_factory=lambda: names.ANSWERS_TABLE.physical("local"))
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    """The dashboard's Cognito user pool and app client (people's sign-in); empty: no one
+    can sign in, only keys work."""
 
 
 ENV_VARS = {
@@ -49,14 +55,18 @@ ENV_VARS = {
     "inactivity_timeout_s": "SESSION_INACTIVITY_TIMEOUT_S",
     "finalize_deadline_s": "FINALIZE_DEADLINE_S",
     "late_data_grace_s": "LATE_DATA_GRACE_S",
+    "projects_table": "PROJECTS_TABLE",
+    "answers_table": "ANSWERS_TABLE",
+    "user_pool_id": "USER_POOL_ID",
+    "user_pool_client_id": "USER_POOL_CLIENT_ID",
 }
 
 
 def environment_for(stage: str, account: str = "local") -> dict[str, str]:
     """The environment variables for a stage whose resources carry the names in ``names``.
 
-    ``PROCESSING_QUEUE_URL`` is left out: only the deployer knows it (a CDK token or the
-    URL moto hands back).
+    ``PROCESSING_QUEUE_URL``, ``USER_POOL_ID`` and ``USER_POOL_CLIENT_ID`` are left out: only
+    the deployer knows them (CDK tokens, or the ids moto hands back).
     """
     return {
         ENV_VARS["stage"]: stage,
@@ -68,6 +78,8 @@ def environment_for(stage: str, account: str = "local") -> dict[str, str]:
         ENV_VARS["data_bucket"]: names.bucket_name(stage, account),
         ENV_VARS["telemetry_stream"]: names.stream_name(stage),
         ENV_VARS["event_bus"]: names.bus_name(stage),
+        ENV_VARS["projects_table"]: names.PROJECTS_TABLE.physical(stage),
+        ENV_VARS["answers_table"]: names.ANSWERS_TABLE.physical(stage),
     }
 
 

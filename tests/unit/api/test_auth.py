@@ -31,7 +31,11 @@ def test_publishable_keys_reach_the_data_plane(route) -> None:
 
 @pytest.mark.parametrize(
     "route",
-    [r for r in names.ROUTES if r.authorized and (r.method, r.path) not in names.DATA_PLANE_ROUTES],
+    [
+        r
+        for r in names.ROUTES
+        if r.authorized and r.keys and (r.method, r.path) not in names.DATA_PLANE_ROUTES
+    ],
 )
 def test_publishable_keys_are_refused_elsewhere_and_secret_keys_are_not(route) -> None:
     key = f"{route.method} {route.path}"
@@ -100,3 +104,30 @@ def test_authorizer_resolves_keys_from_the_table(mocked_aws) -> None:
     assert unknown["context"] == {"authError": "INVALID_KEY"}
     missing = authorizer.handler(authorizer_event({}), ctx)
     assert missing["context"] == {"authError": "MISSING_KEY"}
+
+
+VIEWER = Principal("o", "p", "sandbox", "viewer", "user:v")
+ADMIN = Principal("o", "p", "sandbox", "admin", "user:a")
+
+
+@pytest.mark.parametrize("route", [r for r in names.ROUTES if r.authorized], ids=str)
+def test_people_reach_what_their_role_allows_and_keys_never_the_control_plane(route) -> None:
+    key = f"{route.method} {route.path}"
+    for person, allowed in (
+        (VIEWER, route.people == "viewer"),
+        (ADMIN, route.people in ("viewer", "admin")),
+    ):
+        if allowed:
+            assert authenticate(event(key, person.to_context())) == person
+        else:
+            with pytest.raises(errors.Forbidden):
+                authenticate(event(key, person.to_context()))
+    if not route.keys:
+        with pytest.raises(errors.Forbidden, match="people signed in"):
+            authenticate(event(key, SK.to_context()))
+
+
+def test_a_viewer_cannot_create_or_revoke_keys() -> None:
+    for key in ("POST /v1/keys", "DELETE /v1/keys/{keyId}", "POST /v1/projects"):
+        with pytest.raises(errors.Forbidden, match="needs the admin role"):
+            authenticate(event(key, VIEWER.to_context()))

@@ -56,7 +56,7 @@ def test_revoked_key_stops_resolving(store) -> None:
     assert store.resolve(issued.key) is None
 
 
-def test_cached_resolver_hits_the_table_once_per_ttl(store) -> None:
+def test_cached_resolver_hits_the_table_once_per_ttl_and_records_the_use(store, mocked_aws) -> None:
     issued = store.create(
         organization_id="o1", project_id="p1", environment="sandbox", kind="secret"
     )
@@ -67,9 +67,11 @@ def test_cached_resolver_hits_the_table_once_per_ttl(store) -> None:
             calls.append(key)
             return store.resolve(key)
 
-    resolver = CachedResolver(Counting(None), ttl_s=60)
+    resolver = CachedResolver(Counting(mocked_aws.table(names.KEYS_TABLE)), ttl_s=60)
     assert resolver.resolve(issued.key) == resolver.resolve(issued.key)
     assert len(calls) == 1
+    (listed,) = store.list("o1")
+    assert listed["lastUsedAt"] >= listed["createdAt"]
 
 
 def test_unknown_environment_is_refused(store) -> None:
