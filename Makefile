@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: demo test lint unit integration infra-test synth accuracy bench local lock openapi clean
+.PHONY: demo test lint unit integration infra-test synth accuracy bench local lock openapi clean dashboard browser
 
 # Python packages come from uv.lock through uv, at one pinned uv version bootstrapped from
 # PyPI into .tools/ (the machine needs only Python 3.11). `uv sync --locked` installs exactly
@@ -44,23 +44,36 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+## dashboard: type-check and build the web dashboard into dashboard/dist (Vite, TypeScript)
+DASHBOARD_SOURCES := $(shell find dashboard/src -type f) dashboard/index.html dashboard/vite.config.mts dashboard/tsconfig.json
+dashboard/dist/index.html: node_modules/.installed $(DASHBOARD_SOURCES)
+	npm run --silent dashboard:build -- --logLevel warn
+dashboard: dashboard/dist/index.html
+
+## browser: Debian's Chromium for the dashboard's end-to-end tests (Playwright drives it)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+browser: $(CHROMIUM)
+
 ## demo: start the local stack, drive a handful of simulated deliveries, print the table
-demo: $(if $(wildcard $(STAMP)),$(STAMP),$(RUNTIME_STAMP))
+demo: $(if $(wildcard $(STAMP)),$(STAMP),$(RUNTIME_STAMP)) dashboard/dist/index.html
 	$(BIN)/doorproof demo
 
 ## test: lint, type-check, then every test suite (unit, integration, infra)
-test: $(STAMP) node_modules/.installed lint
+test: $(STAMP) node_modules/.installed dashboard/dist/index.html $(CHROMIUM) lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions doorproof infra app.py
+	npm run --silent dashboard:check
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) dashboard/dist/index.html $(CHROMIUM)
 	$(BIN)/python -m pytest -q tests/integration tests/e2e
 
 infra-test: $(STAMP) node_modules/.installed
@@ -85,8 +98,8 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest -q tests/bench --benchmark-only --benchmark-json=reports/bench.json -p no:cacheprovider
 
 ## local: keep a local stack running (Ctrl-C to stop)
-local: $(STAMP)
+local: $(STAMP) dashboard/dist/index.html
 	$(BIN)/doorproof local --keys-file .doorproof/keys.json
 
 clean:
-	rm -rf $(VENV) .tools node_modules cdk.out build reports demo-output .doorproof
+	rm -rf $(VENV) .tools node_modules cdk.out build reports demo-output .doorproof dashboard/dist

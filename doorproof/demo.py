@@ -18,11 +18,12 @@ import argparse
 import logging
 import os
 import sys
+import threading
 import time
 import urllib.request
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, redirect_stdout, suppress
 from pathlib import Path
 
 from doorproof.courier import Delivery, Target
@@ -68,6 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         metavar="NAME",
         help=f"run these instead (repeatable; default: {', '.join(DEMO_SCENARIOS)})",
+    )
+    parser.add_argument(
+        "--keep",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep the stack running after the table, for the dashboard, until Ctrl-C "
+        "(default: when standard input is a terminal)",
     )
     add_replay_arguments(parser, speed=30.0)
 
@@ -133,9 +141,25 @@ def run(args: argparse.Namespace) -> int:
         target = Target(stack.url, org.publishable_key, org.secret_key, insights_timeout_s=90.0)
         simulate(deliveries, target, speed=args.speed, concurrency=len(deliveries))
         written = write_outputs(deliveries, args.output)
-    print(table(deliveries))
-    print(
-        f"\nwrote {len(written)} files to {args.output}/ (stack log: {log_path}) "
-        f"in {time.monotonic() - began:.0f}s"
-    )
+        keep = sys.stdin.isatty() if args.keep is None else args.keep
+        out = sys.__stdout__ or sys.stderr
+        print(table(deliveries), file=out)
+        print(
+            f"\nwrote {len(written)} files to {args.output}/ (stack log: {log_path}) "
+            f"in {time.monotonic() - began:.0f}s",
+            file=out,
+        )
+        # On a line of its own, like ``doorproof local``'s; one-time, valid while the stack runs.
+        print(f"dashboard: {stack.signin_link()}", file=out, flush=True)
+        if keep:
+            print(
+                "the stack keeps running for the dashboard; Ctrl-C to stop.", file=out, flush=True
+            )
+            with suppress(KeyboardInterrupt):
+                threading.Event().wait()
+        else:
+            print(
+                "(the stack stops now; `doorproof demo --keep` keeps it for the dashboard)",
+                file=out,
+            )
     return 0 if succeeded(deliveries, insights_expected=True) else 1

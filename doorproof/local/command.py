@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
                 f"  secret {org.secret_key}",
                 flush=True,
             )
+        # On a line of its own, so scripts and tests can pick it out.
+        print(f"dashboard: {stack.signin_link()}", flush=True)
         print("Ctrl-C to stop.", flush=True)
         stopping.wait()
         print("stopping…", flush=True)

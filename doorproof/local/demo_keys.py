@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.core.keys import KeyStore
+from functions.core.projects import ProjectStore
 
 DEMO_ORGS = (("org_demo_a", "proj_demo_a"), ("org_demo_b", "proj_demo_b"))
 ENVIRONMENT = "sandbox"
@@ -47,6 +48,13 @@ def issue_demo_keys(keys_table: Any) -> list[DemoOrg]:
         }
         orgs.append(DemoOrg(organization_id, project_id, issued["publishable"], issued["secret"]))
     return orgs
+
+
+def register_demo_projects(projects_table: Any) -> None:
+    """The demo organisations' projects, as the dashboard lists them."""
+    store = ProjectStore(projects_table)
+    for organization_id, project_id in DEMO_ORGS:
+        store.create(organization_id, "Demo project", project_id=project_id)
 
 
 def write_keys_file(path: Path, orgs: list[DemoOrg]) -> None:

@@ -35,6 +35,7 @@ from doorproof.local.apigw_events import (
     match_route,
     new_request_id,
 )
+from doorproof.local.dashboard import Dashboard
 from doorproof.local.lambdas import Lambdas
 
 # Not under "doorproof": that is the Powertools Logger's name (the service), whose JSON
@@ -52,9 +53,16 @@ class FrontDoor(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], lambdas: Lambdas, api: Api) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        lambdas: Lambdas,
+        api: Api,
+        dashboard: Dashboard | None = None,
+    ) -> None:
         super().__init__(address, _RequestHandler)
         self.lambdas, self.api = lambdas, api
+        self.dashboard = dashboard
 
     @property
     def url(self) -> str:
@@ -64,6 +72,9 @@ class FrontDoor(ThreadingHTTPServer):
     def dispatch(self, request: Request) -> Response:
         """What API Gateway answers to ``request``."""
         request_id = new_request_id()
+        page = self.dashboard.answer(request) if self.dashboard else None
+        if page is not None:  # the dashboard (CloudFront in AWS), not API Gateway
+            return page
         match = match_route(request.method, request.raw_path) or DEFAULT_ROUTE
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return gateway_error(413, TOO_LARGE, request_id)

@@ -20,10 +20,12 @@ from types import TracebackType
 import boto3
 
 from doorproof.local.apigw_events import Api
-from doorproof.local.demo_keys import DemoOrg, issue_demo_keys
+from doorproof.local.dashboard import Dashboard
+from doorproof.local.demo_keys import DemoOrg, issue_demo_keys, register_demo_projects
 from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambdas import Handler, Lambdas
 from doorproof.local.moto_server import MotoServer
+from doorproof.local.people import LocalPeople, SignInLinks, create_people
 from doorproof.local.poller import QueuePoller, SweepTimer
 from doorproof.local.resources import MOTO_ACCOUNT, Resources, create_resources
 from functions.core import aws, names, settings
@@ -78,6 +80,8 @@ class LocalStack:
         self._resources: Resources | None = None
         self._poller: QueuePoller | None = None
         self._sweeper: SweepTimer | None = None
+        self._links: SignInLinks | None = None
+        self.people: LocalPeople | None = None
 
     # --- where things are -------------------------------------------------------------
 
@@ -96,6 +100,11 @@ class LocalStack:
     def resources(self) -> Resources:
         assert self._resources is not None, "stack not started"
         return self._resources
+
+    def signin_link(self, role: str = "admin") -> str:
+        """A one-time link that signs ``role``'s user in to the dashboard (``people``)."""
+        assert self._links is not None, "stack not started"
+        return f"{self.url}/signin?code={self._links.issue(role)}"
 
     def session(self) -> boto3.Session:
         """A boto3 session on the stack's moto (the environment already points there)."""
@@ -148,9 +157,25 @@ class LocalStack:
         self._set_env({settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url})
         keys_table = session.resource("dynamodb").Table(names.KEYS_TABLE.physical(self.stage))
         self.keys = issue_demo_keys(keys_table)
+        register_demo_projects(
+            session.resource("dynamodb").Table(names.PROJECTS_TABLE.physical(self.stage))
+        )
+        cognito = session.client("cognito-idp")
+        self.people = create_people(
+            cognito, stage=self.stage, organization_id=self.keys[0].organization_id
+        )
+        self._set_env(
+            {
+                settings.ENV_VARS["user_pool_id"]: self.people.user_pool_id,
+                settings.ENV_VARS["user_pool_client_id"]: self.people.client_id,
+            }
+        )
+        self._links = SignInLinks(cognito, self.people)
 
         api = Api(api_id=secrets.token_hex(5), account_id=MOTO_ACCOUNT, region=REGION)
-        self._frontdoor = FrontDoor((self.host, self.port), self.lambdas, api)
+        self._frontdoor = FrontDoor(
+            (self.host, self.port), self.lambdas, api, Dashboard(self._links)
+        )
         serve = threading.Thread(
             target=self._frontdoor.serve_forever, name="doorproof-frontdoor", daemon=True
         )
