@@ -1,11 +1,12 @@
 """The dashboard, served by the local stack at ``/`` (CloudFront and S3 serve it in AWS).
 
-The built app (``make dashboard``: ``dashboard/dist``) is static: any path that is not an API
-route (``/v1/…``) answers a file of the build, or ``index.html`` for the app's own pages
-(``/sessions/{id}``, ``/keys``, ``/signin``), with the same content security policy CloudFront
-adds (``infra/dashboard.py``). Two answers exist only here: ``/config.json`` (how the app signs
-in: ``local``) and ``POST /local/signin`` (a one-time code from the printed link → tokens,
-``people.SignInLinks``).
+The built app (``make dashboard``: ``dashboard/dist``) is static: a GET outside ``/v1/``
+answers a file of the build, or ``index.html`` for the app's own pages (``/sessions/{id}``,
+``/keys``, ``/signin``) when a browser navigates there (``Accept: text/html``), with the same
+content security policy CloudFront adds (``infra/dashboard.py``). Anything else goes on to
+the API, as a request to the API's own URL does in AWS (``ROUTE_NOT_FOUND``). Two answers
+exist only here: ``/config.json`` (how the app signs in: ``local``) and ``POST /local/signin``
+(a one-time code from the printed link → tokens, ``people.SignInLinks``).
 """
 
 from __future__ import annotations
@@ -56,10 +57,10 @@ class Dashboard:
         if path == SIGNIN_PATH and request.method == "POST":
             return self._signin(request.body)
         if request.method not in ("GET", "HEAD"):
-            return _json(405, {"error": {"code": "METHOD_NOT_ALLOWED", "message": path}})
+            return None
         if path == "/config.json":
             return _json(200, {"auth": {"kind": "local", "signInUrl": SIGNIN_PATH}, "apiUrl": ""})
-        return self._file(path)
+        return self._file(path, navigating="text/html" in (request.header("accept") or ""))
 
     def _signin(self, body: bytes) -> Response:
         try:
@@ -81,12 +82,11 @@ class Dashboard:
             )
         return _json(200, tokens)
 
-    def _file(self, path: str) -> Response:
+    def _file(self, path: str, *, navigating: bool) -> Response | None:
         target = (self._dist / path.lstrip("/")).resolve()
-        inside = target.is_relative_to(self._dist)
-        if not inside or not target.is_file():
-            if "." in path.rsplit("/", 1)[-1]:  # a missing asset, not a page of the app
-                return Response(404, [("content-type", "text/plain")], b"not found")
+        if not target.is_relative_to(self._dist) or not target.is_file():
+            if not navigating:  # not a page of the app: the API answers (404)
+                return None
             target = self._dist / "index.html"
         if not target.is_file():
             return Response(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from functions.core import aws
 from functions.core.answers import AnswerLog
-from functions.core.ingest import BatchLedger
 from functions.core.insights_store import InsightsStore
 from functions.core.presign import Presigner
 from functions.core.processing_queue import ProcessingQueue
@@ -38,9 +37,3 @@ def queue() -> ProcessingQueue:
 @aws.per_container
 def answers() -> AnswerLog:
     return AnswerLog(aws.table(get_settings().answers_table))
-
-
-@aws.per_container
-def ledger() -> BatchLedger:
-    settings = get_settings()
-    return BatchLedger(aws.table(settings.batches_table), settings.sessions_table)
