@@ -63,7 +63,11 @@ def document() -> dict[str, Any]:
         schemas.pop(name, None)
     for operations in generated["paths"].values():
         for operation in operations.values():
-            operation["responses"] = dict(sorted(operation["responses"].items()))
+            responses = operation["responses"]
+            # A route without input cannot fail validation: Powertools' generic 422 goes.
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]
+            operation["responses"] = dict(sorted(responses.items()))
     return generated
 
 

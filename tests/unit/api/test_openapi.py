@@ -30,6 +30,8 @@ from tests.unit.conftest import MockAws
 ROOT = Path(__file__).resolve().parents[3]
 PK = Principal("o", "p", "sandbox", "publishable", "key_1").to_context()
 SK = Principal("o", "p", "sandbox", "secret", "key_2").to_context()
+ADMIN = Principal("o", "p", "sandbox", "admin", "user:a").to_context()
+VIEWER = Principal("o", "p", "sandbox", "viewer", "user:v").to_context()
 API = Api(api_id="unit", account_id="123456789012", region="us-east-1")
 DESCRIBED = [r for r in names.ROUTES if r.handler != "openapi"]
 GZIP_BOMB = gzip.compress(b"\0" * (names.MAX_DECOMPRESSED_BYTES + 1))
@@ -111,8 +113,12 @@ def _invoke(
     return answer["statusCode"], json.loads(answer["body"] or "null")
 
 
-def _match(route: names.Route, session_id: str = "ses_missing") -> RouteMatch:
+def _match(
+    route: names.Route, session_id: str = "ses_missing", key_id: str = "key_missing"
+) -> RouteMatch:
     params = {"sessionId": session_id} if "{sessionId}" in route.path else {}
+    if "{keyId}" in route.path:
+        params["keyId"] = key_id
     return RouteMatch(route, params)
 
 
@@ -139,11 +145,16 @@ class Probe:
     headers: tuple[tuple[str, str], ...] = ()
     query: str = ""
     session_id: str = "ses_missing"
+    key_id: str = "key_missing"
 
 
 def _probes(route: names.Route) -> list[Probe]:
-    secret = route.authorized and (route.method, route.path) not in names.DATA_PLANE_ROUTES
-    key = SK if route.authorized else None
+    secret = (
+        route.authorized
+        and route.keys
+        and (route.method, route.path) not in names.DATA_PLANE_ROUTES
+    )
+    key = (SK if route.keys else ADMIN) if route.authorized else None
     gzipped = (("content-encoding", "gzip"),)
     probes = [
         Probe("bad gzip", 400, "INVALID_GZIP", key, b"nope", gzipped),
@@ -154,6 +165,21 @@ def _probes(route: names.Route) -> list[Probe]:
         probes.append(Probe("no key", 401, "UNAUTHORIZED", None))
     if secret:
         probes.append(Probe("publishable key", 403, "INSUFFICIENT_SCOPE", PK))
+    if route.authorized and not route.keys:
+        probes.append(Probe("a key on the control plane", 403, "INSUFFICIENT_SCOPE", SK))
+    if route.people == "admin":
+        probes.append(Probe("a viewer", 403, "INSUFFICIENT_ROLE", VIEWER))
+    if "{keyId}" in route.path:
+        probes.append(Probe("unknown key", 404, "KEY_NOT_FOUND", key))
+        probes.append(Probe("id too long", 422, "VALIDATION_ERROR", key, key_id="k" * 65))
+        return probes
+    if route.handler == "console":
+        if route.method == "POST":
+            probes.append(Probe("field missing", 422, "VALIDATION_ERROR", key, b'{"x": 1}'))
+        if (route.method, route.path) == ("POST", "/v1/keys"):
+            project = b'{"projectId": "nope"}'
+            probes.append(Probe("unknown project", 404, "PROJECT_NOT_FOUND", key, project))
+        return probes
     if "{sessionId}" in route.path or route.path in ("/v1/sessions/stop", "/v1/telemetry"):
         probes.append(Probe("unknown session", 404, "SESSION_NOT_FOUND", key, _body(route)))
     if "{sessionId}" in route.path:
@@ -170,7 +196,7 @@ def _probes(route: names.Route) -> list[Probe]:
 def test_every_probed_answer_is_documented(route: names.Route, mocked_aws: MockAws) -> None:
     for probe in _probes(route):
         answered, body = _invoke(
-            _match(route, probe.session_id),
+            _match(route, probe.session_id, probe.key_id),
             caller=probe.caller,
             body=probe.body,
             headers=probe.headers,
