@@ -10,18 +10,6 @@ const FILTERS = [
 ] as const;
 const STATUSES = ["", "recording", "completed", "failed"];
 const TYPES = ["", "drop", "pickup", "transit"];
-export const REASON_CODES = [
-  "FULL_ATTEMPT",
-  "DELIVERED_TO_RIGHT_DOORSTEP",
-  "NO_ATTEMPT",
-  "PARTIAL_ATTEMPT",
-  "POSSIBLE_LOBBY_HANDOFF",
-  "POSSIBLE_WRONG_ADDRESS",
-  "POSSIBLE_NO_ATTEMPT",
-  "SESSION_TIMEOUT",
-  "INSUFFICIENT_DATA",
-  "TELEMETRY_STREAM_INTERRUPTED",
-];
 const LIVE_MS = 5000;
 
 interface SessionList {
@@ -29,15 +17,24 @@ interface SessionList {
   nextCursor?: string | null;
 }
 
-/** Whether GET /v1/sessions takes a query parameter (filters the server does not offer yet
- * are shown disabled instead of being sent and refused). */
-let offered: Promise<Set<string>> | null = null;
-function offeredFilters(): Promise<Set<string>> {
+interface Offered {
+  filters: Set<string>;
+  reasonCodes: string[];
+}
+
+/** What the API's OpenAPI document says: the query parameters GET /v1/sessions takes (a
+ * filter the server does not offer is shown disabled instead of being sent and refused) and
+ * the reason codes (one list, the server's). */
+let offered: Promise<Offered> | null = null;
+function offeredFilters(): Promise<Offered> {
   offered ??= loadConfig()
     .then((cfg) => fetch(`${cfg.apiUrl}/v1/openapi.json`))
     .then((r) => r.json())
-    .then((doc) => new Set<string>((doc.paths?.["/v1/sessions"]?.get?.parameters ?? []).map((p: { name: string }) => p.name)))
-    .catch(() => new Set<string>());
+    .then((doc) => ({
+      filters: new Set<string>((doc.paths?.["/v1/sessions"]?.get?.parameters ?? []).map((p: { name: string }) => p.name)),
+      reasonCodes: doc.components?.schemas?.InsightsDocument?.properties?.reasonCodes?.items?.enum ?? [],
+    }))
+    .catch(() => ({ filters: new Set<string>(), reasonCodes: [] }));
   return offered;
 }
 
@@ -58,7 +55,7 @@ function localInput(iso: string | null): HTMLInputElement {
 
 export const sessionsPage: Page = async (root, _me, url, navigate) => {
   const q = url.searchParams;
-  const supported = await offeredFilters();
+  const { filters: supported, reasonCodes } = await offeredFilters();
   const reasonSupported = supported.has("reasonCode");
   const form = h(
     "form",
@@ -68,7 +65,7 @@ export const sessionsPage: Page = async (root, _me, url, navigate) => {
     field("sessionType", "Type", select(TYPES, q.get("sessionType") ?? "")),
     field("createdAfter", "Created after (UTC)", localInput(q.get("createdAfter"))),
     field("createdBefore", "Created before (UTC)", localInput(q.get("createdBefore"))),
-    field("reasonCode", reasonSupported ? "Reason code" : "Reason code (not offered by this API)", select(["", ...REASON_CODES], q.get("reasonCode") ?? "", !reasonSupported)),
+    field("reasonCode", reasonSupported ? "Reason code" : "Reason code (not offered by this API)", select(["", ...reasonCodes], q.get("reasonCode") ?? "", !reasonSupported)),
     h("div", { class: "field actions" }, h("button", { type: "submit" }, "Apply"), h("a", { href: "/", class: "button secondary" }, "Clear")),
   );
   form.addEventListener("submit", (ev) => {
