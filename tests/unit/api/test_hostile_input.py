@@ -113,6 +113,9 @@ class CountingStore:
             return Principal("o", "p", "sandbox", "publishable", "key_1")
         return None
 
+    def mark_used(self, key: str) -> None:
+        """The key's last use (the dashboard's "last used"): not what these tests count."""
+
 
 class Clock:
     now = 1000.0
