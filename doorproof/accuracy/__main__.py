@@ -13,6 +13,7 @@ from doorproof.accuracy import (
     building_hall,
     elevator_floors,
     elevators,
+    entry,
     sequences,
     steps,
     vertical,
@@ -26,6 +27,7 @@ SETS: tuple[AccuracySet, ...] = (
     steps.SET,
     elevator_floors.SET,
     building_hall.SET,
+    entry.SET,
 )
 """Every set the report knows, in the order it prints them."""
 

@@ -41,7 +41,10 @@ def _there(building: tuple[float, float], floors: int, mode: Vertical, door_s: f
         ]
     elif floors:
         legs += [Leg("escalator", floors=floors, indoor=True)]
-    legs += [Leg("walk", to=(bx + 6.0, by + 2.0), indoor=True), Leg("stand", door_s, indoor=True)]
+    legs += [
+        Leg("walk", to=(bx + 6.0, by + 2.0), indoor=True),
+        Leg("stand", door_s, indoor=True, door=True),
+    ]
     return legs
 
 

@@ -65,6 +65,8 @@ class Leg:
     """Cruise speed of a lift or escalator leg (m/s); the module's default when omitted."""
     storey_m: float | None = None
     """Height of one of ``floors`` for a vertical leg; the module's default when omitted."""
+    door: bool = False
+    """The handover at the door: the truth for the engine's door stop."""
 
 
 @dataclass
@@ -82,6 +84,7 @@ class World:
     posture: np.ndarray  # int codes into POSTURES
     walking: np.ndarray  # bool: feet moving
     driving: np.ndarray  # bool: in a moving or idling vehicle
+    door: np.ndarray  # bool: handing over at the door
 
 
 POSTURES: tuple[Posture, ...] = ("hand", "cradle", "table")
@@ -141,6 +144,7 @@ def render(
         posture=cat["posture"].astype(int),
         walking=cat["walking"].astype(bool),
         driving=cat["driving"].astype(bool),
+        door=cat["door"].astype(bool),
     )
 
 
@@ -253,4 +257,5 @@ def _leg(
         "posture": np.full(n, POSTURES.index(posture)),
         "walking": np.full(n, walking),
         "driving": np.full(n, leg.kind == "drive"),
+        "door": np.full(n, leg.door),
     }

@@ -82,6 +82,11 @@ class Scenario:
     started_at: float
     ended_at: float
     end_reason: EndReason
+    doors: tuple[tuple[str, float], ...] = ()
+    """(direction "in"/"out", unix time) of every walk through a building's door: the truth
+    for the GATE and the exits."""
+    handovers: tuple[tuple[float, float], ...] = ()
+    """(start, end) unix times of each handover at a door: the truth for the door stop."""
 
     def batches(self, seconds: float = 5.0) -> list[list[dict[str, Any]]]:
         """The samples as the SDK uploads them: one list per ~``seconds`` of recording."""
@@ -189,6 +194,24 @@ def build_spec(
         started_at=float(ts[keep][0]),
         ended_at=float(ts[keep][-1]),
         end_reason=spec.end_reason,
+        doors=_doors(world, t0),
+        handovers=_spans(world.door, world.t, t0),
+    )
+
+
+def _doors(world: World, t0: float) -> tuple[tuple[str, float], ...]:
+    changes = np.flatnonzero(np.diff(world.indoor.astype(int))) + 1
+    return tuple(
+        ("in" if world.indoor[i] else "out", round(t0 + float(world.t[i]), 3)) for i in changes
+    )
+
+
+def _spans(flag: np.ndarray, t: np.ndarray, t0: float) -> tuple[tuple[float, float], ...]:
+    edges = np.diff(np.concatenate([[0], flag.astype(int), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return tuple(
+        (round(t0 + float(t[a]), 3), round(t0 + float(t[b]), 3))
+        for a, b in zip(starts, ends, strict=True)
     )
 
 

@@ -8,9 +8,11 @@ it); ``to_ios_convention`` converts afterwards. Sensor realism the engine must s
 - barometer: ~0.02 hPa noise, a slow weather drift (±0.3 hPa/hour) and wander (a random
   walk of ~0.0015 hPa/√s: HVAC, doors), readings at ~10 Hz held
   between updates (the SDK repeats the latest value on every IMU sample);
-- GPS: one fix a second outdoors with 5-15 m accuracy and a correlated error of that size;
-  indoors the accuracy degrades to 25-60 m and fixes come every few seconds, or stop when
-  ``gps_indoors`` is False; the latest fix is repeated on every IMU sample.
+- GPS: one fix a second outdoors with 5-15 m accuracy, a speed and a correlated error of
+  that size; through a door 2-8 s of dead-reckoning (accuracy growing, speed held), then
+  Wi-Fi positions every 1-2 s at 10-65 m without a speed (or none when ``gps_indoors`` is
+  False), as the real phones of ../shared/data/entry do; the latest fix is repeated on every
+  IMU sample.
 """
 
 from __future__ import annotations
@@ -171,6 +173,13 @@ def barometer(world: World, rng: np.random.Generator, update_hz: float = 10.0) -
     return p[np.clip(_held(t, updates), 0, None)]
 
 
+def _seconds_since(flag: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Per time: seconds since ``flag`` last turned on (0 where it is off)."""
+    began = np.where(flag, 0.0, times)
+    began = np.maximum.accumulate(began)
+    return np.where(flag, times - began, 0.0)
+
+
 def gps(
     world: World,
     rng: np.random.Generator,
@@ -180,8 +189,11 @@ def gps(
 ) -> dict[str, np.ndarray]:
     """Held GPS fixes per sample: lat, lng, accuracy, altitude, speed, bearing, source.
 
-    Outdoors a fix a second; after entering a building fixes slow to one every 4 s with an
-    accuracy that grows to 25-60 m within ~8 s (``indoors`` False: no fixes at all inside).
+    Outdoors a fix a second with 5-15 m accuracy and a speed. Through a door the receiver
+    first dead-reckons for 2-8 s (the accuracy grows, the speed is held), then the phone
+    sends Wi-Fi positions every 1-2 s: 10-65 m, no speed (-1), as real phones do (entry/
+    in ../shared/data); back outside satellites return 0-5 s after the door. With
+    ``indoors`` False no fix at all comes inside once the dead-reckoning ends.
     """
     t = world.t
     n = t.shape[0]
@@ -190,7 +202,15 @@ def gps(
     }
     if n == 0:
         return {**out, "source": np.full(0, "", dtype="<U5")}
-    cadence = np.where(world.indoor, 4.0, 1.0)
+    # the door's timings come from a child generator, so that the parent's draws (and every
+    # outdoor fix) stay what they were before indoor fixes were modelled
+    door = rng.spawn(1)[0]
+    lag, reacquire = door.uniform(2.0, 8.0), door.uniform(0.0, 5.0)
+    inside_s = _seconds_since(world.indoor, t)
+    outside_s = _seconds_since(~world.indoor, t)
+    wifi = (world.indoor & (inside_s >= lag)) | (~world.indoor & (outside_s < reacquire))
+    wifi &= np.maximum.accumulate(world.indoor)  # no Wi-Fi before the first door
+    cadence = np.where(wifi, door.uniform(1.0, 2.0), 1.0)
     fix_t = [float(t[0])]
     while fix_t[-1] < t[-1]:
         i = min(int(np.searchsorted(t, fix_t[-1])), n - 1)
@@ -198,19 +218,22 @@ def gps(
     times = np.array(fix_t[:-1]) + rng.uniform(0.0, 0.02, len(fix_t) - 1)
     times[0] = t[0]  # the session starts once the phone has a fix
     at = np.clip(np.searchsorted(t, times), 0, n - 1)
-    inside = world.indoor[at]
-    # seconds since the courier last stepped inside (0 outdoors)
-    entered = np.where(inside, 0.0, times)
-    entered = np.maximum.accumulate(entered)
-    inside_s = np.where(inside, times - entered, 0.0)
+    on_wifi = wifi[at]
+    reckoning = world.indoor[at] & ~on_wifi
     outdoor_acc = 5.0 + 10.0 * _ramp01(_smooth(rng.uniform(0, 1, len(times)), 1.0, 20.0))
-    indoor_acc = rng.uniform(25.0, 60.0)
-    acc = outdoor_acc + (indoor_acc - outdoor_acc) * np.clip(inside_s / 8.0, 0.0, 1.0)
-    err_e = _ar1(len(times), 1.0, 0.9, rng) * acc / 2.0
-    err_n = _ar1(len(times), 1.0, 0.9, rng) * acc / 2.0
-    lat, lng = to_latlng(world.east[at] + err_e, world.north[at] + err_n, origin)
+    wifi_level = rng.uniform(25.0, 45.0)
+    unit_e = _ar1(len(times), 1.0, 0.9, rng)
+    unit_n = _ar1(len(times), 1.0, 0.9, rng)
     speed = np.clip(world.speed[at] + rng.normal(0.0, 0.3, len(times)), 0.0, None)
-    speed = np.where(inside, np.abs(rng.normal(0.0, 0.5, len(times))), speed)
+    wifi_acc = np.clip(wifi_level + rng.normal(0.0, 12.0, len(times)), 10.0, 65.0)
+    grown = outdoor_acc * (1.0 + 2.0 * inside_s[at] / lag)
+    acc = np.where(on_wifi, wifi_acc, np.where(reckoning, grown, outdoor_acc))
+    lat, lng = to_latlng(
+        world.east[at] + unit_e * acc / 2.0, world.north[at] + unit_n * acc / 2.0, origin
+    )
+    # dead-reckoning holds the last satellite speed; a Wi-Fi position has none
+    last_sky = np.maximum.accumulate(np.where(~(on_wifi | reckoning), np.arange(len(times)), 0))
+    speed = np.where(reckoning, speed[last_sky], np.where(on_wifi, -1.0, speed))
     bearing = np.degrees(world.heading[at]) % 360.0
     fixes = {
         "lat": np.round(lat, 7),
@@ -220,7 +243,7 @@ def gps(
         "speed": np.round(speed, 2),
         "bearing": np.round(bearing, 1),
     }
-    valid = np.ones(len(times), dtype=bool) if indoors else ~(inside & (inside_s > 3.0))
+    valid = np.ones(len(times), dtype=bool) if indoors else ~on_wifi
     held = _held(t, times[valid])
     has = held >= 0
     for key, values in fixes.items():

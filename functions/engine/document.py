@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from functions.engine.activity import Activity
+from functions.engine.activity import WINDOW_S, Activity
 from functions.engine.gps import Fixes
 from functions.engine.judgement import Findings, Verdict
 from functions.engine.place import Place
@@ -64,7 +64,25 @@ def events(
                 "tStart": _t(place.gate, t0),
                 "tEnd": None,
                 "confidence": place.gate_confidence,
-                "metadata": {"basis": place.gate_basis},
+                "metadata": {"basis": place.gate_basis, "direction": "in"},
+            }
+        )
+    # the other doors GPS saw: later entries (those up to the GATE were it or were driven
+    # through) and every exit
+    gate = place.gate if place.gate_basis in ("gps-loss", "gps-loss-far") else None
+    for p in place.passages:
+        if p.direction == "in" and gate is not None and p.t <= gate + WINDOW_S:
+            continue
+        out.append(
+            {
+                "type": "GATE",
+                "tStart": _t(p.t, t0),
+                "tEnd": None,
+                "confidence": round(p.confidence, 3),
+                "metadata": {
+                    "basis": "gps-loss" if p.direction == "in" else "gps-regained",
+                    "direction": p.direction,
+                },
             }
         )
     out.sort(key=lambda e: (e["tStart"], EVENT_ORDER.index(e["type"])))

@@ -8,7 +8,8 @@ sample that still carried it (how long the phone went without a new one).
 Ground speed is the phone's own ``speedMps`` when it gives one (Android reports it with most
 fixes; iOS sends -1 for "unknown", read as absent); otherwise it is derived from the
 displacement over ``SPEED_BASELINE_S`` between fixes good to ``SPEED_MAX_ACCURACY_M``: over
-10 s, 5-15 m fix errors make ~1 m/s of speed noise, far below a vehicle's.
+10 s, 5-15 m fix errors make ~1 m/s of speed noise, far below a vehicle's; a derived speed
+beyond ``MAX_SPEED_MPS`` is a jump of the fixes, not a speed (unknown).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ DEFAULT_ACCURACY_M = 20.0
 SPEED_BASELINE_S = 10.0
 SPEED_MAX_GAP_S = 30.0
 SPEED_MAX_ACCURACY_M = 25.0
+MAX_SPEED_MPS = 70.0
+"""250 km/h: no delivery vehicle in a city, a generous bound for motorways. A derived speed
+above it is a jump of the fixes (a spoofer, a Wi-Fi position), not a vehicle."""
 
 
 def haversine_m(
@@ -78,6 +82,7 @@ class Fixes:
             ok &= (acc <= SPEED_MAX_ACCURACY_M) & (acc[j] <= SPEED_MAX_ACCURACY_M)
             dist = haversine_m(self.lat[j], self.lng[j], self.lat, self.lng)
             derived[ok] = dist[ok] / dt[ok]
+            derived[derived > MAX_SPEED_MPS] = np.nan
         return np.where(np.isfinite(self.speed), self.speed, derived)
 
 

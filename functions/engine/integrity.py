@@ -31,11 +31,9 @@ from typing import Any
 import numpy as np
 
 from functions.engine.activity import DRIVING, WALKING, WINDOW_S, Activity
-from functions.engine.gps import Fixes, haversine_m
+from functions.engine.gps import MAX_SPEED_MPS, Fixes, haversine_m
 from functions.engine.types import Steps
 
-MAX_SPEED_MPS = 70.0
-"""250 km/h: no delivery vehicle in a city, a generous bound for motorways."""
 MIN_STILL_S = 20.0
 STILL_SLACK_M = 30.0
 PERFECT_ACCURACY_M = 3.0

@@ -7,12 +7,14 @@ Rules, in the order they are applied:
 - **Arrival radius.** A fix with accuracy ``a`` is "at the address" when its distance is at
   most ``ARRIVAL_RADIUS_M + a`` (a geocoded address is the building's centre, its entrance
   can be tens of metres away; the fix itself is only good to ``a``).
-- **GATE** (entering the building). Phones lose GPS indoors: the accuracy degrades or fixes
-  stop coming. The GATE is the last good fix before the first *sustained* loss of GPS
-  quality (``INDOOR_HOLD_S``) that starts while the courier is on foot. Without GPS to lose,
-  a stairs, elevator or escalator move proves the courier was inside: its start is the GATE
-  (the entry was earlier). Fallback without either (a house door reached from the street):
-  the start of a door stop at the address, with a low confidence.
+- **GATE** (entering the building): the first entry ``entry.passages`` finds in the fixes
+  (the jump in reported accuracy that leads into a sustained loss of the sky, fixes without
+  speed, or silence) made on foot: not in a window labelled DRIVING, and after the first
+  walk began when the IMU can see walking. Without such an entry, a stairs, elevator or
+  escalator move made with no sky fix during it proves the courier was inside: its start is
+  the GATE (the entry was earlier; not when the session began inside). Fallback without
+  either (a house door reached from the street): the start of a door stop at the address,
+  with a low confidence.
 - **Door stop.** The STOPPED segment the courier walked to (or reached by stairs or a lift) and
   walked away from (or ended the session in): not next to DRIVING (that is a halt in the
   vehicle), not at the session's start (not walked to); across a gap in the data either side
@@ -38,13 +40,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from functions.engine.activity import DRIVING, WINDOW_S, Activity, Segment
+from functions.engine import entry
+from functions.engine.activity import DRIVING, WALKING, WINDOW_S, Activity, Segment
 from functions.engine.building import Storeys, ground_floor
+from functions.engine.entry import STALE_FIX_S, Passage, Passages, lost_fixes
 from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import Telemetry
@@ -53,11 +57,7 @@ from functions.engine.types import VerticalMove
 ARRIVAL_RADIUS_M = 50.0
 """How far from the geocoded point a building's entrance may be (a block's half width)."""
 INDOOR_ACCURACY_M = 20.0
-"""Accuracy above this (and above twice the session's outdoor median) means indoors."""
-INDOOR_HOLD_S = 8.0
-"""A loss of GPS quality must last this long to count as entering a building."""
-STALE_FIX_S = 8.0
-"""No new fix for this long means GPS has lost the sky."""
+"""A fix this good was taken under the open sky (the doorstep's best outdoor fix)."""
 MIN_DOOR_STOP_S = 8.0
 """Shorter halts are a door held open or a look at the phone, not a handover."""
 FLOOR_M = 3.2
@@ -65,7 +65,12 @@ FLOOR_M = 3.2
 level (the lobby hand-off rule)."""
 FLOOR_MATCH_P = 0.2
 """A claimed floor the storey model gives at least this probability is not contradicted."""
-GATE_CONFIDENCE = {"gps-loss": 0.8, "gps-loss-far": 0.6, "vertical-move": 0.5, "door-stop": 0.35}
+GATE_CONFIDENCE = {"vertical-move": 0.3, "door-stop": 0.35}
+"""GATEs not seen by GPS (an entry seen by GPS carries its own, ``entry.CONFIDENCE``). A
+vertical move without a sky fix was within 20 s of the real door 1 of 4 times on the
+simulator (the 3 others: a frozen spoofed fix while driving up a hill); the door-stop
+fallback is only an upper bound of the entry time (never the basis on entry/ or the
+simulator: unmeasured, kept low)."""
 
 
 # --- the address's floor -----------------------------------------------------------------
@@ -143,6 +148,8 @@ class Place:
     gate: float | None
     gate_confidence: float
     gate_basis: str | None
+    passages: tuple[Passage, ...]
+    """Every entry and exit GPS saw (``entry.passages``); the GATE is the first entry on foot."""
     door: Segment | None
     door_level: int | None
     door_height_m: float | None
@@ -175,33 +182,33 @@ def _window_label(activity: Activity, t: float) -> int:
 
 
 def _gate(
-    f: Fixes, activity: Activity, address: tuple[float, float] | None
-) -> tuple[float | None, str | None]:
-    """(time, basis) of the first sustained loss of GPS quality on foot, or (None, None)."""
+    found: Passages, activity: Activity, f: Fixes, address: tuple[float, float] | None
+) -> Passage | None:
+    """The first entry (``entry.passages``) made on foot: after the first walk began when
+    the IMU can see walking, never in a window labelled DRIVING (a car park, a tunnel)."""
     start = _on_foot_start(activity)
-    if start is None or len(f) == 0:
-        return None, None
-    acc = f.acc()
-    good = acc[acc <= INDOOR_ACCURACY_M]
-    outdoor = float(np.median(good)) if good.size else INDOOR_ACCURACY_M
-    bad_acc = acc > max(INDOOR_ACCURACY_M, 2 * outdoor)
-    end = float(activity.grid[-1]) + 1.0
-    for i in np.flatnonzero(f.t >= start - STALE_FIX_S):
-        next_t = float(f.t[i + 1]) if i + 1 < len(f) else end
-        silent = next_t - float(f.t[i]) >= STALE_FIX_S + INDOOR_HOLD_S
-        j = i + 1
-        degraded = False
-        if j < len(f) and bad_acc[j] and not bad_acc[i]:
-            later = np.flatnonzero(~bad_acc[j:])
-            until = float(f.t[j + later[0]]) if later.size else end
-            degraded = until - float(f.t[j]) >= INDOOR_HOLD_S
-        if (silent or degraded) and not bad_acc[i]:
-            t_gate = float(f.t[i])
-            if t_gate < start - STALE_FIX_S or _window_label(activity, t_gate) == DRIVING:
-                continue
-            near = address is None or bool(f.distance_to(*address)[i] <= ARRIVAL_RADIUS_M + acc[i])
-            return max(t_gate, start), "gps-loss" if near else "gps-loss-far"
-    return None, None
+    if start is None and np.isfinite(activity.energy).any():
+        return None
+    for p in found.entries():
+        if start is not None and p.t < start - STALE_FIX_S:
+            continue
+        if _window_label(activity, p.t) == DRIVING:
+            continue
+        return p if start is None or p.t >= start else replace(p, t=start)
+    return None
+
+
+def _inside_move(found: Passages, f: Fixes, moves: tuple[VerticalMove, ...]) -> float | None:
+    """Without an entry seen by GPS: the start of the first vertical move made with no sky
+    fix during it (outdoors, a move under a good fix is a street's slope or steps up to a
+    door). None when the session began inside (its moves are no entry)."""
+    if found.began_inside:
+        return None
+    sky = ~lost_fixes(f) if len(f) else np.zeros(0, dtype=bool)
+    for mv in moves:
+        if not np.any(sky & (f.t >= mv.t_start) & (f.t <= mv.t_end)):
+            return mv.t_start
+    return None
 
 
 def _neighbour(segs: tuple[Segment, ...], k: int, step: int) -> str | None:
@@ -267,9 +274,18 @@ def locate(
     storeys = storeys or Storeys()
     th = relative_height(tel)
     has_baro = th[0].shape[0] > 0
-    gate, basis = _gate(f, activity, address)
-    if gate is None and moves:
-        gate, basis = moves[0].t_start, "vertical-move"
+    walking = activity.grid[activity.labels == WALKING]
+    found = entry.passages(f, th, walking, float(tel.t[-1]) if len(tel) else 0.0)
+    entered = _gate(found, activity, f, address)
+    gate = basis = None
+    confidence = 0.0
+    if entered is not None:
+        gate, confidence = entered.t, entered.confidence
+        near = address is None or _near_point(f, address, entered.t)
+        basis = "gps-loss" if near else "gps-loss-far"
+    else:
+        gate = _inside_move(found, f, moves)
+        basis = None if gate is None else "vertical-move"
 
     stops = _on_foot_stops(activity)
     if gate is not None:
@@ -323,8 +339,9 @@ def locate(
         right = None if (near and floor_ok is None) else bool(near and floor_ok)
     return Place(
         gate=gate,
-        gate_confidence=GATE_CONFIDENCE.get(basis or "", 0.0),
+        gate_confidence=confidence or GATE_CONFIDENCE.get(basis or "", 0.0),
         gate_basis=basis,
+        passages=found.items,
         door=door,
         door_level=door_level,
         door_height_m=door_height,
@@ -346,6 +363,12 @@ def on_claimed_floor(height: float, claimed: tuple[int, ...], storeys: Storeys) 
     at least ``FLOOR_MATCH_P``: with the default storey height a tall storey is not proof)."""
     level = storeys.level_of(height)
     return any(c == level or storeys.level_confidence(height, c) >= FLOOR_MATCH_P for c in claimed)
+
+
+def _near_point(f: Fixes, address: tuple[float, float], t: float) -> bool:
+    """Was the latest fix at ``t`` (or the first one) within the arrival radius?"""
+    i = max(int(np.searchsorted(f.t, t, side="right")) - 1, 0)
+    return bool(f.distance_to(*address)[i] <= ARRIVAL_RADIUS_M + f.acc()[i])
 
 
 def _near(f: Fixes, address: tuple[float, float], t0: float, t1: float) -> bool:

@@ -109,7 +109,9 @@ def test_missing_sensors_are_missing() -> None:
     no_gps = scenario("no_gps_indoors").samples
     changes = [s["ts"] for a, s in itertools.pairwise(no_gps) if a["position"] != s["position"]]
     assert np.diff(changes).max() > 60.0
-    assert max(s["position"]["accuracyM"] for s in no_gps) < 30.0
+    # a few seconds of dead-reckoning (accuracy growing to at most 3 x 15 m), no Wi-Fi fix
+    assert max(s["position"]["accuracyM"] for s in no_gps) < 50.0
+    assert min(s["position"]["speedMps"] for s in no_gps) >= 0.0
 
 
 def test_stream_interrupted_has_a_sixty_second_hole() -> None:

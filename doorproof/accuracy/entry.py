@@ -1,0 +1,290 @@
+"""The ``entry/`` set (34 real walks into and out of buildings, iPhone, 1 Hz, GPS + barometer).
+
+Truth is the recorder's indoor flag (``labels.csv``: ``in@t`` / ``out@t``, seconds from the
+first sample, set by hand while walking). A door the engine reports (a GATE event of the
+case file, ``metadata.direction`` in or out) is *found* when it lies within ``MATCH_S`` of a
+flagged change of the same direction; each flag is matched once. Scored:
+
+- entries and exits found (%), and the GATE (the case file's first entry) against the first
+  flagged entry, or its absence where the walk never enters;
+- doors reported where none was flagged (false passages), listed;
+- reliability: the stated confidences in bins against the share of those doors found;
+- the same on the simulator's scenarios (``doorproof.scenarios``, every scenario by
+  ``SCENARIO_SEEDS``), whose truth is where the courier's body went through a door.
+
+Baseline, computed in the same run: "the first fix worse than ``BASELINE_LOST_M``" is an
+entry, "the first fix back under ``BASELINE_SKY_M``" an exit, with no hold and no ramp.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.recordings import load_samples
+from doorproof.scenarios import build, names
+from functions.engine.entry import MATCH_S
+from functions.engine.gps import fixes
+from functions.engine.insights import SessionContext, compute_insights
+from functions.engine.telemetry import from_samples
+
+BASELINE_LOST_M = 65.0
+"""Baseline: a fix this bad is indoors (the top of Wi-Fi positioning's 10-65 m)…"""
+BASELINE_SKY_M = 30.0
+"""…and one this good is outdoors."""
+BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+SCENARIO_SEEDS = (0, 1, 2)
+
+
+def flags(text: str) -> list[tuple[str, float]]:
+    """``"out@0 in@34"`` → [("in", 34.0)]: the changes after the first sample."""
+    out = []
+    for item in text.split():
+        direction, _, t = item.partition("@")
+        if float(t) > 0:
+            out.append((direction, float(t)))
+    return out
+
+
+def match(
+    truth: Sequence[tuple[str, float]], got: Sequence[tuple[str, float, float]]
+) -> tuple[list[float | None], list[bool]]:
+    """(error of each flag's nearest same-direction door within ``MATCH_S``, or None;
+    whether each reported door was matched). Greedy by error, each used once."""
+    pairs = sorted(
+        (abs(g[1] - t), i, j)
+        for i, (d, t) in enumerate(truth)
+        for j, g in enumerate(got)
+        if g[0] == d and abs(g[1] - t) <= MATCH_S
+    )
+    errors: list[float | None] = [None] * len(truth)
+    used = [False] * len(got)
+    for _, i, j in pairs:
+        if errors[i] is None and not used[j]:
+            errors[i], used[j] = round(got[j][1] - truth[i][1], 1), True
+    return errors, used
+
+
+def baseline(samples: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
+    """Doors by plain accuracy thresholds (module docstring), seconds from the first sample."""
+    tel = from_samples(samples)
+    f = fixes(tel)
+    out: list[tuple[str, float, float]] = []
+    inside = None
+    for t, acc in zip(f.t - tel.t[0], f.acc(), strict=True):
+        if acc >= BASELINE_LOST_M and inside is False:
+            out.append(("in", float(t), 1.0))
+        elif acc <= BASELINE_SKY_M and inside is True:
+            out.append(("out", float(t), 1.0))
+        if acc >= BASELINE_LOST_M:
+            inside = True
+        elif acc <= BASELINE_SKY_M:
+            inside = False
+    return out
+
+
+def doors(doc: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """(direction, seconds, confidence) of the case file's GATE events."""
+    return [
+        (e["metadata"]["direction"], float(e["tStart"]), float(e["confidence"]))
+        for e in doc["events"]
+        if e["type"] == "GATE"
+    ]
+
+
+def _score(
+    name: str,
+    flagged: str,
+    truth: list[tuple[str, float]],
+    doc: dict[str, Any],
+    samples: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One recording's doors (engine and baseline) against its truth."""
+    record: dict[str, Any] = {"file": name, "flags": flagged}
+    for who, got in (("engine", doors(doc)), ("baseline", baseline(samples))):
+        errors, used = match(truth, got)
+        gate = next((g for g in got if g[0] == "in"), None)
+        first_in = next((t for d, t in truth if d == "in"), None)
+        record[who] = {
+            "doors": [[d, round(t, 1), c] for d, t, c in got],
+            "errors": [[d, t, e] for (d, t), e in zip(truth, errors, strict=True)],
+            "false": [[d, round(t, 1)] for (d, t, _), u in zip(got, used, strict=True) if not u],
+            "confidence_hits": [[c, u] for (_, _, c), u in zip(got, used, strict=True)],
+            "gate_ok": (
+                gate is None
+                if first_in is None
+                else gate is not None and abs(gate[1] - first_in) <= MATCH_S
+            ),
+        }
+    return record
+
+
+def evaluate(root: Path) -> dict[str, Any]:
+    """Doors of engine and baseline against the flags (entry/) and the simulator's truth."""
+    return {**evaluate_walks(root), **evaluate_simulator(SCENARIO_SEEDS)}
+
+
+def evaluate_walks(root: Path) -> dict[str, Any]:
+    """Doors of engine and baseline against the recorder's flags (entry/)."""
+    with (root / "labels.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    records = []
+    for row in progress("entry", rows):
+        samples = load_samples(root / row["file"])
+        doc = compute_insights(from_samples(samples), SessionContext())
+        truth = flags(row["indoors_changes"])
+        records.append(_score(row["file"], row["indoors_changes"], truth, doc, samples))
+    return {"records": records, "summary": summary(records)}
+
+
+def evaluate_simulator(seeds: Sequence[int]) -> dict[str, Any]:
+    """Doors and door stops against the simulator's truth, every scenario by ``seeds``."""
+    simulated, stops = [], []
+    runs = [(name, seed) for name in names() for seed in seeds]
+    for name, seed in progress("entry (simulator)", runs):
+        sc = build(name, seed=seed)
+        doc = compute_insights(from_samples(sc.samples), sc.context())
+        truth = [(d, t - sc.started_at) for d, t in sc.doors]
+        flagged = " ".join(f"{d}@{t:.0f}" for d, t in truth) or "none"
+        simulated.append(_score(f"{name}/{seed}", flagged, truth, doc, sc.samples))
+        handovers = [(a - sc.started_at, b - sc.started_at) for a, b in sc.handovers]
+        stops.append(door_stops(f"{name}/{seed}", handovers, doc))
+    return {
+        "simulator": {"records": simulated, "summary": summary(simulated)},
+        "door_stop": {"records": stops, "summary": door_stop_summary(stops)},
+    }
+
+
+def door_stops(
+    name: str, handovers: Sequence[tuple[float, float]], doc: dict[str, Any]
+) -> dict[str, Any]:
+    """The case file's door stop against the simulator's handovers: right when it covers at
+    least half of one."""
+    stops = [
+        (float(e["tStart"]), float(e["tEnd"]), float(e["confidence"]))
+        for e in doc["events"]
+        if e["type"] == "STOPPED" and e["metadata"]["atDoor"]
+    ]
+    hits = [
+        [c, any(min(b, hb) - max(a, ha) >= 0.5 * (hb - ha) for ha, hb in handovers)]
+        for a, b, c in stops
+    ]
+    return {"session": name, "handovers": len(handovers), "confidence_hits": hits}
+
+
+def door_stop_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    pairs = [(c, u) for r in records for c, u in r["confidence_hits"]]
+    with_handover = [r for r in records if r["handovers"]]
+    return {
+        "handovers": len(with_handover),
+        "found": share([any(u for _, u in r["confidence_hits"]) for r in with_handover]),
+        "false": sum(not u for _, u in pairs),
+        "reliability": reliability(pairs),
+    }
+
+
+def reliability(pairs: Sequence[tuple[float, bool]]) -> list[dict[str, Any]]:
+    """Stated confidence in bins against the share of those doors found."""
+    out = []
+    for lo, hi in itertools.pairwise(BINS):
+        hits = [u for c, u in pairs if lo <= c < hi]
+        if hits:
+            mean = float(np.mean([c for c, _ in pairs if lo <= c < hi]))
+            out.append(
+                {
+                    "bin": [lo, min(hi, 1.0)],
+                    "n": len(hits),
+                    "stated": round(mean, 2),
+                    "found": share(hits),
+                }
+            )
+    return out
+
+
+def summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"recordings": len(records)}
+    for who in ("engine", "baseline"):
+        errs = [(d, e) for r in records for d, _, e in r[who]["errors"]]
+        out[who] = {
+            "entries": sum(d == "in" for d, _ in errs),
+            "entries_found": share([e is not None for d, e in errs if d == "in"]),
+            "exits": sum(d == "out" for d, _ in errs),
+            "exits_found": share([e is not None for d, e in errs if d == "out"]),
+            "median_entry_error_s": _median([e for d, e in errs if d == "in" and e is not None]),
+            "false_doors": sum(len(r[who]["false"]) for r in records),
+            "gate_ok": share([r[who]["gate_ok"] for r in records]),
+            "reliability": reliability(
+                [(c, u) for r in records for c, u in r[who]["confidence_hits"]]
+            ),
+        }
+    return out
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return round(float(np.median(values)), 1) if values else None
+
+
+def _section(title: str, part: dict[str, Any], *, list_found: bool) -> list[str]:
+    s = part["summary"]
+    e, b = s["engine"], s["baseline"]
+    lines = [
+        f"{title}: doors within {MATCH_S:.0f} s of the truth, {s['recordings']} sessions"
+        f" (engine | baseline: first fix ≥ {BASELINE_LOST_M:.0f} m in, ≤ {BASELINE_SKY_M:.0f} m"
+        " out)",
+        f"  entries found  {pct(e['entries_found'])} | {pct(b['entries_found'])}"
+        f"   of {e['entries']}  (median error {e['median_entry_error_s']} s |"
+        f" {b['median_entry_error_s']} s)",
+        f"  exits found    {pct(e['exits_found'])} | {pct(b['exits_found'])}   of {e['exits']}",
+        f"  GATE right     {pct(e['gate_ok'])} | {pct(b['gate_ok'])}"
+        "   (the first entry within the window, or none where there is none)",
+        f"  false doors    {e['false_doors']:>6} | {b['false_doors']}",
+        "  reliability (engine): stated confidence → share of those doors found",
+    ]
+    for row in e["reliability"]:
+        lo, hi = row["bin"]
+        lines.append(
+            f"    {lo:.1f}-{hi:.1f}: n={row['n']:<4} stated {row['stated']:.2f}"
+            f" found {pct(row['found'])}"
+        )
+    lines.append("  misses and false doors (engine; error in s, + = late):")
+    for r in part["records"]:
+        missed = [f"{d}@{t:.0f} missed" for d, t, err in r["engine"]["errors"] if err is None]
+        false = [f"{d}@{t:.0f} not true" for d, t in r["engine"]["false"]]
+        if missed or false:
+            lines.append(f"    {r['file']} ({r['flags']}): " + ", ".join(missed + false))
+    if list_found:
+        found = [
+            f"{d}@{t:g}{err:+.0f}"
+            for r in part["records"]
+            for d, t, err in r["engine"]["errors"]
+            if err is not None
+        ]
+        lines.append("  found (flag, error s): " + " ".join(found))
+    return lines
+
+
+def table(report: dict[str, Any]) -> list[str]:
+    d = report["door_stop"]["summary"]
+    lines = [
+        *_section("ENTRY (real walks)", report, list_found=True),
+        *_section("ENTRY (simulator)", report["simulator"], list_found=False),
+        f"DOOR STOP (simulator): {pct(d['found'])} of {d['handovers']} handovers found,"
+        f" {d['false']} door stops elsewhere; stated confidence (the stop's share of still"
+        " seconds) → share that were the handover:",
+    ]
+    for row in d["reliability"]:
+        lo, hi = row["bin"]
+        lines.append(
+            f"    {lo:.1f}-{hi:.1f}: n={row['n']:<4} stated {row['stated']:.2f}"
+            f" found {pct(row['found'])}"
+        )
+    return lines
+
+
+SET = AccuracySet(name="entry", folder="entry", evaluate=evaluate, table=table)

@@ -1,0 +1,167 @@
+"""Walking into and out of buildings (``functions.engine.entry``): the rules on small
+synthetic sessions, and the figures on the real walks of ../shared/data/entry and the
+simulator pinned so that they cannot silently drop (docs/engine.md, "Entry")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from doorproof.accuracy.entry import evaluate_simulator, evaluate_walks, flags, match
+from functions.engine.entry import CONFIDENCE, passages
+from functions.engine.gps import fixes
+from functions.engine.insights import SessionContext, compute_insights
+from functions.engine.signal import relative_height
+from functions.engine.telemetry import Telemetry, from_samples
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+T0 = 1_790_000_000.0
+NO_WALKING = np.zeros(0)
+ENTRIES_FLOOR_PCT = 90.0
+"""Issue 9's target: entries within 20 s of the truth; entry/ measures 91.7 % (11 of 12)."""
+
+
+def walk(
+    accuracy: list[float],
+    speed: list[float] | None = None,
+    height: list[float] | None = None,
+    *,
+    moving_fix: bool = True,
+) -> Telemetry:
+    """One sample a second: a fix of that accuracy (a new position each second while
+    ``moving_fix``), that speed (-1 unknown), and pressure for that height."""
+    samples: list[dict[str, Any]] = []
+    for i, acc in enumerate(accuracy):
+        step = i if moving_fix else 0
+        sample: dict[str, Any] = {
+            "ts": T0 + i,
+            "position": {
+                "lat": 52.5 + step * 1e-5,
+                "lng": 13.4,
+                "accuracyM": acc,
+                "speedMps": 1.2 if speed is None else speed[i],
+            },
+        }
+        if height is not None:
+            sample["barometer"] = {"pressureHpa": 1013.25 - 0.12 * height[i]}
+        samples.append(sample)
+    return from_samples(samples)
+
+
+def found(tel: Telemetry) -> list[tuple[str, float, bool]]:
+    f = fixes(tel)
+    got = passages(f, relative_height(tel), NO_WALKING, float(tel.t[-1]))
+    return [(p.direction, round(p.t - T0, 1), p.strong) for p in got.items]
+
+
+def test_the_door_is_where_the_accuracy_starts_to_climb() -> None:
+    """iPhone dead-reckoning: 30, 50, 100, 200 m after the door; the first sign is the jump."""
+    tel = walk([10.0] * 20 + [30.0, 30.0, 50.0, 50.0, 100.0] + [200.0] * 20)
+    assert found(tel) == [("in", 19.0, True)]
+
+
+def test_a_street_canyon_is_no_building() -> None:
+    """entry/: ≤ 9 s of 42-52 m on a street, then good fixes again."""
+    tel = walk([25.0] * 20 + [42.0, 43.0, 51.0, 52.0, 50.0, 45.0, 52.0] + [25.0] * 20)
+    assert found(tel) == []
+
+
+def test_wifi_fixes_without_speed_are_indoors_however_accurate() -> None:
+    speed = [1.3] * 20 + [-1.0] * 30 + [1.3] * 20
+    tel = walk([8.0] * 20 + [20.0] * 30 + [8.0] * 20, speed)
+    assert found(tel) == [("in", 19.0, True), ("out", 50.0, True)]
+
+
+def test_silence_is_a_loss_only_for_a_moving_phone() -> None:
+    """A still phone is sent no new fix (entry/: one fix held 24 s outdoors)."""
+    held = [10.0] * 40
+    still = walk(held, [0.0] * 40, moving_fix=False)
+    assert found(still) == []
+    moving = walk(held, [1.3] * 40, moving_fix=False)
+    assert found(moving) == [("in", 0.0, True)]
+
+
+def test_a_session_that_begins_lost_began_inside_but_a_cold_start_did_not() -> None:
+    inside = walk([1414.0] * 15 + [10.0] * 20, [-1.0] * 15 + [1.2] * 20)
+    f = fixes(inside)
+    got = passages(f, relative_height(inside), NO_WALKING, float(inside.t[-1]))
+    assert got.began_inside and [(p.direction, p.t - T0) for p in got.items] == [("out", 15.0)]
+    cold = walk([1414.0] * 2 + [10.0] * 30, [-1.0] * 2 + [1.2] * 30)
+    assert not passages(fixes(cold), relative_height(cold), NO_WALKING, T0 + 31).began_inside
+
+
+def test_a_sky_fix_through_a_window_upstairs_is_no_exit() -> None:
+    """entry/: a lift ride 45 m up, then fixes at 25-54 m by a window."""
+    n_in, n_up = 30, 30
+    accuracy = [10.0] * 20 + [200.0] * n_in + [25.0] * n_up
+    speed = [1.2] * 20 + [-1.0] * n_in + [1.0] * n_up
+    height = [0.0] * 20 + list(np.linspace(0.0, 45.0, n_in)) + [45.0] * n_up
+    assert found(walk(accuracy, speed, height)) == [("in", 19.0, True)]
+    ground = [0.0] * 20 + [0.0] * n_in + [0.0] * n_up
+    assert [d for d, _, _ in found(walk(accuracy, speed, ground))] == ["in", "out"]
+
+
+def test_a_weak_loss_states_a_low_confidence() -> None:
+    """50-99 m while the phone keeps reporting a speed: a street can do that."""
+    tel = walk([25.0] * 20 + [55.0, 68.0, 70.0, 60.0, 55.0, 50.0, 50.0, 50.0, 50.0, 50.0])
+    assert found(tel) == [("in", 19.0, False)]
+    assert CONFIDENCE[("in", False)] < 0.5 < CONFIDENCE[("in", True)]
+
+
+def test_gps_and_barometer_only_sessions_get_their_gate_and_exits() -> None:
+    """1 Hz, no IMU (entry/'s recordings): the case file still names the doors."""
+    accuracy = [10.0] * 30 + [30.0, 50.0, 100.0] + [200.0] * 30 + [10.0] * 20
+    speed = [1.2] * 33 + [-1.0] * 30 + [1.2] * 20
+    doc = compute_insights(walk(accuracy, speed), SessionContext())
+    gates = [
+        (e["metadata"]["direction"], e["tStart"]) for e in doc["events"] if e["type"] == "GATE"
+    ]
+    assert gates == [("in", 29.0), ("out", 63.0)]
+
+
+def test_flags_and_matching() -> None:
+    assert flags("out@0 in@34 out@63") == [("in", 34.0), ("out", 63.0)]
+    errors, used = match([("in", 34.0)], [("out", 35.0, 0.9), ("in", 60.0, 0.9), ("in", 40.0, 0.9)])
+    assert errors == [6.0] and used == [False, False, True]
+
+
+@pytest.fixture(scope="module")
+def walks() -> dict[str, Any]:
+    if not (DATA / "entry" / "labels.csv").is_file():
+        pytest.skip(f"real recordings not found at {DATA.resolve()}/entry")
+    return evaluate_walks(DATA / "entry")
+
+
+def test_entries_on_real_walks_are_found_within_twenty_seconds(walks: dict[str, Any]) -> None:
+    engine, base = walks["summary"]["engine"], walks["summary"]["baseline"]
+    assert engine["entries"] == 12 and engine["exits"] == 11
+    assert engine["entries_found"] >= ENTRIES_FLOOR_PCT
+    assert engine["exits_found"] >= ENTRIES_FLOOR_PCT
+    assert engine["gate_ok"] >= ENTRIES_FLOOR_PCT
+    # beside the baseline: as many found, found sooner, far fewer doors that were not there
+    assert engine["entries_found"] >= base["entries_found"]
+    assert engine["median_entry_error_s"] < base["median_entry_error_s"]
+    assert engine["false_doors"] <= 2 < base["false_doors"]
+
+
+def test_stated_confidence_is_the_share_found(walks: dict[str, Any]) -> None:
+    """A 0.95 door is right ~19 times in 20: every bin with 10 or more doors is within 10
+    points of its stated confidence."""
+    for part in (walks["summary"]["engine"],):
+        for row in part["reliability"]:
+            if row["n"] >= 10:
+                assert abs(row["found"] / 100.0 - row["stated"]) <= 0.1, row
+
+
+def test_simulated_doors_and_door_stops() -> None:
+    """Seed 0 of every scenario, with realistic indoor fixes (Wi-Fi, 10-65 m, no speed)."""
+    report = evaluate_simulator((0,))
+    engine = report["simulator"]["summary"]["engine"]
+    assert engine["entries_found"] >= ENTRIES_FLOOR_PCT
+    assert engine["exits_found"] >= ENTRIES_FLOOR_PCT
+    assert engine["entries_found"] > report["simulator"]["summary"]["baseline"]["entries_found"]
+    door = report["door_stop"]["summary"]
+    assert door["found"] == 100.0 and door["false"] == 0
