@@ -30,7 +30,9 @@ def _t(x: float, t0: float) -> float:
 def events(
     activity: Activity, moves: tuple[VerticalMove, ...], place: Place, t0: float
 ) -> list[dict[str, Any]]:
-    """Activity segments, vertical moves, the GATE moment and the door stop, by start time."""
+    """Activity segments, vertical moves, the GATE and the door stop, by start time. Every
+    door GPS saw is a GATE event: the GATE itself, later entries and the exits
+    (``metadata.direction`` "in" / "out")."""
     out: list[dict[str, Any]] = []
     door = place.door
     for seg in activity.segments:

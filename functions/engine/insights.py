@@ -6,7 +6,7 @@ document on a laptop and in Lambda. The pipeline:
 
     Telemetry ─ signal.motion ─ steps.detect_steps ─ vertical.detect_vertical   (sensing)
               ─ gps.fixes ─ activity.on_foot_moves (a climbing street is no floor)
-              ─ activity.segment_activity ─ place.locate ─ integrity             (judgement)
+              ─ activity.segment_activity ─ place.locate (entry.passages) ─ integrity
               ─ quality.measure ─ judgement.judge ─ document.assemble
 """
 
@@ -33,7 +33,7 @@ from functions.engine.telemetry import Telemetry
 from functions.engine.types import VerticalMove
 from functions.engine.vertical import detect_vertical
 
-ENGINE_VERSION = "2026.11.1"
+ENGINE_VERSION = "2026.12.1"
 """Bump whenever the output for the same input can change (reprocessing compares it)."""
 
 EndReason = Literal["stopped", "timeout", "interrupted"]
