@@ -230,6 +230,15 @@ def _median(values: Sequence[float]) -> float | None:
     return round(float(np.median(values)), 1) if values else None
 
 
+def reliability_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per confidence bin: how many, the mean stated, the share found."""
+    return [
+        f"    {r['bin'][0]:.1f}-{r['bin'][1]:.1f}: n={r['n']:<4} stated {r['stated']:.2f}"
+        f" found {pct(r['found'])}"
+        for r in rows
+    ]
+
+
 def _section(title: str, part: dict[str, Any], *, list_found: bool) -> list[str]:
     s = part["summary"]
     e, b = s["engine"], s["baseline"]
@@ -246,12 +255,7 @@ def _section(title: str, part: dict[str, Any], *, list_found: bool) -> list[str]
         f"  false doors    {e['false_doors']:>6} | {b['false_doors']}",
         "  reliability (engine): stated confidence → share of those doors found",
     ]
-    for row in e["reliability"]:
-        lo, hi = row["bin"]
-        lines.append(
-            f"    {lo:.1f}-{hi:.1f}: n={row['n']:<4} stated {row['stated']:.2f}"
-            f" found {pct(row['found'])}"
-        )
+    lines += reliability_lines(e["reliability"])
     lines.append("  misses and false doors (engine; error in s, + = late):")
     for r in part["records"]:
         missed = [f"{d}@{t:.0f} missed" for d, t, err in r["engine"]["errors"] if err is None]
@@ -278,13 +282,7 @@ def table(report: dict[str, Any]) -> list[str]:
         f" {d['false']} door stops elsewhere; stated confidence (the stop's share of still"
         " seconds) → share that were the handover:",
     ]
-    for row in d["reliability"]:
-        lo, hi = row["bin"]
-        lines.append(
-            f"    {lo:.1f}-{hi:.1f}: n={row['n']:<4} stated {row['stated']:.2f}"
-            f" found {pct(row['found'])}"
-        )
-    return lines
+    return lines + reliability_lines(d["reliability"])
 
 
 SET = AccuracySet(name="entry", folder="entry", evaluate=evaluate, table=table)
