@@ -230,6 +230,12 @@ def _median(values: Sequence[float]) -> float | None:
     return round(float(np.median(values)), 1) if values else None
 
 
+def _nearest(got: Sequence[Sequence[Any]], direction: str, t: float) -> str:
+    """The error of the nearest reported door of that direction, for a miss."""
+    errors = [float(g[1]) - t for g in got if g[0] == direction]
+    return f"nearest {min(errors, key=abs):+.0f} s" if errors else f"no {direction} door"
+
+
 def reliability_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     """One line per confidence bin: how many, the mean stated, the share found."""
     return [
@@ -258,7 +264,11 @@ def _section(title: str, part: dict[str, Any], *, list_found: bool) -> list[str]
     lines += reliability_lines(e["reliability"])
     lines.append("  misses and false doors (engine; error in s, + = late):")
     for r in part["records"]:
-        missed = [f"{d}@{t:.0f} missed" for d, t, err in r["engine"]["errors"] if err is None]
+        missed = [
+            f"{d}@{t:.0f} missed ({_nearest(r['engine']['doors'], d, t)})"
+            for d, t, err in r["engine"]["errors"]
+            if err is None
+        ]
         false = [f"{d}@{t:.0f} not true" for d, t in r["engine"]["false"]]
         if missed or false:
             lines.append(f"    {r['file']} ({r['flags']}): " + ", ".join(missed + false))
