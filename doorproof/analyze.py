@@ -201,7 +201,10 @@ def summary_row(name: str, doc: dict[str, Any]) -> str:
     storey = f"{building['storeyHeightM']:.2f} m {building['source']}"
     if building["sessionsSeen"]:
         storey += f"/{building['sessionsSeen']}"
-    gate = next((e for e in events if e["type"] == "GATE"), None)
+    gate = next(  # the first entry: exits are GATE events too (metadata.direction "out")
+        (e for e in events if e["type"] == "GATE" and e["metadata"].get("direction") != "out"),
+        None,
+    )
     entry = f"{gate['tStart']:.0f}s {gate['metadata']['basis']}" if gate else "-"
     door_event = next(
         (e for e in events if e["type"] == "STOPPED" and (e.get("metadata") or {}).get("atDoor")),
