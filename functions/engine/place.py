@@ -58,6 +58,8 @@ ARRIVAL_RADIUS_M = 50.0
 """How far from the geocoded point a building's entrance may be (a block's half width)."""
 INDOOR_ACCURACY_M = 20.0
 """A fix this good was taken under the open sky (the doorstep's best outdoor fix)."""
+ENTRANCE_S = 20.0
+"""How long after the GATE the floor the courier came in on is measured (before any move)."""
 MIN_DOOR_STOP_S = 8.0
 """Shorter halts are a door held open or a look at the phone, not a handover."""
 FLOOR_M = 3.2
@@ -294,8 +296,7 @@ def locate(
         stops = [s for s in stops if _near(f, address, s.t_start, s.t_end)]
     else:
         stops = []
-    # the entrance's height: just before the GATE (else the session's first reading)
-    ground = (_height_at(th, gate - 20.0, gate) if gate is not None else None) or 0.0
+    ground = _entrance_height(th, gate, moves) or 0.0
     levels = []
     for s in stops:
         h = _height_at(th, s.t_start, s.t_end)
@@ -363,6 +364,21 @@ def on_claimed_floor(height: float, claimed: tuple[int, ...], storeys: Storeys) 
     at least ``FLOOR_MATCH_P``: with the default storey height a tall storey is not proof)."""
     level = storeys.level_of(height)
     return any(c == level or storeys.level_confidence(height, c) >= FLOOR_MATCH_P for c in claimed)
+
+
+def _entrance_height(
+    th: tuple[np.ndarray, np.ndarray], gate: float | None, moves: tuple[VerticalMove, ...]
+) -> float | None:
+    """The height of the floor the courier came in on: inside, over the ``ENTRANCE_S`` after
+    the GATE until the first vertical move (the street outside can sit a step or a pressure
+    step away); just before the GATE when a move starts at once; None without a GATE."""
+    if gate is None:
+        return None
+    later = [mv.t_start for mv in moves if mv.t_end > gate]
+    until = min([gate + ENTRANCE_S, *later])
+    if until - gate >= 2.0:
+        return _height_at(th, gate, until)
+    return _height_at(th, gate - ENTRANCE_S, gate)
 
 
 def _near_point(f: Fixes, address: tuple[float, float], t: float) -> bool:
