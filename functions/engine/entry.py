@@ -129,12 +129,18 @@ def lost_fixes(f: Fixes) -> np.ndarray:
 
 def _recent_speed(f: Fixes) -> np.ndarray:
     """Median reported speed over the ``RECENT_S`` up to each fix (NaN when none)."""
-    out = np.full(len(f), np.nan)
     known = np.isfinite(f.speed)
-    for i in range(len(f)):
-        window = known & (f.t > f.t[i] - RECENT_S) & (f.t <= f.t[i])
-        if window.any():
-            out[i] = float(np.median(f.speed[window]))
+    t, v = f.t[known], f.speed[known]
+    lo = np.searchsorted(t, f.t - RECENT_S, side="right")
+    hi = np.searchsorted(t, f.t, side="right")
+    width = int((hi - lo).max(initial=0))
+    if width == 0:
+        return np.full(len(f), np.nan)
+    idx = lo[:, None] + np.arange(width)[None, :]
+    window = np.where(idx < hi[:, None], v[np.minimum(idx, v.shape[0] - 1)], np.nan)
+    out = np.full(len(f), np.nan)
+    some = hi > lo
+    out[some] = np.nanmedian(window[some], axis=1)
     return out
 
 
