@@ -135,6 +135,7 @@ class Api(Construct):
             indexes=("byTenantCreated", "byDelivery", "byRider"),
         )
         storage.grant_items(reads, "insights", "dynamodb:GetItem")
+        storage.grant_items(reads, "buildings", "dynamodb:GetItem")
         # Presigned GETs for path images and PoD photos are signed with this role; the
         # unrestricted listing makes a HEAD on a photo not yet uploaded answer 404, not 403.
         storage.grant_objects(reads, names.SESSIONS_PREFIX, "s3:GetObject", "s3:GetObjectVersion")
@@ -151,6 +152,8 @@ class Api(Construct):
             manage, "batches", "dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:PutItem"
         )
         storage.grant_items(manage, "insights", "dynamodb:DeleteItem")
+        # erasing a session removes what it taught its building
+        storage.grant_items(manage, "buildings", "dynamodb:GetItem", "dynamodb:PutItem")
         # PutObject signs the presigned PoD photo upload; erasing lists and deletes every
         # version (a plain delete leaves the data as noncurrent versions).
         storage.grant_objects(

@@ -97,6 +97,8 @@ class Processing(Construct):
         storage.grant_items(self.processor, "sessions", "dynamodb:GetItem", "dynamodb:UpdateItem")
         storage.grant_items(self.processor, "batches", "dynamodb:PutItem")  # stored parts
         storage.grant_items(self.processor, "insights", "dynamodb:GetItem", "dynamodb:PutItem")
+        # building memory: read a profile, put it back on condition (building_store)
+        storage.grant_items(self.processor, "buildings", "dynamodb:GetItem", "dynamodb:PutItem")
         self.bus.grant_put_events_to(self.processor)
 
         # The sweeper only ends silent sessions and queues finalize requests: the processor

@@ -21,6 +21,7 @@ from doorproof.client.transport import (
     open_channel,
     quote,
 )
+from functions.core.models.buildings import BuildingProfile
 from functions.core.models.insights import InsightsDocument
 from functions.core.models.manage import PodUpload, ReprocessAccepted
 from functions.core.models.sessions import Session, SessionList, SessionStatusResponse
@@ -83,6 +84,12 @@ class BackendClient:
         """The case file; ``status`` is processing until the engine has run."""
         path = f"/v1/sessions/{quote(session_id)}/insights"
         return InsightsDocument.model_validate(self._get(path))
+
+    def get_building(self, building_id: str) -> BuildingProfile:
+        """Your fleet's profile of a building (``insights.building.buildingId``): storey
+        height, lobby, entrance floor and entrances, with how sure each is. 404
+        ``BUILDING_NOT_FOUND`` until one of your sessions there was finalized."""
+        return BuildingProfile.model_validate(self._get(f"/v1/buildings/{quote(building_id)}"))
 
     def wait_for_insights(
         self,

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
-from functions.api.services import insights, presigner, queue, sessions
+from functions.api.services import buildings, insights, presigner, queue, sessions
 from functions.core import aws, errors
 from functions.core.erase import SessionEraser
 from functions.core.models.manage import PodUpload, ReprocessAccepted
@@ -33,6 +33,7 @@ def eraser() -> SessionEraser:
         aws.table(settings.batches_table),
         insights(),
         SessionObjects(aws.client("s3"), settings.data_bucket),
+        buildings=buildings(),
     )
 
 

@@ -1,6 +1,8 @@
-"""GET /v1/sessions, GET /v1/sessions/{sessionId}, GET /v1/sessions/{sessionId}/insights.
+"""GET /v1/sessions, GET /v1/sessions/{sessionId}, GET /v1/sessions/{sessionId}/insights,
+GET /v1/buildings/{buildingId}.
 
-Backend (secret key) reads. Another tenant's session is a 404, exactly like an unknown one.
+Backend (secret key) reads. Another tenant's session is a 404, exactly like an unknown one;
+a building is the caller's own profile of it (one organisation never sees another's).
 """
 
 from __future__ import annotations
@@ -9,14 +11,15 @@ from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
-from functions.api.services import insights, presigner, sessions
+from functions.api.services import buildings, insights, presigner, sessions
 from functions.core import aws, errors, names
 from functions.core.ingest import BatchLedger
 from functions.core.insights_view import public_document
 from functions.core.models.batches import BatchList, batch_view
+from functions.core.models.buildings import BuildingProfile
 from functions.core.models.insights import InsightsDocument
 from functions.core.models.sessions import (
     Session,
@@ -121,6 +124,22 @@ def list_batches(sessionId: SessionId) -> BatchList:  # noqa: N803
     return BatchList(
         sessionId=sessionId, batches=[batch_view(i) for i in ledger().batches(sessionId)]
     )
+
+
+BuildingId = Annotated[
+    str, Path(max_length=64, description="A building id (bld_…), as in insights.building")
+]
+
+
+@route(
+    router,
+    "GET /v1/buildings/{buildingId}",
+    errors={404: ["BUILDING_NOT_FOUND"]},
+    summary="What your fleet learned about a building (storey height, entrances)",
+    tags=["buildings"],
+)
+def get_building(buildingId: BuildingId) -> BuildingProfile:  # noqa: N803
+    return buildings().get(principal(app).tenant, buildingId)
 
 
 app = make_app(router)

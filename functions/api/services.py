@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functions.core import aws
 from functions.core.answers import AnswerLog
+from functions.core.building_store import BuildingStore
 from functions.core.insights_store import InsightsStore
 from functions.core.presign import Presigner
 from functions.core.processing_queue import ProcessingQueue
@@ -22,6 +23,11 @@ def sessions() -> SessionStore:
 @aws.per_container
 def insights() -> InsightsStore:
     return InsightsStore(aws.table(get_settings().insights_table))
+
+
+@aws.per_container
+def buildings() -> BuildingStore:
+    return BuildingStore(aws.table(get_settings().buildings_table))
 
 
 @aws.per_container

@@ -5,7 +5,8 @@ way: the session is first marked ``erasing`` (the processor then drops its data,
 nothing and computes nothing, see ``sessionize`` / ``stored_parts`` / ``finalize``), then the
 ledger items, insights and S3 objects go, and the session item goes last. A DELETE that
 failed half way is repeated by the caller and finds the session still there, so it finishes
-the job; only after the last step is the session a 404.
+the job; only after the last step is the session a 404. What the session taught its building
+(its heights, where its GPS was lost) leaves the building's profile too.
 
 Just before the session item goes, an erased marker (``functions.core.erased``) is written,
 so the stop of a phone still recording the session succeeds.
@@ -19,6 +20,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from functions.core.building_store import BuildingStore, building_of
 from functions.core.erased import ErasedMarkers
 from functions.core.insights_store import InsightsStore
 from functions.core.session_objects import SessionObjects
@@ -37,7 +39,9 @@ class SessionEraser:
         insights: InsightsStore,
         objects: SessionObjects,
         clock: Callable[[], float] = time.time,
+        buildings: BuildingStore | None = None,
     ) -> None:
+        self._buildings = buildings
         self._sessions = sessions
         self._sessions_table = sessions_table
         self._batches = batches_table
@@ -47,7 +51,7 @@ class SessionEraser:
 
     def erase(self, tenant: str, session_id: str) -> None:
         """Raises 404 (``SESSION_NOT_FOUND``) for an unknown or foreign session."""
-        self._sessions.get(tenant, session_id)
+        session = self._sessions.get(tenant, session_id)
         self._sessions_table.update_item(
             Key={"sessionId": session_id},
             UpdateExpression="SET erasing = :now REMOVE sweepShard, sweepAt",
@@ -56,6 +60,9 @@ class SessionEraser:
         )
         self._delete_ledger(session_id)
         self._insights.delete(session_id)
+        building = building_of(session) if self._buildings is not None else None
+        if self._buildings is not None and building is not None:
+            self._buildings.forget(tenant, building, session_id, self._clock())
         self._objects.delete_session(session_id)
         ErasedMarkers(self._batches).mark(tenant, session_id, self._clock())
         self._sessions_table.delete_item(Key={"sessionId": session_id})

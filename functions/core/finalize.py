@@ -33,10 +33,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from functions.core.building_store import BuildingStore, building_of
 from functions.core.chunk_store import ChunkStore
 from functions.core.events_bus import EventBus, EventKind, event_detail
 from functions.core.insights_store import InsightsStore
@@ -46,9 +47,14 @@ from functions.core.session_store import SessionStore, dynamo_values
 from functions.core.timestamps import iso
 from functions.engine.telemetry import Telemetry
 
+if TYPE_CHECKING:
+    from functions.engine.building import Storeys
+
 Mode = Literal["complete", "force", "reprocess"]
 EndReason = Literal["stopped", "timeout", "interrupted"]
-Engine = Callable[[Telemetry, dict[str, Any], EndReason], dict[str, Any]]
+Engine = Callable[[Telemetry, dict[str, Any], EndReason, "Storeys | None"], dict[str, Any]]
+OBSERVATION_KEY = "buildingObservation"
+"""Where ``run_engine`` hands over what the session taught its building (not stored)."""
 COMMIT_ATTEMPTS = 3
 MAX_ERROR_MESSAGE = 1000
 
@@ -64,10 +70,15 @@ def failure_message(session_id: str, incident: str) -> str:
 
 
 def run_engine(
-    telemetry: Telemetry, session: dict[str, Any], end_reason: EndReason
+    telemetry: Telemetry,
+    session: dict[str, Any],
+    end_reason: EndReason,
+    storeys: Storeys | None = None,
 ) -> dict[str, Any]:
-    """The insight engine on a session's telemetry (imported here: it is the heavy part)."""
-    from functions.engine.insights import SessionContext, compute_insights  # noqa: PLC0415
+    """The insight engine on a session's telemetry (imported here: it is the heavy part),
+    floors counted on ``storeys`` (the building's profile without this session), with the
+    session's building observation under ``OBSERVATION_KEY``."""
+    from functions.engine.insights import SessionContext, compute  # noqa: PLC0415
 
     ended = session.get("endedEpoch")
     context = SessionContext.from_start_request(
@@ -75,8 +86,13 @@ def run_engine(
         started_at=float(session["createdEpoch"]),
         ended_at=float(ended) if ended is not None else None,
         end_reason=end_reason,
+        session_id=str(session["sessionId"]),
     )
-    return compute_insights(telemetry, context)
+    result = compute(telemetry, context, storeys)
+    document = dict(result.document)
+    if result.observation is not None:
+        document[OBSERVATION_KEY] = result.observation.to_json()
+    return document
 
 
 def engine_end_reason(session: dict[str, Any]) -> EndReason:
@@ -123,8 +139,10 @@ class Finalizer:
         *,
         engine: Engine = run_engine,
         clock: Callable[[], float] = time.time,
+        buildings: BuildingStore | None = None,
     ) -> None:
         self._sessions = sessions
+        self._buildings = buildings
         self._sessions_table = sessions_table
         self._insights = insights
         self._chunks = chunks
@@ -172,7 +190,14 @@ class Finalizer:
     def _compute(self, session: dict[str, Any]) -> dict[str, Any]:
         session_id = session["sessionId"]
         telemetry = self._chunks.load(session_id)
-        insights = dict(self._engine(telemetry, session, engine_end_reason(session)))
+        building = building_of(session) if self._buildings is not None else None
+        tenant = str(session.get("tenant", ""))
+        storeys = None
+        if self._buildings is not None and building is not None:
+            # the session's own earlier observation (a reprocess) must not count its floors
+            storeys = self._buildings.profile(tenant, building).without(session_id).storeys
+        insights = dict(self._engine(telemetry, session, engine_end_reason(session), storeys))
+        observation = insights.pop(OBSERVATION_KEY, None)
         path = insights.get("path") or []  # kept: the dashboard plots it too
         address = session.get("address") or {}
         lat, lng = address.get("lat"), address.get("lng")
@@ -193,6 +218,11 @@ class Finalizer:
                 "deliveryId": session.get("deliveryId", ""),
             }
         )
+        if self._buildings is not None and building is not None and observation is not None:
+            # Before the commit, so a failure retries the whole message; learning a session
+            # again replaces its observation: a retry, a redelivery or a reprocess teaches the
+            # building nothing twice.
+            self._buildings.learn_json(tenant, building, observation, self._clock())
         return document
 
     def _document(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:

@@ -130,6 +130,8 @@ ANSWERS_TABLE = Table(
     "answers", partition_key="keyId", sort_key="answerKey", ttl_attribute="expiresAt"
 )
 """The last error answers given to each key (the integration debugger), kept 14 days."""
+BUILDINGS_TABLE = Table("buildings", partition_key="buildingKey")
+"""Building memory: one item per tenant and building (``functions.core.building_store``)."""
 TABLES: tuple[Table, ...] = (
     KEYS_TABLE,
     SESSIONS_TABLE,
@@ -137,7 +139,7 @@ TABLES: tuple[Table, ...] = (
     INSIGHTS_TABLE,
     IDEMPOTENCY_TABLE,
 )
-TABLES += (PROJECTS_TABLE, ANSWERS_TABLE)
+TABLES += (PROJECTS_TABLE, ANSWERS_TABLE, BUILDINGS_TABLE)
 SWEEP_SHARDS = 4
 
 
@@ -238,6 +240,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/sessions/{sessionId}/reprocess", "manage", people="admin"),
     Route("POST", "/v1/sessions/{sessionId}/pod", "manage"),
     Route("DELETE", "/v1/sessions/{sessionId}", "manage", people="admin"),
+    Route("GET", "/v1/buildings/{buildingId}", "reads", people="viewer"),
     Route("GET", "/v1/openapi.json", "openapi", authorized=False),
 )
 ROUTES += (

@@ -26,6 +26,7 @@ class Settings(BaseModel):
     idempotency_table: str = Field(
         default_factory=lambda: names.IDEMPOTENCY_TABLE.physical("local")
     )
+    buildings_table: str = Field(default_factory=lambda: names.BUILDINGS_TABLE.physical("local"))
     data_bucket: str = Field(default_factory=lambda: names.bucket_name("local"))
     telemetry_stream: str = Field(default_factory=lambda: names.stream_name("local"))
     processing_queue_url: str = ""
@@ -48,6 +49,7 @@ ENV_VARS = {
     "batches_table": "BATCHES_TABLE",
     "insights_table": "INSIGHTS_TABLE",
     "idempotency_table": "IDEMPOTENCY_TABLE",
+    "buildings_table": "BUILDINGS_TABLE",
     "data_bucket": "DATA_BUCKET",
     "telemetry_stream": "TELEMETRY_STREAM",
     "processing_queue_url": "PROCESSING_QUEUE_URL",
@@ -75,6 +77,7 @@ def environment_for(stage: str, account: str = "local") -> dict[str, str]:
         ENV_VARS["batches_table"]: names.BATCHES_TABLE.physical(stage),
         ENV_VARS["insights_table"]: names.INSIGHTS_TABLE.physical(stage),
         ENV_VARS["idempotency_table"]: names.IDEMPOTENCY_TABLE.physical(stage),
+        ENV_VARS["buildings_table"]: names.BUILDINGS_TABLE.physical(stage),
         ENV_VARS["data_bucket"]: names.bucket_name(stage, account),
         ENV_VARS["telemetry_stream"]: names.stream_name(stage),
         ENV_VARS["event_bus"]: names.bus_name(stage),

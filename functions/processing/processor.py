@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws
+from functions.core.building_store import BuildingStore
 from functions.core.chunk_store import ChunkStore
 from functions.core.events_bus import EventBus
 from functions.core.finalize import Finalizer
@@ -52,6 +53,7 @@ def pipeline() -> Pipeline:
         InsightsStore(aws.table(settings.insights_table)),
         chunks,
         EventBus(aws.client("events"), settings.event_bus),
+        buildings=BuildingStore(aws.table(settings.buildings_table)),
     )
     return Pipeline(s3, writer, finalizer)
 

@@ -261,3 +261,32 @@ def test_cdk_nag_check_is_live() -> None:
     report = AwsSolutionsChecks().validate_scope(stack)
     assert not report.success
     assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4"} <= {v.rule_name for v in report.violations}
+
+
+@pytest.mark.parametrize(
+    ("key", "allowed"),
+    [
+        ("processor", {"dynamodb:GetItem", "dynamodb:PutItem"}),  # learn: read, put on condition
+        ("manage", {"dynamodb:GetItem", "dynamodb:PutItem"}),  # erase: forget the session
+        ("reads", {"dynamodb:GetItem"}),  # GET /v1/buildings/{id}
+    ],
+)
+def test_building_memory_grants_are_exactly_what_the_handler_does(
+    synthesized: Synthesized, key: str, allowed: set[str]
+) -> None:
+    buildings_id = synthesized.logical_id(synthesized.stack.storage.tables["buildings"])
+    on_buildings = [
+        s for s in _role_statements(synthesized, key) if buildings_id in str(s["Resource"])
+    ]
+    assert _actions(on_buildings) == allowed
+    assert all("index" not in str(s["Resource"]) for s in on_buildings)
+
+
+def test_only_building_users_touch_the_buildings_table(synthesized: Synthesized) -> None:
+    buildings_id = synthesized.logical_id(synthesized.stack.storage.tables["buildings"])
+    users = {
+        key
+        for key in names.FUNCTIONS
+        if any(buildings_id in str(s["Resource"]) for s in _role_statements(synthesized, key))
+    }
+    assert users == {"processor", "manage", "reads"}

@@ -49,6 +49,26 @@ class Metrics(Response):
     timeAtDoorSec: float | None = None
 
 
+class BuildingUse(Response):
+    """Which storey model counted the floors, where it came from, and the door's floor
+    against the address's claim (docs/engine.md). ``source``: ``default`` (3.0 m, nothing
+    learned), ``address`` (learned from earlier sessions' address floors), ``learned`` (from
+    their heights alone); ``sessionsSeen`` never includes this session."""
+
+    buildingId: str | None = None
+    storeyHeightM: float
+    lobbyHeightM: float
+    entranceFloor: int | None = None
+    source: Literal["default", "address", "learned"]
+    sessionsSeen: int = 0
+    storeyConfidence: float = Score
+    doorLevel: int | None = None
+    doorFloor: int | None = None
+    doorFloorConfidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    claimedFloor: int | None = None
+    claimedFloorMatches: bool | None = None
+
+
 class Pod(Response):
     type: Literal["photo"] = "photo"
     url: str
@@ -65,6 +85,7 @@ class InsightsDocument(Response):
     reasonCodes: list[ReasonCode] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     metrics: Metrics | None = None
+    building: BuildingUse | None = None
     pod: Pod | None = None
     pathImageUrl: str | None = None
     createdAt: str | None = None

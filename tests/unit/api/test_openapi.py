@@ -116,7 +116,9 @@ def _invoke(
 def _match(
     route: names.Route, session_id: str = "ses_missing", key_id: str = "key_missing"
 ) -> RouteMatch:
-    params = {"sessionId": session_id} if "{sessionId}" in route.path else {}
+    """The route with ``session_id`` as its session's (or building's) id, ``key_id`` as its
+    key's."""
+    params = {n: session_id for n in ("sessionId", "buildingId") if f"{{{n}}}" in route.path}
     if "{keyId}" in route.path:
         params["keyId"] = key_id
     return RouteMatch(route, params)
@@ -184,6 +186,9 @@ def _probes(route: names.Route) -> list[Probe]:
         probes.append(Probe("unknown session", 404, "SESSION_NOT_FOUND", key, _body(route)))
     if "{sessionId}" in route.path:
         probes.append(Probe("id too long", 422, "VALIDATION_ERROR", key, session_id="s" * 65))
+    elif "{buildingId}" in route.path:
+        probes.append(Probe("unknown building", 404, "BUILDING_NOT_FOUND", key))
+        probes.append(Probe("id too long", 422, "VALIDATION_ERROR", key, session_id="b" * 65))
     elif route.path == "/v1/sessions":
         probes.append(Probe("limit out of range", 422, "VALIDATION_ERROR", key, query="limit=0"))
         probes.append(Probe("forged cursor", 400, "INVALID_CURSOR", key, query="cursor=garbage"))

@@ -4,6 +4,7 @@ how a session's floors are counted and judged with it."""
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pytest
 
@@ -110,6 +111,20 @@ def test_floor_confidences_are_probabilities() -> None:
     total = sum(storeys.level_confidence(7.6, level) for level in range(-1, 6))
     assert total == pytest.approx(1.0, abs=0.01)
     assert storeys.level_confidence(3.0, 1) > 0.6 > storeys.level_confidence(12.2, 4)
+
+
+def taller(samples: list[dict[str, Any]], factor: float) -> list[dict[str, Any]]:
+    """The same trip in a building whose storeys are ``factor`` times as tall: every height
+    scaled (the pressure's departure from the first reading times ``factor``)."""
+    p0 = next(s["barometer"]["pressureHpa"] for s in samples if "barometer" in s)
+    out = []
+    for sample in samples:
+        if "barometer" in sample:
+            pressure = p0 + (sample["barometer"]["pressureHpa"] - p0) * factor
+            out.append({**sample, "barometer": {**sample["barometer"], "pressureHpa": pressure}})
+        else:
+            out.append(sample)
+    return out
 
 
 @cache

@@ -62,7 +62,11 @@ class FakeEngine:
     error: Exception | None = None
 
     def __call__(
-        self, telemetry: Telemetry, session: dict[str, Any], end_reason: EndReason
+        self,
+        telemetry: Telemetry,
+        session: dict[str, Any],
+        end_reason: EndReason,
+        storeys: object = None,
     ) -> dict[str, Any]:
         self.calls.append((len(telemetry), end_reason))
         if self.error is not None:

@@ -119,7 +119,7 @@ def test_racing_finalizers_commit_one_version_and_publish_one_event(world):
     engine = world.engine
     raced: list = []
 
-    def racing_engine(telemetry, session, end_reason):
+    def racing_engine(telemetry, session, end_reason, storeys=None):
         if not raced:  # while the outer one computes, another processor commits
             raced.append(inner.finalize(sid, "complete"))
         return engine(telemetry, session, end_reason)

@@ -104,7 +104,7 @@ def test_an_engine_output_the_api_would_refuse_fails_at_processing_time(world):
     world.stop(sid)
     real = world.engine
 
-    def bad_engine(telemetry, session, end_reason):
+    def bad_engine(telemetry, session, end_reason, storeys=None):
         return {**real(telemetry, session, end_reason), "reasonCodes": ["MADE_UP"]}
 
     world.engine = bad_engine
