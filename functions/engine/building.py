@@ -37,7 +37,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -74,6 +75,8 @@ observations that fit clearly better with it (a wrong claim alone cannot buy one
 STOREY_BAND = 0.05
 """Storey (lobby) confidence: the posterior's mass within ±5 % of the best storey (lobby)
 height."""
+BIN_M = 0.05
+"""Heights are binned this finely before fitting (a sixth of the barometer's noise)."""
 MODES = 100
 """Models of the posterior kept for floor confidences (the rest carry negligible weight once
 a building has been seen; for a new building they spread the prior)."""
@@ -365,8 +368,15 @@ class Profile:
     """A building's memory: its observations and what they estimate."""
 
     observations: tuple[Observation, ...] = ()
-    storeys: Storeys = field(default_factory=Storeys)
-    entrances: tuple[Entrance, ...] = ()
+
+    @cached_property
+    def storeys(self) -> Storeys:
+        """The storey model the observations estimate (computed when first asked for)."""
+        return estimate(self.observations)
+
+    @cached_property
+    def entrances(self) -> tuple[Entrance, ...]:
+        return entrances(self.observations)
 
     @property
     def sessions_seen(self) -> int:
@@ -415,8 +425,7 @@ def learn(profile: Profile, observation: Observation) -> Profile:
 
 
 def profile_of(observations: Sequence[Observation]) -> Profile:
-    observations = tuple(observations)
-    return Profile(observations, estimate(observations), entrances(observations))
+    return Profile(tuple(observations))
 
 
 def estimate(observations: Sequence[Observation]) -> Storeys:
@@ -459,21 +468,25 @@ def estimate(observations: Sequence[Observation]) -> Storeys:
 
 
 def _cost(claimed: Sequence[tuple[float, int]], heights: Sequence[float]) -> np.ndarray:
-    """The fit's cost over the grid (storey x lobby extra x entrance offset)."""
-    storey = STOREY_GRID_M[:, None, None, None]
-    extra = LOBBY_EXTRA_GRID_M[None, :, None, None]
-    offset = ENTRANCE_OFFSETS[None, None, :, None]
+    """The fit's cost over the grid (storey x lobby extra x entrance offset). Heights are
+    binned to ``BIN_M`` with their counts first: a busy building repeats the same few levels,
+    and the cost is linear in the number of distinct heights."""
+    storey = STOREY_GRID_M[:, None, None]
+    extra = LOBBY_EXTRA_GRID_M[None, :, None]
     cost = _prior_cost(storey[..., 0]) + np.where(extra[..., 0] > 0, LOBBY_COST, 0.0)
-    cost = cost + np.where(offset[..., 0] != 0, ENTRANCE_COST, 0.0)
+    cost = cost[:, :, None] + np.where(ENTRANCE_OFFSETS != 0, ENTRANCE_COST, 0.0)
     if heights:
-        u = np.asarray(heights, dtype=float)[None, None, None, :]
+        u, n = np.unique(np.round(np.asarray(heights) / BIN_M) * BIN_M, return_counts=True)
         fit = _heights(_levels(u, storey, extra), storey, extra)
-        cost = cost + np.minimum(((u - fit) / sigma(u)) ** 2, CAP).sum(axis=-1)
+        misfit = np.minimum(((u - fit) / sigma(u)) ** 2, CAP) @ n
+        cost = cost + misfit[:, :, None]
     if claimed:
-        h = np.asarray([c[0] for c in claimed], dtype=float)[None, None, None, :]
-        level = np.asarray([c[1] for c in claimed])[None, None, None, :] - offset
-        expected = _heights(level, storey, extra)
-        cost = cost + np.minimum(((h - expected) / sigma(h)) ** 2, CAP).sum(axis=-1)
+        binned = np.asarray([(round(h / BIN_M) * BIN_M, c) for h, c in claimed])
+        pairs, n = np.unique(binned, axis=0, return_counts=True)
+        h, level = pairs[:, 0], pairs[:, 1].astype(int)
+        for k, offset in enumerate(ENTRANCE_OFFSETS):
+            expected = _heights(level - offset, storey, extra)
+            cost[:, :, k] += np.minimum(((h - expected) / sigma(h)) ** 2, CAP) @ n
     out: np.ndarray = cost
     return out
 

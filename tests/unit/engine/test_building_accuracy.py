@@ -35,11 +35,11 @@ def hall() -> dict[str, Any]:
 
 def test_elevator_floors_exact_once_the_building_was_seen_three_times(elevators):
     seen3 = elevators["protocol"]["3"]
-    assert seen3["floorsExact"] >= 99.0  # measured 99.8
-    assert seen3["floorsExactMin"] >= 95.0  # the worst of 21 orders: 96.2
+    assert seen3["floorsExact"] >= 99.0  # measured 99.9
+    assert seen3["floorsExactMin"] >= 95.0  # the worst of 21 orders: 98.7
     assert seen3["baseline"] <= 50.0  # 3.0 m a storey: 47.2
     assert seen3["oneWrongClaim"] >= 90.0  # one of the three claims a floor too high: 93.0
-    assert elevators["protocol"]["5"]["oneWrongClaim"] >= 95.0  # one of five: 96.9
+    assert elevators["protocol"]["5"]["oneWrongClaim"] >= 95.0  # one of five: 96.7
 
 
 def test_elevator_floor_confidences_mean_what_they_say(elevators):
@@ -53,8 +53,8 @@ def test_elevator_floor_confidences_mean_what_they_say(elevators):
 
 def test_hall_storeys_found_without_labels(hall):
     s = hall["storeys"]
-    assert 3.3 <= s["storeyHeightM"] <= 3.5  # 3.40
-    assert 5.5 <= s["lobbyHeightM"] <= 5.9  # 5.70: the hall's entrance storey is taller
+    assert 3.3 <= s["storeyHeightM"] <= 3.5  # 3.38
+    assert 5.5 <= s["lobbyHeightM"] <= 5.9  # 5.78: the hall's entrance storey is taller
     assert s["storeyConfidence"] >= 0.9
     assert hall["leaveOneOutWithin2Sd"] >= 90.0  # 95.5
 
@@ -62,7 +62,7 @@ def test_hall_storeys_found_without_labels(hall):
 def test_hall_floors_and_wrong_claims_after_two_walks_with_floors(hall):
     two = hall["afterClaimed"]["2"]
     assert two["floorsAgree"] >= 90.0  # 93.6
-    assert two["wrongClaimCaught"] >= 90.0  # 93.5
+    assert two["wrongClaimCaught"] >= 90.0  # 93.7
     assert two["rightClaimAccepted"] >= 97.0  # 99.9
     assert two["baseline"] <= 10.0  # 3.0 m reads the 5.7-m lobby as two floors
     assert hall["after"]["20"]["floorsAgree"] >= 95.0  # unlabelled clusters, 20 walks: 100
