@@ -102,15 +102,59 @@ class BuildingStore:
         return self.learn(tenant, building_id, Observation.from_json(observation), now)
 
     def forget(self, tenant: str, building_id: str, session_id: str, now: float) -> None:
-        """Remove what ``session_id`` taught (the session is being erased: its heights and
-        where its GPS was lost go with it)."""
-        self._update(tenant, building_id, lambda p: p.without(session_id), now)
+        """Remove ``session_id``'s observation (the session is being erased: its heights and
+        where its GPS was lost go with it). Numpy-free, for the API's erase path: the figures
+        are left as they were, marked ``stale``, and re-estimated without the session at the
+        building's next learning."""
+        for _ in range(LEARN_ATTEMPTS):
+            item = self._item(tenant, building_id)
+            if item is None:
+                return
+            body = json.loads(item["body"])
+            kept = [o for o in body["observations"] if o.get("sessionId") != session_id]
+            if len(kept) == len(body["observations"]):
+                return
+            body |= {"observations": kept, "sessionsSeen": len(kept), "stale": True}
+            if self._put(tenant, building_id, int(item["version"]), body, len(kept), now):
+                return
+        raise RuntimeError(f"building {building_id}: {LEARN_ATTEMPTS} concurrent updates in a row")
+
+    def _put(
+        self,
+        tenant: str,
+        building_id: str,
+        version: int,
+        body: dict[str, Any],
+        sessions: int,
+        now: float,
+    ) -> bool:
+        """Put the profile on condition the stored version is still ``version``; False when
+        someone wrote meanwhile."""
+        try:
+            self._table.put_item(
+                Item={
+                    "buildingKey": building_key(tenant, building_id),
+                    "tenant": tenant,
+                    "buildingId": building_id,
+                    "version": version + 1,
+                    "sessionsSeen": sessions,
+                    "updatedAt": iso(now),
+                    "body": json.dumps(body, separators=(",", ":"), allow_nan=False),
+                },
+                ConditionExpression="attribute_not_exists(buildingKey) OR version = :read",
+                ExpressionAttributeValues={":read": version},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def _update(
         self, tenant: str, building_id: str, change: Callable[[Profile], Profile], now: float
     ) -> Profile:
         """Read, ``change``, put on condition that nobody wrote since the read (else re-read
-        and retry); no write when nothing changed."""
+        and retry: another session of this building learned meanwhile)."""
         from functions.engine.building import Profile  # noqa: PLC0415
 
         for _ in range(LEARN_ATTEMPTS):
@@ -118,27 +162,8 @@ class BuildingStore:
             version = int(item["version"]) if item else 0
             before = Profile.from_json(json.loads(item["body"])) if item else Profile()
             after = change(before)
-            if after is before:
-                return before
-            try:
-                self._table.put_item(
-                    Item={
-                        "buildingKey": building_key(tenant, building_id),
-                        "tenant": tenant,
-                        "buildingId": building_id,
-                        "version": version + 1,
-                        "sessionsSeen": after.sessions_seen,
-                        "updatedAt": iso(now),
-                        "body": json.dumps(after.to_json(), separators=(",", ":"), allow_nan=False),
-                    },
-                    ConditionExpression="attribute_not_exists(buildingKey) OR version = :read",
-                    ExpressionAttributeValues={":read": version},
-                )
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-                continue  # another session of this building learned meanwhile: re-read
-            return after
+            if self._put(tenant, building_id, version, after.to_json(), after.sessions_seen, now):
+                return after
         raise RuntimeError(
             f"building {building_id}: {LEARN_ATTEMPTS} concurrent updates in a row; the message"
             " is retried"
@@ -147,7 +172,7 @@ class BuildingStore:
 
 def building_of(session: dict[str, Any]) -> str | None:
     """The building id of a session's address (``building.building_id``), or None."""
-    from functions.engine.building import building_id  # noqa: PLC0415
+    from functions.engine.address import building_id  # noqa: PLC0415
 
     address = session.get("address")
     return building_id(address) if isinstance(address, dict) else None

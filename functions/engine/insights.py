@@ -21,7 +21,8 @@ import numpy as np
 
 from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
-from functions.engine.building import Observation, Storeys, building_id, ground_floor
+from functions.engine.address import building_id, ground_floor
+from functions.engine.building import Observation, Storeys
 from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge

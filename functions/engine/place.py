@@ -47,7 +47,8 @@ import numpy as np
 
 from functions.engine import entry
 from functions.engine.activity import DRIVING, WALKING, WINDOW_S, Activity, Segment
-from functions.engine.building import Storeys, ground_floor
+from functions.engine.address import ground_floor
+from functions.engine.building import Storeys
 from functions.engine.entry import STALE_FIX_S, Passage, Passages, lost_fixes
 from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
 from functions.engine.signal import relative_height

@@ -9,15 +9,8 @@ from typing import Any
 import pytest
 
 from doorproof.scenarios import build
-from functions.engine.building import (
-    Observation,
-    Profile,
-    Storeys,
-    building_id,
-    ground_floor,
-    learn,
-    profile_of,
-)
+from functions.engine.address import building_id, ground_floor
+from functions.engine.building import Observation, Profile, Storeys, learn, profile_of
 from functions.engine.insights import SessionContext, compute
 from functions.engine.telemetry import Telemetry, from_samples
 
