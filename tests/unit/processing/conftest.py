@@ -20,8 +20,9 @@ import boto3
 import pytest
 
 from functions.core import names
+from functions.core.building_store import BuildingStore
 from functions.core.chunk_store import ChunkStore
-from functions.core.finalize import EndReason, Finalizer
+from functions.core.finalize import EndReason, Finalizer, run_engine
 from functions.core.ingest import batch_digest
 from functions.core.insights_store import InsightsStore
 from functions.core.keys import Principal
@@ -139,15 +140,17 @@ class World:
     def clock(self) -> float:
         return self.clock_now
 
-    def finalizer(self) -> Finalizer:
+    def finalizer(self, *, real_engine: bool = False, buildings: bool = False) -> Finalizer:
+        """With the fake engine and no building memory, unless asked for the real ones."""
         return Finalizer(
             self.sessions,
             self.table(names.SESSIONS_TABLE),
             self.insights,
             self.chunks,
             self.bus,  # type: ignore[arg-type]
-            engine=self.engine,
+            engine=run_engine if real_engine else self.engine,
             clock=self.clock,
+            buildings=BuildingStore(self.table(names.BUILDINGS_TABLE)) if buildings else None,
         )
 
     def pipeline(self) -> Pipeline:

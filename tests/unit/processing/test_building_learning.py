@@ -31,15 +31,7 @@ def delivery(seed: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def _finalizer(world: World) -> Finalizer:
     """The world's finalizer with the real engine and the buildings table."""
-    return Finalizer(
-        world.sessions,
-        world.table(names.SESSIONS_TABLE),
-        world.insights,
-        world.chunks,
-        world.bus,  # type: ignore[arg-type]
-        clock=world.clock,
-        buildings=BuildingStore(world.table(names.BUILDINGS_TABLE)),
-    )
+    return world.finalizer(real_engine=True, buildings=True)
 
 
 def _deliver(world: World, seed: int, *, floor: bool = True) -> str:
