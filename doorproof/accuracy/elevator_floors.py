@@ -24,7 +24,7 @@ import numpy as np
 
 from doorproof.accuracy.common import AccuracySet, pct, progress, share
 from doorproof.recordings import load_samples
-from functions.engine.building import Observation, Storeys, profile_of
+from functions.engine.building import Observation, Storeys, profile_of, sigma
 from functions.engine.telemetry import from_samples
 from functions.engine.vertical import detect_vertical
 
@@ -154,6 +154,11 @@ def evaluate(root: Path) -> dict[str, Any]:
             "oneWrongClaim": round(float(np.mean(wrong1)), 1) if wrong1 else None,
         }
     everything = learned_storeys(rides)
+    z = [
+        abs(abs(r.height_m) - everything.height_of(r.floors)) / float(sigma(r.height_m))
+        for r in rides
+        if r.height_m is not None
+    ]
     return {
         "rides": len(rides),
         "found": sum(r.height_m is not None for r in rides),
@@ -163,6 +168,8 @@ def evaluate(root: Path) -> dict[str, Any]:
             "storeyHeightM": everything.storey_m,
             "lobbyHeightM": everything.lobby_m,
             "storeyConfidence": round(everything.storey_confidence, 3),
+            "heightsWithin1Sd": share([x <= 1 for x in z]),
+            "heightsWithin2Sd": share([x <= 2 for x in z]),
         },
         "heights": {
             str(n): [
@@ -198,7 +205,10 @@ def table(report: dict[str, Any]) -> list[str]:
     every = report["allRides"]
     lines.append(
         f"all {report['rides']} rides learned: storey {every['storeyHeightM']:.2f} m, lobby"
-        f" {every['lobbyHeightM']:.2f} m, storey confidence {every['storeyConfidence']:.2f}"
+        f" {every['lobbyHeightM']:.2f} m, storey confidence {every['storeyConfidence']:.2f};"
+        f" ride heights within 1 / 2 sd (heightSdM) of their floor's level:"
+        f" {pct(every['heightsWithin1Sd']).strip()} / {pct(every['heightsWithin2Sd']).strip()}"
+        " (a normal error: 68 % / 95 %)"
     )
     for k, bands in report["calibration"].items():
         cells = ", ".join(

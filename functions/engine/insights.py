@@ -22,7 +22,7 @@ import numpy as np
 from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
 from functions.engine.address import building_id, ground_floor
-from functions.engine.building import Observation, Storeys
+from functions.engine.building import Observation, Storeys, sigma
 from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge
@@ -204,6 +204,7 @@ def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None)
         confidence = _floors_confidence(event, counted, quality.started_at)
         if confidence is not None:
             event["metadata"]["floorsConfidence"] = confidence
+            event["metadata"]["heightSdM"] = round(float(sigma(event["metadata"]["heightM"])), 2)
     document["building"] = _building_use(ctx, storeys, place, claimed, findings.right_doorstep())
     return Result(document, _observation(ctx, spans, place, f, started))
 

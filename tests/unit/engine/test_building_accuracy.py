@@ -49,6 +49,8 @@ def test_elevator_floor_confidences_mean_what_they_say(elevators):
         top = elevators["calibration"][k][-1]
         assert top["n"] > 0 and top["right"] >= 90.0
     assert elevators["calibration"]["0"][0]["right"] <= 10.0
+    every = elevators["allRides"]  # heights against their floor's learned level, in sd
+    assert every["heightsWithin1Sd"] >= 65.0 and every["heightsWithin2Sd"] >= 95.0  # 74, 100
 
 
 def test_hall_storeys_found_without_labels(hall):
