@@ -56,7 +56,7 @@ def test_elevator_floor_confidences_mean_what_they_say(elevators):
 def test_hall_storeys_found_without_labels(hall):
     s = hall["storeys"]
     assert 3.3 <= s["storeyHeightM"] <= 3.5  # 3.40
-    assert 5.5 <= s["lobbyHeightM"] <= 5.9  # 5.50: the hall's entrance storey is taller
+    assert 5.3 <= s["lobbyHeightM"] <= 5.9  # 5.50: the hall's entrance storey is taller
     assert s["storeyConfidence"] >= 0.9
     assert hall["leaveOneOutWithin2Sd"] >= 90.0  # 95.5
 
