@@ -92,7 +92,7 @@ def _stem(path: Path) -> str:
     return name
 
 
-def _session_id(path: Path) -> str:
+def recording_session_id(path: Path) -> str:
     """The recording's sessionId (first telemetry body that has one), else its file name."""
     with open_text(path) as lines:
         for line in lines:
@@ -118,7 +118,7 @@ def analyze_file(
     """The insights document of one recording (raises OSError/RecordingError). With a
     ``memory``, the recording is counted with its building's profile and then learned."""
     tel = from_samples(iter_samples(path))
-    session_id = _session_id(path)
+    session_id = recording_session_id(path)
     ctx = SessionContext.from_start_request(start, session_id=session_id)
     profile = (
         memory.get(ctx.building_id, Profile()) if memory is not None and ctx.building_id else None
@@ -136,6 +136,7 @@ def analyze_file(
         "status": "ready",
         "summary": engine["summary"],
         "reasonCodes": engine["reasonCodes"],
+        "classification": engine["classification"],
         "events": engine["events"],
         "metrics": engine["metrics"],
         "building": engine["building"],
@@ -152,7 +153,7 @@ def analyze_file(
     }
 
 
-def _load_start(path: Path | None) -> dict[str, Any]:
+def load_start(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     start = json.loads(path.read_text(encoding="utf-8"))
@@ -229,7 +230,7 @@ def summary_row(name: str, doc: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        default_start = _load_start(args.session)
+        default_start = load_start(args.session)
     except (OSError, ValueError) as exc:
         print(f"doorproof analyze: --session {args.session}: {exc}", file=sys.stderr)
         return 2
@@ -248,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
         path = Path(name)
         beside = start_beside(path)
         try:
-            start = _load_start(beside) if beside.is_file() else default_start
+            start = load_start(beside) if beside.is_file() else default_start
             document = analyze_file(path, start, now, memory)
         except RecordingError as exc:  # its message names the file and line
             print(f"doorproof analyze: {exc}", file=sys.stderr)

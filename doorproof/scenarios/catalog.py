@@ -341,4 +341,19 @@ SPECS: dict[str, Spec] = {
         (Leg("stand", 6.0),),
         Truth(_codes("INSUFFICIENT_DATA"), _types("STOPPED")),
     ),
+    "curbside_handoff": Spec(
+        "The customer meets the courier at the kerb: a few steps from the vehicle, a "
+        "handover outdoors, back in, drive off.",
+        (
+            Leg("drive", 45.0, to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 6.0, posture="cradle"),
+            Leg("stand", 3.0),
+            Leg("walk", to=(PARKING_OFFSET_E + 8.0, STREET_N + 3.0)),
+            Leg("stand", 40.0),
+            Leg("walk", to=(PARKING_OFFSET_E, STREET_N)),
+            Leg("stand", 8.0, posture="cradle"),
+            Leg("drive", 30.0, to=(300.0, STREET_N)),
+        ),
+        Truth(DELIVERED, FLAT, right_doorstep=True),
+    ),
 }

@@ -23,6 +23,7 @@ from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
 from functions.engine.address import building_id, ground_floor
 from functions.engine.building import Observation, Storeys, sigma
+from functions.engine.classification import classify
 from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge
@@ -32,10 +33,8 @@ from functions.engine.signal import motion, relative_height
 from functions.engine.steps import detect_steps
 from functions.engine.telemetry import Telemetry
 from functions.engine.types import VerticalMove
+from functions.engine.version import ENGINE_VERSION
 from functions.engine.vertical import detect_vertical
-
-ENGINE_VERSION = "2026.12.1"
-"""Bump whenever the output for the same input can change (reprocessing compares it)."""
 
 EndReason = Literal["stopped", "timeout", "interrupted"]
 SESSION_TYPES = ("pickup", "drop", "transit")
@@ -149,7 +148,7 @@ def compute_insights(
 ) -> dict[str, Any]:
     """The engine's part of the insights document (API.md), JSON-ready: summary,
     reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path, elevation,
-    building.
+    building, classification.
 
     ``storeys`` is the building's storey model learned from *other* sessions (default: 3.0 m
     a storey). Never raises on valid-but-poor input: empty or tiny telemetry gives
@@ -198,8 +197,10 @@ def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None)
             "replayedGpsTrack": integrity.replayed(f),
         },
     )
-    document = assemble(findings, judge(findings), quality, ENGINE_VERSION)
+    verdict = judge(findings)
+    document = assemble(findings, verdict, quality, ENGINE_VERSION)
     document["elevation"] = elevation(*th, quality.started_at)
+    document["classification"] = classify(findings, verdict)
     for event in document["events"]:
         confidence = _floors_confidence(event, counted, quality.started_at)
         if confidence is not None:

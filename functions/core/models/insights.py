@@ -22,6 +22,15 @@ ReasonCode = Literal[
 ]
 EventType = Literal["DRIVING", "WALKING", "GATE", "STAIRS", "ELEVATOR", "ESCALATOR", "STOPPED"]
 Score = Field(ge=0.0, le=1.0)
+Category = Literal[
+    "door_delivery",
+    "lobby_handoff",
+    "curbside_handoff",
+    "no_attempt",
+    "wrong_address",
+    "insufficient_data",
+]
+"""The headline verdict (``functions.engine.classification``); a session's terminalOutcome."""
 
 
 class Summary(Response):
@@ -74,6 +83,15 @@ class Pod(Response):
     url: str
 
 
+class Classification(Response):
+    """What kind of delivery this was, and the measured share of such verdicts that are right
+    (calibrated on the simulator's scenarios; ``basis`` names the rule it rests on)."""
+
+    category: Category
+    confidence: float = Score
+    basis: str | None = None
+
+
 class InsightsDocument(Response):
     """The case file. While ``status`` is processing only the identity fields are set."""
 
@@ -83,6 +101,7 @@ class InsightsDocument(Response):
     status: Literal["processing", "ready", "failed"]
     summary: Summary | None = None
     reasonCodes: list[ReasonCode] = Field(default_factory=list)
+    classification: Classification | None = None
     events: list[Event] = Field(default_factory=list)
     metrics: Metrics | None = None
     building: BuildingUse | None = None

@@ -34,6 +34,7 @@ DOCUMENT_KEYS = {
     "evidence",
     "dataQuality",
     "engineVersion",
+    "classification",
     "path",
     "elevation",
 }
