@@ -246,6 +246,7 @@ class Api(Construct):
                 apigwv2.CorsHttpMethod.GET,
                 apigwv2.CorsHttpMethod.POST,
                 apigwv2.CorsHttpMethod.DELETE,
+                apigwv2.CorsHttpMethod.PATCH,
                 apigwv2.CorsHttpMethod.OPTIONS,
             ],
             allow_headers=[names.KEY_HEADER, "Authorization", "Content-Type", "Content-Encoding"],

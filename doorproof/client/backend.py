@@ -1,4 +1,5 @@
-"""The backend-side client: read sessions and insights, wait for a case file, manage sessions.
+"""The backend-side client: read sessions and insights, wait for a case file, manage and
+organise sessions, and replay recordings made earlier.
 
 For a company's own servers, with a secret key (``sk_…``). Results are the server's own wire
 models (``functions.core.models``), so a field the server adds shows up here unchanged
@@ -11,9 +12,10 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from doorproof.client.backoff import RetryPolicy
 from doorproof.client.transport import (
     DoorproofError,
     NetworkError,
@@ -25,6 +27,7 @@ from functions.core.models.buildings import BuildingProfile
 from functions.core.models.insights import InsightsDocument
 from functions.core.models.manage import PodUpload, ReprocessAccepted
 from functions.core.models.sessions import Session, SessionList, SessionStatusResponse
+from functions.core.models.telemetry import TelemetryAccepted
 
 
 def multipart(fields: dict[str, str], photo: bytes, content_type: str) -> tuple[bytes, str]:
@@ -66,8 +69,13 @@ class BackendClient:
         self, *, limit: int | None = None, cursor: str | None = None, **filters: Any
     ) -> SessionList:
         """One page of GET /v1/sessions. ``filters``: deliveryId, externalRiderId, status,
-        sessionType, createdAfter, createdBefore (API.md)."""
-        query = {**filters, "limit": limit, "cursor": cursor}
+        sessionType, createdAfter, createdBefore, tag, reasonCode, terminalOutcome, archived
+        (bool), mode (docs/api.md). An unknown filter name is refused (400)."""
+        query = {
+            **{k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items()},
+            "limit": limit,
+            "cursor": cursor,
+        }
         return SessionList.model_validate(self._get("/v1/sessions", query=query))
 
     def list_sessions(self, *, page_size: int | None = None, **filters: Any) -> Iterator[Session]:
@@ -117,11 +125,73 @@ class BackendClient:
                 raise InsightsTimeout(session_id, timeout_s, last)
             sleep(min(poll_s, left))
 
-    def reprocess(self, session_id: str) -> ReprocessAccepted:
-        """Recompute the insights from stored telemetry with the current engine. Follow with
+    def reprocess(self, session_id: str, engine_version: str = "current") -> ReprocessAccepted:
+        """Recompute the insights from stored telemetry with ``engine_version`` (``current``,
+        or the deployed engine's version string). Follow with
         ``wait_for_insights(id, min_version=answer.fromVersion + 1)``."""
-        answer = self._channel.call("POST", f"/v1/sessions/{quote(session_id)}/reprocess")
+        answer = self._channel.call(
+            "POST",
+            f"/v1/sessions/{quote(session_id)}/reprocess",
+            {"engineVersion": engine_version},
+        )
         return ReprocessAccepted.model_validate(answer)
+
+    def update_session(self, session_id: str, **changes: Any) -> Session:
+        """PATCH /v1/sessions/{id}: ``tags`` (replaces the set), ``title``, ``notes``,
+        ``metadata`` (a JSON object, returned untouched), ``archived``; None clears a field."""
+        answer = self._channel.call("PATCH", f"/v1/sessions/{quote(session_id)}", changes)
+        return Session.model_validate(answer)
+
+    def archive_session(self, session_id: str, archived: bool = True) -> Session:
+        """Archive (or with ``archived=False`` unarchive) a session."""
+        return self.update_session(session_id, archived=archived)
+
+    def start_replay(self, start: Mapping[str, Any]) -> SessionStatusResponse:
+        """Open a ``mode: replay`` session for a recording made earlier (``start`` is a POST
+        /v1/sessions/start body; its samples may be days or years old)."""
+        answer = self._channel.call("POST", "/v1/sessions/start", {**start, "mode": "replay"})
+        return SessionStatusResponse.model_validate(answer)
+
+    def send_telemetry(
+        self,
+        session_id: str,
+        samples: list[dict[str, Any]],
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> TelemetryAccepted:
+        """POST one batch, retrying 5xx and network errors with backoff (a 4xx is final)."""
+        policy = retry or RetryPolicy()
+        failures = 0
+        while True:
+            try:
+                answer = self._channel.call(
+                    "POST", "/v1/telemetry", {"sessionId": session_id, "events": samples}
+                )
+                return TelemetryAccepted.model_validate(answer)
+            except DoorproofError as exc:
+                failures += 1
+                if not exc.retryable or policy.gives_up(failures):
+                    raise
+                sleep(policy.delay(failures))
+
+    def replay(
+        self,
+        start: Mapping[str, Any],
+        batches: Iterable[list[dict[str, Any]]],
+        *,
+        timeout_s: float = 300.0,
+        on_batch: Callable[[TelemetryAccepted], None] | None = None,
+    ) -> InsightsDocument:
+        """A recording made earlier as a server-side case: start a replay session, upload
+        ``batches`` (each a list of SDK samples), stop, and wait for the insights."""
+        session_id = self.start_replay(start).sessionId
+        for batch in batches:
+            accepted = self.send_telemetry(session_id, batch)
+            if on_batch is not None:
+                on_batch(accepted)
+        self.stop_session(session_id)
+        return self.wait_for_insights(session_id, timeout_s)
 
     def stop_session(self, session_id: str) -> SessionStatusResponse:
         """End a session on the courier's behalf (POST /v1/sessions/{id}/stop)."""

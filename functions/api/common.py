@@ -25,6 +25,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -39,7 +40,9 @@ from functions.core.models.errors import ErrorBody
 from functions.core.observability import logger, metrics, traced
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-SessionId = Annotated[str, Path(max_length=64, description="A session id (ses_…)")]
+SessionId = Annotated[
+    str, Path(max_length=64, description="A session id (sess_…; older ones ses_…)")
+]
 """The ``{sessionId}`` path parameter of every session route."""
 REQUEST_ID_HEADER = "x-request-id"
 _AUTH_ERRORS = {
@@ -89,9 +92,33 @@ def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
     return error_response(errors.ApiError("internal error; the request can be retried"))
 
 
+def refuse_unknown_query(
+    app: APIGatewayHttpResolver, next_middleware: NextMiddleware
+) -> Response[Any]:
+    """400 UNKNOWN_QUERY_PARAMETER naming every query parameter the route does not declare:
+    a typo (``?deliveryID=x``) must not silently answer as if no filter was given."""
+    route = app.context.get("_route")
+    sent = app.current_event.query_string_parameters or {}
+    if route is not None and sent:
+        known = {param.alias for param in route.dependant.query_params}
+        unknown = sorted(set(sent) - known)
+        if unknown:
+            accepted = ", ".join(sorted(known)) or "none"
+            raise errors.BadRequest(
+                f"unknown query parameter(s): {', '.join(unknown)}; this route accepts: {accepted}",
+                code="UNKNOWN_QUERY_PARAMETER",
+                details=[
+                    {"field": name, "in": "query", "message": "unknown", "type": "unknown"}
+                    for name in unknown
+                ],
+            )
+    return next_middleware(app)
+
+
 def make_app(*routers: Router) -> APIGatewayHttpResolver:
     """A resolver with request/response validation, OpenAPI, and our error shape."""
     app = APIGatewayHttpResolver(enable_validation=True)
+    app.use(middlewares=[refuse_unknown_query])
     app.exception_handler(errors.ApiError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.exception_handler(RecursionError)(_too_deep)
@@ -128,7 +155,7 @@ def answered_errors(
     resolver give every route (auth by the route's flags, body decoding, validation, the
     unexpected), plus the route's own (``route_errors``, raised by its use case)."""
     answers: dict[int, list[str]] = {
-        400: ["MALFORMED_REQUEST", "INVALID_GZIP"],
+        400: ["MALFORMED_REQUEST", "INVALID_GZIP", "UNKNOWN_QUERY_PARAMETER"],
         413: ["PAYLOAD_TOO_LARGE"],
         415: ["UNSUPPORTED_ENCODING"],
         500: ["INTERNAL_ERROR"],

@@ -1,24 +1,37 @@
 """POST /v1/sessions/{sessionId}/reprocess, POST /v1/sessions/{sessionId}/pod,
-DELETE /v1/sessions/{sessionId}: backend (secret key) management of one session.
+PATCH /v1/sessions/{sessionId}, DELETE /v1/sessions/{sessionId}: backend (secret key)
+management of one session.
 
 Thin: each route checks the session belongs to the caller (another tenant's is a 404), then
 hands over to core: reprocess is a finalize message (the processor recomputes from stored
-chunks with the current engine), the photo upload a presigned POST, erasing ``SessionEraser``.
+chunks with the engine version asked for, ``resolve_engine_version``), the photo upload a
+presigned POST, PATCH ``SessionStore.update``, erasing ``SessionEraser``.
 The session store and presigner are the read routes' per-container ones.
 """
 
 from __future__ import annotations
 
+import time
+from typing import Annotated
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import buildings, insights, presigner, queue, sessions
 from functions.core import aws, errors
 from functions.core.erase import SessionEraser
-from functions.core.models.manage import PodUpload, ReprocessAccepted
+from functions.core.models.manage import (
+    PodUpload,
+    ReprocessAccepted,
+    ReprocessRequest,
+    resolve_engine_version,
+)
+from functions.core.models.sessions import Session, UpdateSessionRequest
 from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
 from functions.core.session_objects import SessionObjects, pod_photo_key
+from functions.core.session_store import to_resource
 from functions.core.settings import get_settings
 
 router = Router()
@@ -42,11 +55,19 @@ def eraser() -> SessionEraser:
     "POST /v1/sessions/{sessionId}/reprocess",
     status=202,
     description="Recomputation queued",
-    errors={404: ["SESSION_NOT_FOUND"], 409: ["SESSION_RECORDING"]},
-    summary="Recompute insights from stored telemetry with the current engine",
+    errors={
+        404: ["SESSION_NOT_FOUND"],
+        409: ["SESSION_RECORDING"],
+        422: ["ENGINE_VERSION_UNAVAILABLE"],
+    },
+    summary="Recompute insights from stored telemetry (engineVersion: current by default)",
     tags=["insights"],
 )
-def reprocess(sessionId: SessionId) -> tuple[ReprocessAccepted, int]:  # noqa: N803
+def reprocess(
+    sessionId: SessionId,  # noqa: N803
+    body: Annotated[ReprocessRequest | None, Body()] = None,
+) -> tuple[ReprocessAccepted, int]:
+    engine_version = resolve_engine_version((body or ReprocessRequest()).engineVersion)
     session = sessions().get(principal(app).tenant, sessionId)
     if session["status"] == "recording":
         raise errors.Conflict(
@@ -56,9 +77,25 @@ def reprocess(sessionId: SessionId) -> tuple[ReprocessAccepted, int]:  # noqa: N
     version = int(session.get("insightsVersion", 0))
     queue().request_finalize(sessionId, "reprocess", from_version=version)
     accepted = ReprocessAccepted(
-        sessionId=sessionId, insightsStatus=session["insightsStatus"], fromVersion=version
+        sessionId=sessionId,
+        insightsStatus=session["insightsStatus"],
+        fromVersion=version,
+        engineVersion=engine_version,
     )
     return accepted, 202
+
+
+@route(
+    router,
+    "PATCH /v1/sessions/{sessionId}",
+    errors={404: ["SESSION_NOT_FOUND"], 503: ["SERVICE_UNAVAILABLE"]},
+    summary="Organise a session: tags, title, notes, metadata, archive or unarchive",
+    tags=["sessions"],
+)
+def update_session(sessionId: SessionId, body: UpdateSessionRequest) -> Session:  # noqa: N803
+    changes = body.model_dump(exclude_unset=True)
+    item = sessions().update(principal(app).tenant, sessionId, changes, time.time())
+    return to_resource(item)
 
 
 @route(

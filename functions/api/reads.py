@@ -3,6 +3,8 @@ GET /v1/buildings/{buildingId}.
 
 Backend (secret key) reads. Another tenant's session is a 404, exactly like an unknown one;
 a building is the caller's own profile of it (one organisation never sees another's).
+Every list filter is served by an index (``SessionStore.list``): none reads a tenant's whole
+history to find a few sessions.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from functions.core.ingest import BatchLedger
 from functions.core.insights_view import public_document
 from functions.core.models.batches import BatchList, batch_view
 from functions.core.models.buildings import BuildingProfile
-from functions.core.models.insights import InsightsDocument
+from functions.core.models.insights import Category, InsightsDocument, ReasonCode
 from functions.core.models.sessions import (
     Session,
     SessionList,
+    SessionMode,
     SessionStatus,
     SessionType,
+    Tag,
 )
 from functions.core.session_store import ListFilters, to_resource
 from functions.core.settings import get_settings
@@ -74,6 +78,11 @@ def list_sessions(
     sessionType: Annotated[SessionType | None, Query()] = None,  # noqa: N803
     createdAfter: Annotated[str | None, Query(description="ISO-8601")] = None,  # noqa: N803
     createdBefore: Annotated[str | None, Query(description="ISO-8601")] = None,  # noqa: N803
+    tag: Annotated[Tag | None, Query(description="sessions carrying this tag")] = None,
+    reasonCode: Annotated[ReasonCode | None, Query()] = None,  # noqa: N803
+    terminalOutcome: Annotated[Category | None, Query()] = None,  # noqa: N803
+    archived: Annotated[bool | None, Query(description="true: only archived")] = None,
+    mode: Annotated[SessionMode | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=names.LIST_MAX_LIMIT)] = names.LIST_DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> SessionList:
@@ -84,6 +93,11 @@ def list_sessions(
         session_type=sessionType,
         created_after=_timestamp("createdAfter", createdAfter),
         created_before=_timestamp("createdBefore", createdBefore),
+        tag=tag,
+        reason_code=reasonCode,
+        terminal_outcome=terminalOutcome,
+        archived=archived,
+        mode=mode,
     )
     items, next_cursor = sessions().list(principal(app).tenant, filters, limit, cursor)
     return SessionList(sessions=[to_resource(i) for i in items], nextCursor=next_cursor)

@@ -91,7 +91,11 @@ def idempotent_start() -> Any:
     "POST /v1/sessions/start",
     status=201,
     description="Session started",
-    errors={409: ["IDEMPOTENCY_KEY_IN_USE"], 422: ["IDEMPOTENCY_KEY_REUSED"]},
+    errors={
+        403: ["INSUFFICIENT_SCOPE"],
+        409: ["IDEMPOTENCY_KEY_IN_USE"],
+        422: ["IDEMPOTENCY_KEY_REUSED"],
+    },
     summary="Start a delivery session",
     tags=["sessions"],
 )

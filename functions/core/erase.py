@@ -2,8 +2,9 @@
 
 Order matters, because the processor may be writing while we erase and a DELETE may fail half
 way: the session is first marked ``erasing`` (the processor then drops its data, counts
-nothing and computes nothing, see ``sessionize`` / ``stored_parts`` / ``finalize``), then the
-ledger items, insights and S3 objects go, and the session item goes last. A DELETE that
+nothing and computes nothing, see ``sessionize`` / ``stored_parts`` / ``finalize``; a session
+still recording gets ``endReason: deleted``), then the ledger items, the filter items, the
+insights and the S3 objects go, and the session item goes last. A DELETE that
 failed half way is repeated by the caller and finds the session still there, so it finishes
 the job; only after the last step is the session a 404. What the session taught its building
 (its heights, where its GPS was lost) leaves the building's profile too.
@@ -24,7 +25,7 @@ from functions.core.building_store import BuildingStore, building_of
 from functions.core.erased import ErasedMarkers
 from functions.core.insights_store import InsightsStore
 from functions.core.session_objects import SessionObjects
-from functions.core.session_store import SessionStore
+from functions.core.session_store import SessionStore, filter_writes
 from functions.core.timestamps import iso
 
 
@@ -54,11 +55,17 @@ class SessionEraser:
         session = self._sessions.get(tenant, session_id)
         self._sessions_table.update_item(
             Key={"sessionId": session_id},
-            UpdateExpression="SET erasing = :now REMOVE sweepShard, sweepAt",
+            UpdateExpression="SET erasing = :now, endReason = if_not_exists(endReason, :deleted) "
+            "REMOVE sweepShard, sweepAt",
             ConditionExpression="tenant = :tenant",
-            ExpressionAttributeValues={":now": iso(self._clock()), ":tenant": tenant},
+            ExpressionAttributeValues={
+                ":now": iso(self._clock()),
+                ":tenant": tenant,
+                ":deleted": "deleted",
+            },
         )
         self._delete_ledger(session_id)
+        self._delete_filter_items(session)
         self._insights.delete(session_id)
         building = building_of(session) if self._buildings is not None else None
         if self._buildings is not None and building is not None:
@@ -66,6 +73,12 @@ class SessionEraser:
         self._objects.delete_session(session_id)
         ErasedMarkers(self._batches).mark(tenant, session_id, self._clock())
         self._sessions_table.delete_item(Key={"sessionId": session_id})
+
+    def _delete_filter_items(self, session: dict[str, Any]) -> None:
+        """The session's filter items (``session_store``), so no list shows it any more."""
+        with self._sessions_table.batch_writer() as writer:
+            for entry in filter_writes(self._sessions_table.name, session, None):
+                writer.delete_item(Key=entry["Delete"]["Key"])
 
     def _delete_ledger(self, session_id: str) -> None:
         kwargs: dict[str, Any] = {

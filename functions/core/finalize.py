@@ -43,7 +43,12 @@ from functions.core.events_bus import EventBus, EventKind, event_detail
 from functions.core.insights_store import InsightsStore
 from functions.core.models.insights import InsightsDocument
 from functions.core.path_image import render_path
-from functions.core.session_store import SessionStore, dynamo_values
+from functions.core.session_store import (
+    HISTORY_LENGTH,
+    SessionStore,
+    dynamo_values,
+    filter_writes,
+)
 from functions.core.timestamps import iso
 from functions.engine.telemetry import Telemetry
 
@@ -52,6 +57,14 @@ if TYPE_CHECKING:
 
 Mode = Literal["complete", "force", "reprocess"]
 EndReason = Literal["stopped", "timeout", "interrupted"]
+TRIGGERS: dict[str, str] = {
+    "complete": "all-data-stored",
+    "force": "deadline",
+    "reprocess": "reprocess",
+    "fail": "retries-exhausted",
+}
+"""Why a computation ran, as the session's ``insightsHistory`` names it."""
+PROCESSING_FAILED = "PROCESSING_FAILED"
 Engine = Callable[[Telemetry, dict[str, Any], EndReason, "Storeys | None"], dict[str, Any]]
 OBSERVATION_KEY = "buildingObservation"
 """Where ``run_engine`` hands over what the session taught its building (not stored)."""
@@ -81,10 +94,13 @@ def run_engine(
     from functions.engine.insights import SessionContext, compute  # noqa: PLC0415
 
     ended = session.get("endedEpoch")
+    replay = session.get("mode") == "replay"
+    # A replay's samples were recorded long before the server's start and stop: its span is
+    # its samples', exactly as ``doorproof analyze`` computes it.
     context = SessionContext.from_start_request(
         session,
-        started_at=float(session["createdEpoch"]),
-        ended_at=float(ended) if ended is not None else None,
+        started_at=None if replay else float(session["createdEpoch"]),
+        ended_at=float(ended) if ended is not None and not replay else None,
         end_reason=end_reason,
         session_id=str(session["sessionId"]),
     )
@@ -115,6 +131,35 @@ def is_due(session: dict[str, Any], mode: Mode, from_version: int | None = None)
         return False
     finalized = session.get("finalizedParts")
     return finalized is None or int(finalized) != stored
+
+
+def session_outcome(
+    session: dict[str, Any], document: dict[str, Any], trigger: str
+) -> dict[str, Any]:
+    """The session attributes a committed document sets (None: removed): the engine
+    version, reason codes and terminal outcome of ready insights, or the error of failed
+    ones (no codes, no outcome), and the history with this computation appended."""
+    ready = document["status"] == "ready"
+    classification = document.get("classification") or {}
+    codes = list(document.get("reasonCodes") or []) if ready else []
+    entry = {
+        "version": document["version"],
+        "engineVersion": document.get("engineVersion"),
+        "computedAt": document["updatedAt"],
+        "status": document["status"],
+        "trigger": trigger,
+        "reasonCodes": codes,
+        "errorCode": None if ready else PROCESSING_FAILED,
+    }
+    history = [*(session.get("insightsHistory") or []), entry][-HISTORY_LENGTH:]
+    return {
+        "engineVersion": document.get("engineVersion") if ready else None,
+        "reasonCodes": codes,
+        "terminalOutcome": classification.get("category") if ready else None,
+        "errorCode": None if ready else PROCESSING_FAILED,
+        "errorMessage": None if ready else document.get("errorMessage"),
+        "insightsHistory": history,
+    }
 
 
 @dataclass(frozen=True)
@@ -160,7 +205,7 @@ class Finalizer:
                 return Outcome(session_id, None, self._publish_pending(session))
             document = self._compute(session)
             event: EventKind = "insight.updated" if self._had_ready(session) else "insight.ready"
-            if self._commit(session, document, event):
+            if self._commit(session, document, event, TRIGGERS[mode]):
                 committed = {**session, "insightsVersion": document["version"]}
                 self._publish(committed, document, event)
                 return Outcome(session_id, document["version"], event)
@@ -179,7 +224,7 @@ class Finalizer:
                 session,
                 {"status": "failed", "errorMessage": message[:MAX_ERROR_MESSAGE]},
             )
-            if self._commit(session, document, "insight.failed"):
+            if self._commit(session, document, "insight.failed", TRIGGERS["fail"]):
                 committed = {**session, "insightsVersion": document["version"]}
                 self._publish(committed, document, "insight.failed")
                 return Outcome(session_id, document["version"], "insight.failed")
@@ -243,15 +288,23 @@ class Finalizer:
         """An ``insight.ready`` went out before iff a ready document was ever committed."""
         return bool(session.get("readyVersion"))
 
-    def _commit(self, session: dict[str, Any], document: dict[str, Any], event: EventKind) -> bool:
-        """Store ``document`` and move the session on, iff nobody committed since we read."""
+    def _commit(
+        self, session: dict[str, Any], document: dict[str, Any], event: EventKind, trigger: str
+    ) -> bool:
+        """Store ``document`` and move the session on, iff nobody committed since we read.
+
+        The session takes the document's outcome (engine version, reason codes, terminal
+        outcome, or the error), a history entry, and its filter items move with it."""
         ready = document["status"] == "ready"
+        outcome = session_outcome(session, document, trigger)
         sets = [
             "insightsStatus = :status",
             "insightsVersion = :version",
             "finalizedParts = :stored",
             "pendingEvent = :event",
+            *(f"{name} = :{name}" for name in outcome if outcome[name] is not None),
         ]
+        removes = ["sweepShard", "sweepAt", *(n for n in outcome if outcome[n] is None)]
         if ready:
             sets.append("readyVersion = :version")
         values = {
@@ -260,12 +313,13 @@ class Finalizer:
             ":previous": int(session.get("insightsVersion", 0)),
             ":stored": int(session.get("storedPartsTotal", 0)),
             ":event": event,
+            **{f":{name}": value for name, value in outcome.items() if value is not None},
         }
         update = {
             "Update": {
                 "TableName": self._sessions_table.name,
                 "Key": dynamo_values({"sessionId": session["sessionId"]}),
-                "UpdateExpression": f"SET {', '.join(sets)} REMOVE sweepShard, sweepAt",
+                "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
                 "ConditionExpression": "insightsVersion = :previous AND "
                 "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal)) AND "
                 "attribute_not_exists(erasing)",
@@ -273,8 +327,9 @@ class Finalizer:
             }
         }
         try:
+            moves = filter_writes(self._sessions_table.name, session, {**session, **outcome})
             self._sessions_table.meta.client.transact_write_items(
-                TransactItems=[self._insights.put_entry(document), update]
+                TransactItems=[self._insights.put_entry(document), update, *moves]
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "TransactionCanceledException":

@@ -13,6 +13,7 @@ batch id and the engine de-duplicates samples by timestamp.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -80,6 +81,18 @@ def screen_samples(
             bad[index] = f"ts: {model.ts} is outside this session's time range"
     rejections = [Rejection(index=i, reason=bad[i]) for i in sorted(bad)]
     return SAMPLES.dump_python(valid, exclude_none=True), rejections
+
+
+def sample_time_range(session: dict[str, Any], now: float) -> dict[str, float]:
+    """The ``ts`` a sample of ``session`` may carry: within a day of the session's start and
+    of now for a live session; any time for a replay (a recording made days or years ago
+    keeps its own clock)."""
+    if session.get("mode") == "replay":
+        return {"earliest": 0.0, "latest": math.inf}
+    return {
+        "earliest": float(session["createdEpoch"]) - names.SAMPLE_TS_SLACK_S,
+        "latest": now + names.SAMPLE_TS_SLACK_S,
+    }
 
 
 class BatchLedger:
@@ -264,11 +277,7 @@ class TelemetryIngest:
             return TelemetryAccepted(
                 sessionId=batch.sessionId, accepted=0, rejected=0, duplicate=True, late=late
             )
-        valid, rejections = screen_samples(
-            batch.events,
-            earliest=float(session["createdEpoch"]) - names.SAMPLE_TS_SLACK_S,
-            latest=now + names.SAMPLE_TS_SLACK_S,
-        )
+        valid, rejections = screen_samples(batch.events, **sample_time_range(session, now))
         if not valid:
             self._ledger.note_rejected(batch.sessionId, batch_id, rejections, now)
             raise errors.Unprocessable(

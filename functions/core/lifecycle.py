@@ -47,6 +47,14 @@ class SessionLifecycle:
         self._erased = erased
 
     def start(self, caller: Principal, request: StartSessionRequest) -> SessionStatusResponse:
+        """A ``replay`` session needs a secret key: its samples skip the clock checks that
+        keep a phone's live data honest, so only the company's backend may open one."""
+        if request.mode == "replay" and caller.scope != "secret":
+            raise errors.Forbidden(
+                'a "mode": "replay" session uploads an earlier recording and needs a secret '
+                "key (sk_…); phones start live sessions",
+                code="INSUFFICIENT_SCOPE",
+            )
         now = self._clock()
         item = self._sessions.retried_start(
             caller.tenant, request, now - names.START_RETRY_WINDOW_S

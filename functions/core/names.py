@@ -118,6 +118,8 @@ SESSIONS_TABLE = Table(
         Index("byRider", "tenantRider", "createdKey"),
         # Sparse: only sessions whose insights are not final carry sweepShard/sweepAt.
         Index("bySweep", "sweepShard", "sweepAt"),
+        # Sparse: only filter items (tag, reason code, outcome, archived) carry filterKey.
+        Index("byFilter", "filterKey", "createdKey"),
     ),
 )
 BATCHES_TABLE = Table(
@@ -241,6 +243,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/sessions/{sessionId}/pod", "manage"),
     Route("DELETE", "/v1/sessions/{sessionId}", "manage", people="admin"),
     Route("GET", "/v1/buildings/{buildingId}", "reads", people="viewer"),
+    Route("PATCH", "/v1/sessions/{sessionId}", "manage", people="admin"),
     Route("GET", "/v1/openapi.json", "openapi", authorized=False),
 )
 ROUTES += (

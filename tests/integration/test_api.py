@@ -94,7 +94,7 @@ def session_id(local_api, org) -> str:
     )
     assert result.status == 201, result.body
     started = result.json()
-    assert started["status"] == "recording" and started["sessionId"].startswith("ses_")
+    assert started["status"] == "recording" and started["sessionId"].startswith("sess_")
     return started["sessionId"]
 
 

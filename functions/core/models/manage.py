@@ -1,4 +1,4 @@
-"""Responses of the session management routes (reprocess, POD photo upload)."""
+"""Requests and responses of the session management routes (reprocess, POD photo upload)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,40 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.core.models.common import Response
+from functions.core import errors
+from functions.core.models.common import Request, Response
 from functions.core.models.sessions import InsightsStatus
+from functions.engine.version import ENGINE_VERSION
+
+CURRENT = "current"
+
+
+def resolve_engine_version(requested: str) -> str:
+    """The engine version a reprocess runs: ``current`` (the default) or the deployed
+    engine's own version string, which is the same engine; any other version is refused
+    (422 ENGINE_VERSION_UNAVAILABLE): a deployment carries one engine, older ones are not
+    kept (docs/decisions.md)."""
+    if requested in (CURRENT, ENGINE_VERSION):
+        return ENGINE_VERSION
+    raise errors.Unprocessable(
+        f"engine version {requested!r} is not available; this deployment runs "
+        f"{ENGINE_VERSION} (ask for {CURRENT!r} or {ENGINE_VERSION!r})",
+        code="ENGINE_VERSION_UNAVAILABLE",
+        details=[
+            {
+                "field": "engineVersion",
+                "in": "body",
+                "message": f"available: {CURRENT}, {ENGINE_VERSION}",
+                "type": "engine_version",
+            }
+        ],
+    )
+
+
+class ReprocessRequest(Request):
+    """POST /v1/sessions/{id}/reprocess (body optional)."""
+
+    engineVersion: str = Field(default=CURRENT, max_length=64)
 
 
 class ReprocessAccepted(Response):
@@ -17,6 +49,8 @@ class ReprocessAccepted(Response):
     sessionId: str
     insightsStatus: InsightsStatus
     fromVersion: int
+    engineVersion: str | None = None
+    """The engine version the recomputation runs."""
 
 
 class PodUpload(Response):

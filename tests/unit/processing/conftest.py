@@ -89,6 +89,7 @@ class FakeEngine:
             "evidence": {},
             "dataQuality": {"samples": len(telemetry), "gapSec": float("nan")},
             "engineVersion": "test-1",
+            "classification": {"category": "door_delivery", "confidence": 0.9},
             "path": path,
         }
 

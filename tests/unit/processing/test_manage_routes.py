@@ -4,14 +4,15 @@ import json
 
 from functions.core import names
 from functions.core.keys import Principal
+from functions.engine.version import ENGINE_VERSION
 from tests.unit.api import gateway
 from tests.unit.processing.conftest import CALLER, T0, samples
 
 STRANGER = Principal("org_2", "prj_1", "sandbox", "secret", "key_9")
 
 
-def call(method, path, caller=CALLER):
-    return gateway.call(method, path, caller=caller)
+def call(method, path, caller=CALLER, payload=None):
+    return gateway.call(method, path, payload, caller=caller)
 
 
 def test_reprocess_queues_a_recomputation_of_the_current_version(world):
@@ -23,7 +24,12 @@ def test_reprocess_queues_a_recomputation_of_the_current_version(world):
     status, body = call("POST", f"/v1/sessions/{sid}/reprocess")
 
     assert status == 202
-    assert body == {"sessionId": sid, "insightsStatus": "ready", "fromVersion": 1}
+    assert body == {
+        "sessionId": sid,
+        "insightsStatus": "ready",
+        "fromVersion": 1,
+        "engineVersion": ENGINE_VERSION,
+    }
     sqs = world.mock.session.client("sqs")
     bodies = []
     while got := sqs.receive_message(
@@ -89,3 +95,60 @@ def test_delete_erases_everything_and_then_the_session_is_gone(world):
     world.pipeline().handle(body, 2)
     assert world.sessions.find(sid) is None
     assert world.chunks.keys(sid) == []
+
+
+def test_reprocess_names_the_current_engine_by_word_or_by_version(world):
+    sid = world.start()
+    world.stop(sid)
+    world.finalizer().finalize(sid, "complete")
+    for asked in ("current", ENGINE_VERSION):
+        status, body = call(
+            "POST", f"/v1/sessions/{sid}/reprocess", payload={"engineVersion": asked}
+        )
+        assert (status, body["engineVersion"]) == (202, ENGINE_VERSION)
+    status, body = call(
+        "POST", f"/v1/sessions/{sid}/reprocess", payload={"engineVersion": "2019.1"}
+    )
+    assert (status, body["error"]["code"]) == (422, "ENGINE_VERSION_UNAVAILABLE")
+    assert "2019.1" in body["error"]["message"] and ENGINE_VERSION in body["error"]["message"]
+
+
+def test_patch_organises_a_session_and_returns_metadata_untouched(world):
+    sid = world.start(tags=["vip"])
+    metadata = {"ratio": 1.0, "nested": {"list": [1, 2.5, None, "x"]}, "big": 12345678901234567}
+    status, body = call(
+        "PATCH",
+        f"/v1/sessions/{sid}",
+        payload={
+            "tags": ["b", "a", "b"],
+            "title": "Parcel 7",
+            "notes": "left",
+            "metadata": metadata,
+        },
+    )
+    assert status == 200, body
+    assert (body["tags"], body["title"], body["notes"]) == (["b", "a"], "Parcel 7", "left")
+    assert body["metadata"] == metadata and isinstance(body["metadata"]["ratio"], float)
+    assert body["archived"] is False
+
+    status, body = call("PATCH", f"/v1/sessions/{sid}", payload={"archived": True, "title": None})
+    assert status == 200 and body["archived"] is True and body["archivedAt"]
+    assert "title" not in body or body["title"] is None
+    assert body["tags"] == ["b", "a"]  # fields not sent are left alone
+    status, body = call("PATCH", f"/v1/sessions/{sid}", payload={"archived": False})
+    assert body["archived"] is False and body.get("archivedAt") is None
+
+
+def test_patch_refuses_what_it_cannot_keep(world):
+    sid = world.start()
+    for payload, field in (
+        ({"metadata": {"x": "y" * 5000}}, "metadata"),
+        ({"metadata": [1, 2]}, "metadata"),
+        ({"tags": ["has#hash"]}, "tags.0"),
+        ({"tags": [f"t{i}" for i in range(21)]}, "tags"),
+        ({"title": "t" * 201}, "title"),
+    ):
+        status, body = call("PATCH", f"/v1/sessions/{sid}", payload=payload)
+        assert status == 422, payload
+        assert body["error"]["details"][0]["field"] == field
+    assert call("PATCH", f"/v1/sessions/{sid}", STRANGER, payload={"title": "x"})[0] == 404
