@@ -18,6 +18,10 @@ COMMANDS = {
     "analyze": ("doorproof.analyze", "compute insights for recordings (NDJSON, gzip or not)"),
     "simulate": ("doorproof.simulate", "drive simulated couriers against a deployment"),
     "demo": ("doorproof.demo", "start a local stack, run a few deliveries, show the results"),
+    "replay": (
+        "doorproof.replay",
+        "upload an earlier recording as a replay session, print its case",
+    ),
 }
 
 
