@@ -4,7 +4,7 @@
 
 - every simulator scenario (``doorproof.scenarios``, ``--seeds`` seeds each, Android and
   iOS), whose true category is ``SCENARIO_CATEGORIES``;
-- the real recordings in ``../shared/data`` (``doorproof.accuracy.data_dir``) that tell a
+- the real recordings in ``../shared/data`` (``doorproof.accuracy.common.data_dir``) that tell a
   category: ``entry/`` and ``building/`` have no IMU, so the only right verdict is
   ``insufficient_data``; ``vertical/stay`` is a phone held by someone standing, so
   ``no_attempt``; the other real sets carry no delivery outcome and are only counted;
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from doorproof.accuracy import REPO, _progress, data_dir
+from doorproof.accuracy.common import REPO, data_dir, progress
 from doorproof.recordings import load_samples
 from doorproof.scenarios import build, names
 from doorproof.scenarios.scenario import Platform
@@ -81,7 +81,7 @@ def scenario_verdicts(seeds: int, only: Iterable[str] | None = None) -> Iterator
     per seed and platform."""
     chosen = [n for n in (only or names()) if n in SCENARIO_CATEGORIES]
     jobs = [(n, p, s) for n in chosen for p in PLATFORMS for s in range(seeds)]
-    for name, platform, seed in _progress("scenarios", jobs):
+    for name, platform, seed in progress("scenarios", jobs):
         sc = build(name, platform=platform, seed=seed)
         doc = compute_insights(from_samples(sc.samples), sc.context())
         c = doc["classification"]
@@ -100,7 +100,7 @@ def _real_files(root: Path) -> list[tuple[str, str | None, Path]]:
 
 def real_verdicts(root: Path) -> Iterator[Verdict]:
     """The engine's verdict on each real recording (no address: as ``doorproof analyze``)."""
-    for set_name, truth, path in _progress("real sets", _real_files(root)):
+    for set_name, truth, path in progress("real sets", _real_files(root)):
         doc = compute_insights(from_samples(load_samples(path)), SessionContext())
         c = doc["classification"]
         yield Verdict(f"real/{set_name}", c["basis"], c["category"], truth)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from doorproof.accuracy import data_dir
+from doorproof.accuracy.common import data_dir
 from tests.integration.conftest import LocalApi
 
 pytestmark = pytest.mark.integration
