@@ -72,3 +72,32 @@ def test_another_organisations_session_does_not_exist(local_api: LocalApi, tmp_p
     with pytest.raises(DoorproofError) as hidden:
         stranger.get_insights(session_id)
     assert hidden.value.status == 404 and not hidden.value.retryable
+
+
+def test_backend_organises_filters_and_reprocesses_by_engine_version(
+    local_api: LocalApi, tmp_path: Path
+) -> None:
+    session_id = deliver(local_api, tmp_path, f"e2e-organise-{time.time_ns()}", seed=4)
+    backend = BackendClient(local_api.url, local_api.keys[0].secret_key)
+    tag = f"e2e-{time.time_ns()}"
+    updated = backend.update_session(session_id, tags=[tag], title="Late", metadata={"n": 1.5})
+    assert (updated.tags, updated.title, updated.metadata) == ([tag], "Late", {"n": 1.5})
+    assert backend.archive_session(session_id).archived is True
+    assert [s.sessionId for s in backend.list_sessions(tag=tag, archived=True)] == [session_id]
+    assert list(backend.list_sessions(tag=tag, archived=False)) == []
+    assert backend.archive_session(session_id, archived=False).archived is False
+
+    insights = backend.wait_for_insights(session_id, timeout_s=60, poll_s=0.2)
+    outcome = backend.get_session(session_id).terminalOutcome
+    assert insights.classification is not None and outcome == insights.classification.category
+    assert [s.sessionId for s in backend.list_sessions(tag=tag, terminalOutcome=outcome)] == [
+        session_id
+    ]
+    accepted = backend.reprocess(session_id, engine_version=insights.engineVersion or "")
+    assert accepted.engineVersion == insights.engineVersion
+    with pytest.raises(DoorproofError) as refused:
+        backend.reprocess(session_id, engine_version="1999.1.1")
+    assert refused.value.code == "ENGINE_VERSION_UNAVAILABLE"
+    with pytest.raises(DoorproofError) as typo:
+        backend.list_sessions_page(deliveryID="x")
+    assert (typo.value.status, typo.value.code) == (400, "UNKNOWN_QUERY_PARAMETER")

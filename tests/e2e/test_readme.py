@@ -35,5 +35,5 @@ def test_readme_python_examples_run_against_the_local_stack(
     for number, block in enumerate(blocks, start=1):
         exec(compile(block, f"README.md python block {number}", "exec"), {})
     out = capsys.readouterr().out
-    assert "recorded ses_" in out
+    assert "recorded sess_" in out
     assert "ready" in out

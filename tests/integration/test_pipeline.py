@@ -23,6 +23,7 @@ import pytest
 
 from functions.core import names
 from functions.core.timestamps import iso
+from functions.engine.version import ENGINE_VERSION
 from tests.integration.conftest import LocalApi, wait_for
 from tests.integration.test_api import call, samples
 
@@ -306,7 +307,12 @@ def test_reprocess_recomputes_as_a_new_version(pipe: Pipeline) -> None:
 
     answer = call(pipe.api, "POST", f"/v1/sessions/{sid}/reprocess", pipe.org.secret_key)
     assert answer.status == 202
-    assert answer.json() == {"sessionId": sid, "insightsStatus": "ready", "fromVersion": 1}
+    assert answer.json() == {
+        "sessionId": sid,
+        "insightsStatus": "ready",
+        "fromVersion": 1,
+        "engineVersion": ENGINE_VERSION,
+    }
     second = pipe.wait_version(sid, 2)
 
     assert second["reasonCodes"] == first["reasonCodes"]

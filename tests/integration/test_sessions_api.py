@@ -199,3 +199,30 @@ def test_replay_keeps_old_timestamps_live_sessions_do_not(local_api, org) -> Non
     ).json()
     # The span is the samples' own (40 s three years ago), not years up to the server's stop.
     assert insights["summary"]["totalDurationSec"] < 60  # type: ignore[index]
+
+
+def test_openapi_describes_the_session_features(local_api) -> None:
+    document = local_api.request("GET", "/v1/openapi.json").json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    assert "patch" in paths["/v1/sessions/{sessionId}"]
+    listing = {p["name"] for p in paths["/v1/sessions"]["get"]["parameters"]}
+    assert {"tag", "reasonCode", "terminalOutcome", "archived", "mode"} <= listing
+    session = schemas["Session"]["properties"]
+    for field in (
+        "mode",
+        "statusDetail",
+        "engineVersion",
+        "terminalOutcome",
+        "errorCode",
+        "errorMessage",
+        "insightsHistory",
+        "tags",
+        "title",
+        "notes",
+        "metadata",
+        "archived",
+    ):
+        assert field in session, field
+    assert "classification" in schemas["InsightsDocument"]["properties"]
+    assert {"mode", "tags", "metadata"} <= set(schemas["StartSessionRequest"]["properties"])
+    assert "engineVersion" in schemas["ReprocessRequest"]["properties"]
