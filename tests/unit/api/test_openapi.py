@@ -130,6 +130,7 @@ def _body(route: names.Route) -> bytes:
         "POST /v1/sessions/start": {"deliveryId": "d-1", "sessionType": "drop"},
         "POST /v1/sessions/stop": {"sessionId": "ses_missing"},
         "POST /v1/telemetry": {"sessionId": "ses_missing", "events": [{"ts": 1.0}]},
+        "PATCH /v1/sessions/{sessionId}": {"title": "a title"},
     }
     key = f"{route.method} {route.path}"
     return json.dumps(bodies[key]).encode() if key in bodies else b""
@@ -163,6 +164,9 @@ def _probes(route: names.Route) -> list[Probe]:
         Probe("gzip bomb", 413, "PAYLOAD_TOO_LARGE", key, GZIP_BOMB, gzipped),
         Probe("brotli", 415, "UNSUPPORTED_ENCODING", key, b"{}", (("content-encoding", "br"),)),
     ]
+    probes.append(
+        Probe("typo in the query", 400, "UNKNOWN_QUERY_PARAMETER", key, _body(route), query="x=1")
+    )
     if route.authorized:
         probes.append(Probe("no key", 401, "UNAUTHORIZED", None))
     if secret:
@@ -185,7 +189,9 @@ def _probes(route: names.Route) -> list[Probe]:
     if "{sessionId}" in route.path or route.path in ("/v1/sessions/stop", "/v1/telemetry"):
         probes.append(Probe("unknown session", 404, "SESSION_NOT_FOUND", key, _body(route)))
     if "{sessionId}" in route.path:
-        probes.append(Probe("id too long", 422, "VALIDATION_ERROR", key, session_id="s" * 65))
+        probes.append(
+            Probe("id too long", 422, "VALIDATION_ERROR", key, _body(route), session_id="s" * 65)
+        )
     elif "{buildingId}" in route.path:
         probes.append(Probe("unknown building", 404, "BUILDING_NOT_FOUND", key))
         probes.append(Probe("id too long", 422, "VALIDATION_ERROR", key, session_id="b" * 65))
