@@ -7,8 +7,9 @@ stops, waits for the insights and prints them (the case file, GET /v1/sessions/{
 on stdout as one JSON line. Its verdict is the one ``doorproof analyze`` gives offline for
 the same recording and START.json: the server runs the same engine on the samples' own span.
 
-Decisions: without ``--start`` the session is a ``drop`` whose deliveryId is the recording's
-own session id (else its file name), as ``doorproof analyze`` names it; the exit status is 0
+Decisions: the start request is ``--start``, else ``NAME.start.json`` beside the recording
+(as ``doorproof analyze`` reads it), else a ``drop`` whose deliveryId is the recording's own
+session id (else its file name), as ``doorproof analyze`` names it; the exit status is 0
 when the insights are ready, 1 when they failed or did not come in ``--timeout`` seconds or
 the API refused the upload, 2 when the arguments are unusable.
 """
@@ -22,7 +23,7 @@ import zlib
 from pathlib import Path
 from typing import Any, TextIO
 
-from doorproof.analyze import load_start, recording_session_id
+from doorproof.analyze import load_start, recording_session_id, start_beside
 from doorproof.client import BackendClient, DoorproofError, InsightsTimeout
 from doorproof.recordings import RecordingError, load_samples
 
@@ -39,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--start",
         metavar="START.json",
         type=Path,
-        help="POST /v1/sessions/start body (deliveryId, sessionType, address, ...)",
+        help="POST /v1/sessions/start body (deliveryId, sessionType, address, ...); "
+        "default: NAME.start.json beside the recording",
     )
     parser.add_argument(
         "--timeout", type=float, default=300.0, help="seconds to wait for the insights"
@@ -77,10 +79,12 @@ def start_request(path: Path, start: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.recording)
+    beside = start_beside(path)
+    start_path = args.start or (beside if beside.is_file() else None)
     try:
-        start = load_start(args.start)
+        start = load_start(start_path)
     except (OSError, ValueError) as exc:
-        print(f"doorproof replay: --start {args.start}: {exc}", file=sys.stderr)
+        print(f"doorproof replay: {start_path}: {exc}", file=sys.stderr)
         return 2
     try:
         samples = load_samples(path)

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,26 @@ def test_replay_with_a_publishable_key_is_refused(local_api: LocalApi) -> None:
     refused = doorproof("replay", str(path), "--url", local_api.url, "--key", key)
     assert refused.returncode == 1 and refused.stdout == ""
     assert "INSUFFICIENT_SCOPE" in refused.stderr
+
+
+def test_replay_reads_the_start_request_beside_the_recording(
+    local_api: LocalApi, tmp_path: Path
+) -> None:
+    source = _recording(RECORDINGS[2])
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    start = {
+        "deliveryId": f"beside-{uuid.uuid4().hex[:8]}",
+        "sessionType": "pickup",
+        "address": {"line1": "somewhere", "lat": 40.0 + random.random(), "lng": -74.0},
+    }
+    (tmp_path / f"{path.name.split('.')[0]}.start.json").write_text(json.dumps(start))
+    key = local_api.keys[0].secret_key
+
+    replayed = doorproof("replay", str(path), "--url", local_api.url, "--key", key)
+    analyzed = doorproof("analyze", str(path))
+
+    assert replayed.returncode == 0, replayed.stderr
+    case, offline = json.loads(replayed.stdout), json.loads(analyzed.stdout)
+    assert case["deliveryId"] == offline["deliveryId"] == start["deliveryId"]
+    assert {k: case[k] for k in VERDICT} == {k: offline[k] for k in VERDICT}
