@@ -8,6 +8,7 @@ from functions.core import names
 from functions.core.erase import SessionEraser
 from functions.core.finalize import PROCESSING_FAILED
 from functions.core.keys import Principal
+from functions.core.session_objects import SessionObjects
 from functions.core.session_store import HISTORY_LENGTH, ListFilters, status_detail, to_resource
 from tests.unit.processing.conftest import CALLER, T0, samples
 
@@ -113,8 +114,9 @@ def test_erasing_removes_the_filter_items(world):
     tag = f"t-{uuid.uuid4().hex[:8]}"
     sid = _finalized(world, tags=[tag])
     table = world.table(names.SESSIONS_TABLE)
+    objects = SessionObjects(world.s3, world.bucket)
     eraser = SessionEraser(
-        world.sessions, table, world.table(names.BATCHES_TABLE), world.insights, world.chunks
+        world.sessions, table, world.table(names.BATCHES_TABLE), world.insights, objects
     )
     eraser.erase(CALLER.tenant, sid)
     rows = table.scan(FilterExpression="filterOf = :s", ExpressionAttributeValues={":s": sid})
