@@ -75,6 +75,7 @@ def reprocess(
             code="SESSION_RECORDING",
         )
     version = int(session.get("insightsVersion", 0))
+    sessions().mark_reprocess(sessionId, version)
     queue().request_finalize(sessionId, "reprocess", from_version=version)
     accepted = ReprocessAccepted(
         sessionId=sessionId,

@@ -22,7 +22,8 @@ The item, attribute by attribute (the processor and sweeper update the same item
   ``insightsHistory`` (last ``HISTORY_LENGTH`` computations), ``errorCode``/``errorMessage``;
 - organising: ``mode`` (live|replay), ``tags``, ``title``, ``notes``, ``metadataJson`` (the
   customer's object as the exact JSON text it arrived in: DynamoDB would turn 1.0 into 1),
-  ``archived``/``archivedAt``, ``revision`` (guards PATCH).
+  ``archived``/``archivedAt``, ``revision`` (guards PATCH);
+- ``reprocessFrom``: the insights version a pending reprocess replaces (``statusDetail``).
 
 Filter items. Tags and reason codes are many per session and a GSI key holds one value, so
 each filterable value of a session is also an item of its own in this table (fan-out):
@@ -322,6 +323,15 @@ class SessionStore:
             f"session {session_id!r} kept changing while it was updated; retry the request"
         )
 
+    def mark_reprocess(self, session_id: str, from_version: int) -> None:
+        """Record that a recomputation of ``from_version`` was asked for (``statusDetail``
+        says computing until a newer version is committed)."""
+        self._table.update_item(
+            Key={"sessionId": session_id},
+            UpdateExpression="SET reprocessFrom = :version",
+            ExpressionAttributeValues={":version": from_version},
+        )
+
     def _transact(self, items: list[dict[str, Any]]) -> None:
         try:
             self._table.meta.client.transact_write_items(TransactItems=items)
@@ -490,6 +500,10 @@ def status_detail(item: dict[str, Any]) -> str | None:
     if item.get("status") == "recording":
         return "recording"
     if item.get("insightsStatus") != "processing":
+        pending = item.get("reprocessFrom")
+        # A reprocess asked for after version ``pending``: computing until a newer one is in.
+        if pending is not None and int(item.get("insightsVersion", 0)) <= int(pending):
+            return "computing"
         return None
     if int(item.get("storedPartsTotal", 0)) < int(item.get("acceptedPartsTotal", 0)):
         return "waiting_for_data"

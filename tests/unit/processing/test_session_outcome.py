@@ -77,6 +77,17 @@ def test_status_detail_follows_the_pipeline():
     )
     assert status_detail({**base, "acceptedPartsTotal": 2, "storedPartsTotal": 2}) == "computing"
     assert status_detail({**base, "insightsStatus": "ready"}) is None
+    ready = {**base, "insightsStatus": "ready", "insightsVersion": 2}
+    assert status_detail({**ready, "reprocessFrom": 2}) == "computing"
+    assert status_detail({**ready, "reprocessFrom": 1}) is None
+
+
+def test_a_reprocess_is_computing_until_its_version_is_in(world):
+    sid = _finalized(world)
+    world.sessions.mark_reprocess(sid, 1)
+    assert to_resource(world.session(sid)).statusDetail == "computing"
+    world.finalizer().finalize(sid, "reprocess", 1)
+    assert to_resource(world.session(sid)).statusDetail is None
 
 
 def test_lists_by_tag_reason_outcome_and_archived_come_from_filter_items(world):
