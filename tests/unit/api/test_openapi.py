@@ -131,6 +131,8 @@ def _body(route: names.Route) -> bytes:
         "POST /v1/sessions/stop": {"sessionId": "ses_missing"},
         "POST /v1/telemetry": {"sessionId": "ses_missing", "events": [{"ts": 1.0}]},
         "PATCH /v1/sessions/{sessionId}": {"title": "a title"},
+        "POST /v1/projects": {"name": "a project"},
+        "POST /v1/keys": {"projectId": "prj_missing"},
     }
     key = f"{route.method} {route.path}"
     return json.dumps(bodies[key]).encode() if key in bodies else b""
