@@ -38,6 +38,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processing queue visibility timeout: how soon a failed message is retried "
         "(default: %(default)s; AWS uses minutes)",
     )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(".doorproof/data"),
+        metavar="DIR",
+        help="keep sessions, telemetry, insights and keys here across restarts, kill -9 "
+        "included (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--ephemeral", action="store_true", help="keep nothing: every start is a fresh system"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every AWS call and event")
 
 
@@ -61,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         moto_port=args.moto_port,
         sweep_interval_s=args.sweep_interval,
         visibility_timeout_s=args.visibility_timeout,
+        data_dir=None if args.ephemeral else args.data,
     )
     try:
         stack.start()
@@ -72,6 +84,12 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, on_signal)
         print(f"Doorproof API   {stack.url}", flush=True)
         print(f"moto endpoint   {stack.moto_url}", flush=True)
+        if stack.data_dir is not None:
+            print(
+                f"data            {stack.data_dir.resolve()} "
+                f"({stack.replayed} logged requests replayed)",
+                flush=True,
+            )
         if args.keys_file:
             write_keys_file(args.keys_file, stack.keys)
             print(f"keys file       {args.keys_file.resolve()}", flush=True)

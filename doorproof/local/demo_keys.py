@@ -57,6 +57,30 @@ def register_demo_projects(projects_table: Any) -> None:
         store.create(organization_id, "Demo project", project_id=project_id)
 
 
+def read_keys_file(path: Path) -> list[DemoOrg]:
+    """The organisations ``write_keys_file`` wrote."""
+    orgs = json.loads(path.read_text())["orgs"]
+    return [
+        DemoOrg(o["organizationId"], o["projectId"], o["publishableKey"], o["secretKey"])
+        for o in orgs
+    ]
+
+
+def kept_demo_keys(keys_table: Any, path: Path) -> list[DemoOrg]:
+    """The demo keys kept in ``path`` if the table still knows them all, else new ones
+    (written to ``path``). Stable keys across restarts matter: a phone whose key stops
+    working gets 401 and the SDK deletes its queue."""
+    store = KeyStore(keys_table)
+    if path.exists():
+        orgs = read_keys_file(path)
+        keys = [k for o in orgs for k in (o.publishable_key, o.secret_key)]
+        if keys and all(store.resolve(k) is not None for k in keys):
+            return orgs
+    orgs = issue_demo_keys(keys_table)
+    write_keys_file(path, orgs)
+    return orgs
+
+
 def write_keys_file(path: Path, orgs: list[DemoOrg]) -> None:
     """``{"orgs": [{organizationId, projectId, publishableKey, secretKey}, …]}``, readable by
     the owner only (it holds secret keys)."""

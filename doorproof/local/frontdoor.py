@@ -9,12 +9,18 @@ Gateway does, with API Gateway's bodies: 413 over the 10 MB payload limit (or ov
 6 MB event limit once the body is base64-encoded), 403 ``Forbidden`` when the authorizer says
 no, and 500 ``Internal Server Error`` when a function fails or answers something unusable (the
 traceback goes to the log). Every response carries ``apigw-requestid``.
+
+Load: connections wait in a listen backlog of ``LISTEN_BACKLOG`` (socketserver's default is
+5: a burst of phones got connection resets), and at most ``MAX_IN_FLIGHT`` requests are
+served at once; beyond that the answer is 503 with ``Retry-After`` (the SDK retries a 5xx and
+keeps the batch; a 4xx would delete it).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -45,6 +51,11 @@ TOO_LARGE = "Request Entity Too Large"
 INTERNAL = "Internal Server Error"
 DRAIN_LIMIT_BYTES = 4 * MAX_PAYLOAD_BYTES
 """Beyond this an oversized body is no longer read: the connection is just closed."""
+LISTEN_BACKLOG = 512
+MAX_IN_FLIGHT = 256
+"""Requests served at once before new ones are shed (each holds a thread, mostly waiting for
+its function: API handlers run one at a time, as one Lambda execution environment does)."""
+RETRY_AFTER_S = 1
 
 
 class FrontDoor(ThreadingHTTPServer):
@@ -52,6 +63,7 @@ class FrontDoor(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(
         self,
@@ -63,6 +75,7 @@ class FrontDoor(ThreadingHTTPServer):
         super().__init__(address, _RequestHandler)
         self.lambdas, self.api = lambdas, api
         self.dashboard = dashboard
+        self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
 
     @property
     def url(self) -> str:
@@ -70,7 +83,18 @@ class FrontDoor(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def dispatch(self, request: Request) -> Response:
-        """What API Gateway answers to ``request``."""
+        """What API Gateway answers to ``request`` (503 when ``MAX_IN_FLIGHT`` are served)."""
+        if not self._slots.acquire(blocking=False):
+            shed = gateway_error(503, "Service Unavailable", new_request_id())
+            return Response(
+                shed.status, [*shed.headers, ("retry-after", str(RETRY_AFTER_S))], shed.body
+            )
+        try:
+            return self._dispatch(request)
+        finally:
+            self._slots.release()
+
+    def _dispatch(self, request: Request) -> Response:
         request_id = new_request_id()
         page = self.dashboard.answer(request) if self.dashboard else None
         if page is not None:  # the dashboard (CloudFront in AWS), not API Gateway

@@ -50,13 +50,10 @@ class Lambdas:
         self._lock = threading.Lock()
         # One event at a time per function, as one Lambda execution environment does:
         # handlers keep per-invocation state in module globals (Powertools' resolvers hold
-        # the current event, and the API functions share their routers), which concurrent
-        # front-door threads would otherwise mix up. Hence one lock for all API functions.
-        api_lock = threading.Lock()
-        self._running = {
-            key: api_lock if f.handler.startswith("functions.api.") else threading.Lock()
-            for key, f in names.FUNCTIONS.items()
-        }
+        # the current event), which concurrent front-door threads would otherwise mix up.
+        # Each function has its own app and router (the openapi function serves the committed
+        # document instead of including every router), so different functions run at once.
+        self._running = {key: threading.Lock() for key in names.FUNCTIONS}
 
     def _handler(self, key: str) -> Handler:
         if key in self.overrides:

@@ -18,10 +18,13 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
+
+from doorproof.local.persistence import StateKeeper
 
 DYNAMODB_TARGET_PREFIX = "DynamoDB_"
 """DynamoDB's JSON protocol names the operation in ``X-Amz-Target: DynamoDB_20120810.…``."""
@@ -52,14 +55,23 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 class MotoServer:
-    """``MotoServer("127.0.0.1", 0).start()``; ``url`` once started; ``stop()``."""
+    """``MotoServer("127.0.0.1", 0).start()``; ``url`` once started; ``stop()``.
 
-    def __init__(self, host: str, port: int) -> None:
+    With ``data_dir``, moto's state is kept there (``persistence.StateKeeper``): call
+    ``restore()`` after ``start()`` and before any client does anything.
+    """
+
+    def __init__(self, host: str, port: int, data_dir: Path | None = None) -> None:
         if port:
             _check_port_free(host, port)
-        app = _SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        app: Any = _SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self.keeper = StateKeeper(app, data_dir) if data_dir is not None else None
         self._server = make_server(
-            host, port, app, threaded=True, request_handler=MotoRequestHandler
+            host,
+            port,
+            self.keeper or app,
+            threaded=True,
+            request_handler=MotoRequestHandler,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="doorproof-moto", daemon=True
@@ -73,8 +85,14 @@ class MotoServer:
     def start(self) -> None:
         self._thread.start()
 
+    def restore(self) -> int:
+        """Load the kept state (requests replayed; 0 without ``data_dir``)."""
+        return self.keeper.restore() if self.keeper is not None else 0
+
     def stop(self) -> None:
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join()
         self._server.server_close()
+        if self.keeper is not None:
+            self.keeper.close()

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from doorproof.local.trigger_events import queue_arn
 from functions.core import names
 
@@ -87,6 +89,30 @@ def _create_queues(
         },
     )["QueueUrl"]
     return queue_url, queue_arn(region, MOTO_ACCOUNT, names.queue_name(stage)), dlq_url
+
+
+def existing_resources(
+    session: Any, *, stage: str, bucket_account: str, visibility_timeout_s: int
+) -> Resources | None:
+    """The resources an earlier run created, when its data was restored
+    (``persistence``), with this run's visibility timeout; None if there are none."""
+    sqs = session.client("sqs")
+    try:
+        queue_url = sqs.get_queue_url(QueueName=names.queue_name(stage))["QueueUrl"]
+        dlq_url = sqs.get_queue_url(QueueName=names.dlq_name(stage))["QueueUrl"]
+    except ClientError:
+        return None
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility_timeout_s)}
+    )
+    return Resources(
+        bucket=names.bucket_name(stage, bucket_account),
+        stream=names.stream_name(stage),
+        queue_url=queue_url,
+        queue_arn=queue_arn(session.region_name, MOTO_ACCOUNT, names.queue_name(stage)),
+        dlq_url=dlq_url,
+        bus=names.bus_name(stage),
+    )
 
 
 def create_resources(

@@ -5,7 +5,9 @@ The handlers read their configuration from the process environment (as in Lambda
 stack sets it — ``settings.environment_for(stage)``, ``PROCESSING_QUEUE_URL``, the moto
 endpoint and fake credentials — before any handler is imported, and puts every variable back
 when it stops. Hence one stack per process at a time. moto's state lives in this process
-(``moto_server.MotoServer``), and is reset when a stack starts.
+(``moto_server.MotoServer``), and is reset when a stack starts; with ``data_dir`` it is then
+restored from there and kept there (``persistence``), and the demo keys are kept in
+``data_dir/keys.json`` so they stay the same across restarts.
 """
 
 from __future__ import annotations
@@ -15,19 +17,32 @@ import secrets
 import threading
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import boto3
 
 from doorproof.local.apigw_events import Api
 from doorproof.local.dashboard import Dashboard
-from doorproof.local.demo_keys import DemoOrg, issue_demo_keys, register_demo_projects
+from doorproof.local.demo_keys import (
+    DemoOrg,
+    issue_demo_keys,
+    kept_demo_keys,
+    register_demo_projects,
+)
+from doorproof.local.expiry import ExpiryTimer
 from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambdas import Handler, Lambdas
 from doorproof.local.moto_server import MotoServer
 from doorproof.local.people import LocalPeople, SignInLinks, create_people
 from doorproof.local.poller import QueuePoller, SweepTimer
-from doorproof.local.resources import MOTO_ACCOUNT, Resources, create_resources
+from doorproof.local.resources import (
+    MOTO_ACCOUNT,
+    Resources,
+    create_resources,
+    existing_resources,
+)
 from functions.core import aws, names, settings
 
 REGION = "us-east-1"
@@ -66,11 +81,17 @@ class LocalStack:
         sweep_interval_s: float = 30.0,
         visibility_timeout_s: int = 5,
         handlers: Mapping[str, Handler] | None = None,
+        data_dir: Path | None = None,
+        expiry_interval_s: float = 60.0,
     ) -> None:
         self.host, self.port, self.moto_port = host, port, moto_port
         self.stage = stage
         self.sweep_interval_s = sweep_interval_s
         self.visibility_timeout_s = visibility_timeout_s
+        self.data_dir = data_dir
+        self.expiry_interval_s = expiry_interval_s
+        self.replayed = 0
+        """Requests replayed from ``data_dir`` at start (0: nothing, or a snapshot only)."""
         self.lambdas = Lambdas(stage=stage, region=REGION, account=MOTO_ACCOUNT, overrides=handlers)
         self.keys: list[DemoOrg] = []
         self._moto: MotoServer | None = None
@@ -82,6 +103,7 @@ class LocalStack:
         self._sweeper: SweepTimer | None = None
         self._links: SignInLinks | None = None
         self.people: LocalPeople | None = None
+        self._expiry: ExpiryTimer | None = None
 
     # --- where things are -------------------------------------------------------------
 
@@ -130,12 +152,14 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
-        self._moto = MotoServer("127.0.0.1", self.moto_port)
+        self._moto = MotoServer("127.0.0.1", self.moto_port, self.data_dir)
         self._moto.start()
         moto_url = self.moto_url
-        # moto keeps its state in this process: start from nothing (moto's public reset API).
+        # moto keeps its state in this process: start from nothing (moto's public reset API),
+        # then from what the data directory kept, if any.
         reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")  # noqa: S310
         urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310
+        self.replayed = self._moto.restore()
         self._set_env(
             {
                 "AWS_ENDPOINT_URL": moto_url,
@@ -148,15 +172,19 @@ class LocalStack:
             }
         )
         session = self.session()
-        self._resources = create_resources(
-            session,
-            stage=self.stage,
-            bucket_account=BUCKET_ACCOUNT,
-            visibility_timeout_s=self.visibility_timeout_s,
-        )
+        where: dict[str, Any] = {
+            "stage": self.stage,
+            "bucket_account": BUCKET_ACCOUNT,
+            "visibility_timeout_s": self.visibility_timeout_s,
+        }
+        self._resources = existing_resources(session, **where) or create_resources(session, **where)
         self._set_env({settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url})
         keys_table = session.resource("dynamodb").Table(names.KEYS_TABLE.physical(self.stage))
-        self.keys = issue_demo_keys(keys_table)
+        self.keys = (
+            kept_demo_keys(keys_table, self.data_dir / "keys.json")
+            if self.data_dir is not None
+            else issue_demo_keys(keys_table)
+        )
         register_demo_projects(
             session.resource("dynamodb").Table(names.PROJECTS_TABLE.physical(self.stage))
         )
@@ -193,14 +221,20 @@ class LocalStack:
             account=MOTO_ACCOUNT,
             rule_name=f"doorproof-{self.stage}-sweep",
         )
-        self._threads = [serve, self._poller, self._sweeper]
+        self._expiry = ExpiryTimer(
+            session,
+            stage=self.stage,
+            bucket=self._resources.bucket,
+            interval_s=self.expiry_interval_s,
+        )
+        self._threads = [serve, self._poller, self._sweeper, self._expiry]
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
         """Stop the timer, the poller, the front door and moto; restore the environment.
         Safe to call twice, or after a failed start."""
-        for worker in (self._sweeper, self._poller):
+        for worker in (self._expiry, self._sweeper, self._poller):
             if worker is not None:
                 worker.stop()
         if self._frontdoor is not None:

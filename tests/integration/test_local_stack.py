@@ -365,7 +365,18 @@ def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigte
 ) -> None:
     keys_file = tmp_path / "keys.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "doorproof", "local", "--port", "0", "--keys-file", str(keys_file)],
+        [
+            sys.executable,
+            "-m",
+            "doorproof",
+            "local",
+            "--port",
+            "0",
+            "--keys-file",
+            str(keys_file),
+            "--data",
+            str(tmp_path / "data"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -1,0 +1,51 @@
+"""The local front door under load: a real listen backlog, and beyond its in-flight limit a
+503 with ``Retry-After`` (a 5xx: the SDK keeps the batch), never a reset or a 4xx."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from doorproof.client.transport import HttpRequest, UrllibTransport
+from doorproof.local import frontdoor
+from doorproof.local.apigw_events import Api
+from doorproof.local.lambdas import Lambdas
+
+
+def test_beyond_the_in_flight_limit_requests_are_shed_with_retry_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(frontdoor, "MAX_IN_FLIGHT", 1)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(event, context):
+        entered.set()
+        release.wait(10)
+        return {"statusCode": 200, "body": "{}"}
+
+    lambdas = Lambdas(stage="unit", region="us-east-1", account="1", overrides={"openapi": slow})
+    door = frontdoor.FrontDoor(("127.0.0.1", 0), lambdas, Api("api1", "1", "us-east-1"))
+    serving = threading.Thread(target=door.serve_forever, daemon=True)
+    serving.start()
+    transport = UrllibTransport(door.url)
+    first: list[int] = []
+    try:
+        busy = threading.Thread(
+            target=lambda: first.append(
+                transport.send(HttpRequest("GET", "/v1/openapi.json", {}, None)).status
+            )
+        )
+        busy.start()
+        assert entered.wait(10)
+        shed = transport.send(HttpRequest("GET", "/v1/openapi.json", {}, None))
+        assert shed.status == 503
+        assert {k.lower(): v for k, v in shed.headers.items()}["retry-after"] == "1"
+        release.set()
+        busy.join(10)
+        assert first == [200]
+    finally:
+        release.set()
+        door.shutdown()
+        door.server_close()
+    assert frontdoor.FrontDoor.request_queue_size >= 512
