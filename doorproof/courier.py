@@ -9,11 +9,17 @@ the same scaled clock. Faults:
 - ``duplicate``: every upload is sent twice (an answer lost after the server stored it);
 - ``restart``: at 70% the app is killed (the client stops without flushing) and a new client
   on the same queue file resumes the session.
+
+Each courier's queue file lives in its own directory under ``workdir``, deleted only once the
+queue drained: a queue that could not be sent (the server down, batches still failing) stays
+on disk, named in ``Delivery.kept_queue`` with what it holds (``Delivery.unsent``); a
+``DeviceClient`` opened on that file sends it.
 """
 
 from __future__ import annotations
 
 import bisect
+import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +29,7 @@ from pathlib import Path
 from doorproof.client import BackendClient, DeviceClient, DoorproofError, InsightsTimeout
 from doorproof.client.backoff import RetryPolicy
 from doorproof.client.faults import FaultyTransport
+from doorproof.client.queue import QueueStats
 from doorproof.client.transport import UrllibTransport
 from doorproof.scenarios import Scenario, build
 from functions.core.models.insights import InsightsDocument
@@ -31,6 +38,8 @@ FAULTS = ("outage", "duplicate", "restart")
 OUTAGE = (0.30, 0.55)
 RESTART_AT = 0.70
 TICK_S = 0.05
+DRAIN_TIMEOUT_S = 60.0
+"""How long a courier waits at the end for its queue to empty before keeping it on disk."""
 VERTICAL_EVENTS = {"ELEVATOR": "elevator", "STAIRS": "stairs", "ESCALATOR": "escalator"}
 
 
@@ -56,6 +65,9 @@ class Delivery:
     samples_accepted: int | None = None
     stopped_at: float | None = None
     insights: InsightsDocument | None = None
+    kept_queue: Path | None = None
+    """The queue file left on disk because it could not be drained (None: it was)."""
+    unsent: QueueStats | None = None
     seconds_to_insights: float | None = None
     error: str | None = None
     outages: int = 0
@@ -102,13 +114,20 @@ def drive(
     workdir: Path | None = None,
 ) -> Delivery:
     """Run ``delivery`` end to end; failures end up in ``delivery.error``, never raised."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    queue_dir = Path(tempfile.mkdtemp(prefix="courier-", dir=workdir))
     try:
-        with tempfile.TemporaryDirectory(prefix="courier-", dir=workdir) as tmp:
-            _replay(delivery, target, speed, Path(tmp) / "queue.db")
+        _replay(delivery, target, speed, queue_dir / "queue.db")
+        shutil.rmtree(queue_dir)  # drained: nothing in it is unsent
         if target.secret_key and delivery.session_id:
             _collect(delivery, target)
     except (DoorproofError, InsightsTimeout, OSError, RuntimeError) as exc:
         delivery.error = f"{type(exc).__name__}: {exc}"
+        if queue_dir.exists() and delivery.unsent is not None and not delivery.unsent.empty:
+            delivery.kept_queue = queue_dir / "queue.db"
+        elif queue_dir.exists():
+            shutil.rmtree(queue_dir)  # it failed before anything was queued
     finally:
         delivery.done = True
     return delivery
@@ -156,11 +175,12 @@ def _replay(
                 delivery.restarts += 1
         transport.set_down(False)
         if scenario.end_reason != "timeout":  # a timed-out session is ended by the server
-            client.stop_session(wait_s=60.0)
+            client.stop_session(wait_s=DRAIN_TIMEOUT_S)
             delivery.stopped_at = time.monotonic()
-        if not client.flush(timeout_s=60.0):
+        if not client.flush(timeout_s=DRAIN_TIMEOUT_S):
             raise RuntimeError(f"queue not drained: {client.pending()}")
     finally:
+        delivery.unsent = client.pending()
         client.abort()
 
 

@@ -55,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--deliveries", type=int, default=5, metavar="N", help="couriers in all (default: 5)"
     )
     parser.add_argument(
+        "--queues",
+        type=Path,
+        default=Path(".doorproof/queues"),
+        metavar="DIR",
+        help="where each courier's on-device queue lives; a queue that could not be sent is "
+        "kept there and reported (default: %(default)s)",
+    )
+    parser.add_argument(
         "--concurrency", type=int, default=5, metavar="C", help="at most C at once (default: 5)"
     )
     parser.add_argument(
@@ -127,14 +135,19 @@ def plan(scenarios: list[str], faults: frozenset[str]) -> list[Delivery]:
 
 
 def simulate(
-    deliveries: list[Delivery], target: Target, *, speed: float, concurrency: int
+    deliveries: list[Delivery],
+    target: Target,
+    *,
+    speed: float,
+    concurrency: int,
+    workdir: Path | None = None,
 ) -> list[Delivery]:
     """Run the deliveries with a progress bar on stderr."""
     finished = threading.Event()
     bar = threading.Thread(target=_progress, args=(deliveries, finished, sys.stderr), daemon=True)
     bar.start()
     try:
-        return run_all(deliveries, target, speed=speed, concurrency=concurrency)
+        return run_all(deliveries, target, speed=speed, concurrency=concurrency, workdir=workdir)
     finally:
         finished.set()
         bar.join()
@@ -217,7 +230,16 @@ def table(deliveries: Sequence[Delivery]) -> str:
         f"codes: {legend}",
     ]
     errors = [f"  #{d.index + 1} {d.scenario.name}: {d.error}" for d in deliveries if d.error]
-    return "\n".join(lines + (["errors:", *errors] if errors else []))
+    kept = [
+        f"  #{d.index + 1} {d.kept_queue}: {d.unsent.batches} batch(es), "
+        f"{d.unsent.batch_samples + d.unsent.staged_samples} sample(s), {d.unsent.stops} stop(s)"
+        for d in deliveries
+        if d.kept_queue is not None and d.unsent is not None
+    ]
+    kept_lines = ["unsent queues kept on disk (a DeviceClient on the file sends them):", *kept]
+    return "\n".join(
+        lines + (["errors:", *errors] if errors else []) + (kept_lines if kept else [])
+    )
 
 
 def succeeded(deliveries: Sequence[Delivery], *, insights_expected: bool) -> bool:
@@ -232,6 +254,8 @@ def run(args: argparse.Namespace) -> int:
         print("no secret key: uploading only, insights are not read back", file=sys.stderr)
     deliveries = plan(scenario_names(args.scenario, args.deliveries), parse_faults(args.faults))
     target = Target(args.url, key, secret, insights_timeout_s=args.insights_timeout)
-    simulate(deliveries, target, speed=args.speed, concurrency=args.concurrency)
+    simulate(
+        deliveries, target, speed=args.speed, concurrency=args.concurrency, workdir=args.queues
+    )
     print(table(deliveries))
     return 0 if succeeded(deliveries, insights_expected=secret is not None) else 1
