@@ -22,6 +22,7 @@ COMMANDS = {
         "doorproof.replay",
         "upload an earlier recording as a replay session, print its case",
     ),
+    "loadtest": ("doorproof.loadtest", "many phones against a local stack, killed midway"),
 }
 
 

@@ -72,8 +72,9 @@ def test_a_deep_value_inside_a_sample_is_a_400_not_a_500(mocked_aws) -> None:
     sid = started_session()
     deep = "[" * 900 + "1.0" + "]" * 900
     text = f'{{"sessionId": "{sid}", "events": [{{"ts": {deep}}}]}}'
-    status, answer = call("POST", "/v1/telemetry", raw=gzip.compress(text.encode()),
-                          headers=gzip_headers())  # fmt: skip
+    status, answer = call(
+        "POST", "/v1/telemetry", raw=gzip.compress(text.encode()), headers=gzip_headers()
+    )
     assert 400 <= status < 500 and "error" in answer
 
 

@@ -1,0 +1,355 @@
+"""``doorproof loadtest``: many phones at once against a local stack it runs and kills.
+
+Each phone is the SDK emulation (``DeviceClient``: on-disk queue, retries, discards on 4xx)
+recording a delivery in real time: 50 Hz samples, one 250-sample batch every 5 s, a share of
+uploads sent twice (an answer lost after the server stored the batch), and one network outage
+each. Midway the stack is killed with SIGKILL and started again on the same data directory.
+Then every session is checked: samples recorded = accepted = stored, insights ready. Figures:
+telemetry latency (p50/p95/max, as the phone measured it, failures and outages excluded),
+requests shed (503), time from the last stop to the last ready insights, the stack's memory.
+
+    doorproof loadtest --phones 64 --minutes 3 --kill-at 90
+
+Bounded on purpose: 127.0.0.1 only, a fixed number of phones, a fixed duration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from doorproof.client import BackendClient, DeviceClient
+from doorproof.client.backoff import RetryPolicy
+from doorproof.client.faults import FaultyTransport
+from doorproof.client.transport import HttpRequest, HttpResponse, Transport, UrllibTransport
+
+BATCH_SAMPLES = 250
+SAMPLE_HZ = 50.0
+
+
+class LocalProcess:
+    """``doorproof local --data DIR`` as a child process (so that it can be killed)."""
+
+    def __init__(self, data: Path, port: int) -> None:
+        self.data, self.port = data, port
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = f"http://127.0.0.1:{port}"
+        self.peak_rss_kb = 0
+
+    def start(self, timeout_s: float = 300.0) -> float:
+        """Start and wait until it serves; returns how long that took."""
+        began = time.monotonic()
+        self.proc = subprocess.Popen(  # noqa: S603 - our own command line
+            [
+                sys.executable,
+                "-m",
+                "doorproof",
+                "local",
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data),
+                "--sweep-interval",
+                "5",
+                "--visibility-timeout",
+                "5",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.proc.stdout is not None
+        lines = []
+        while time.monotonic() - began < timeout_s:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                threading.Thread(target=self._drain, daemon=True).start()
+                return time.monotonic() - began
+        self.kill()
+        raise RuntimeError("doorproof local did not start:\n" + "".join(lines))
+
+    def _drain(self) -> None:
+        proc = self.proc
+        assert proc is not None and proc.stdout is not None
+        for _ in proc.stdout:
+            pass
+
+    def rss_kb(self) -> int:
+        """Resident memory now (and the peak seen, in ``peak_rss_kb``)."""
+        if self.proc is None:
+            return 0
+        try:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        except OSError:
+            return 0
+        rss = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+        self.peak_rss_kb = max(self.peak_rss_kb, rss)
+        return rss
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.rss_kb()
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.rss_kb()
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=120)
+
+
+class TimedTransport:
+    """Records how long each answered telemetry upload took, and the 503s."""
+
+    def __init__(self, inner: Transport, latencies: list[float], shed: list[int]) -> None:
+        self.inner, self._latencies, self._shed = inner, latencies, shed
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        began = time.monotonic()
+        response = self.inner.send(request)
+        if request.path == "/v1/telemetry":
+            if response.status == 503:
+                self._shed.append(1)
+            elif response.status < 300:
+                self._latencies.append(time.monotonic() - began)
+        return response
+
+
+@dataclass
+class Phone:
+    index: int
+    session_id: str | None = None
+    recorded: int = 0
+    discarded: int = 0
+    error: str | None = None
+    stopped_at: float | None = None
+
+
+@dataclass
+class Run:
+    phones: list[Phone]
+    latencies: list[float] = field(default_factory=list)
+    shed: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    outages: int = 0
+
+
+def samples(start: float, n: int, index: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "ts": round(start + i / SAMPLE_HZ, 4),
+            "imu": {"accel": [0.1, 0.2, 9.8], "gyro": [0.0, 0.0, 0.01]},
+            "position": {"lat": 52.52 + index * 1e-3, "lng": 13.40 + i * 1e-7, "accuracyM": 5.0},
+        }
+        for i in range(n)
+    ]
+
+
+def drive(
+    phone: Phone,
+    run: Run,
+    url: str,
+    key: str,
+    queues: Path,
+    *,
+    seconds: float,
+    outage: tuple[float, float],
+    duplicate: float,
+) -> None:
+    faulty = FaultyTransport(
+        TimedTransport(UrllibTransport(url, timeout=30.0), run.latencies, run.shed),
+        duplicate=duplicate,
+        seed=phone.index,
+    )
+    client = DeviceClient(
+        faulty,
+        key,
+        queue_path=queues / f"phone-{phone.index}.db",
+        retry=RetryPolicy(base_s=1.0, cap_s=10.0),
+    )
+    try:
+        while phone.session_id is None:  # the app retries a start that found no server
+            try:
+                request = {"deliveryId": f"load-{phone.index}", "sessionType": "drop"}
+                phone.session_id = client.start_session(request).sessionId
+            except Exception:
+                time.sleep(1.0)
+        began = time.monotonic()
+        t0 = time.time()
+        batches = int(seconds * SAMPLE_HZ / BATCH_SAMPLES)
+        for n in range(batches):
+            time.sleep(max(0.0, began + (n + 1) * BATCH_SAMPLES / SAMPLE_HZ - time.monotonic()))
+            elapsed = time.monotonic() - began
+            down = outage[0] <= elapsed < outage[1]
+            if down and not faulty.down:
+                run.outages += 1
+            faulty.set_down(down)
+            client.record(samples(t0 + n * BATCH_SAMPLES / SAMPLE_HZ, BATCH_SAMPLES, phone.index))
+            phone.recorded += BATCH_SAMPLES
+        faulty.set_down(False)
+        client.stop_session(wait_s=None)
+        phone.stopped_at = time.monotonic()
+        if not client.flush(timeout_s=300.0):
+            phone.error = f"queue not drained: {client.pending()}"
+    except Exception as exc:  # reported, never raised: one phone must not end the run
+        phone.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        phone.discarded = client.stats.discarded_samples
+        run.duplicates += faulty.duplicates
+        client.close(flush_timeout_s=0)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def check(run: Run, url: str, secret: str, *, timeout_s: float) -> dict[str, Any]:
+    """Wait for every session's insights; compare counts. Returns the report."""
+    backend = BackendClient(url, secret)
+    last_stop = max((p.stopped_at or 0.0) for p in run.phones)
+    pending = {p.session_id for p in run.phones if p.session_id}
+    deadline = time.monotonic() + timeout_s
+    while pending and time.monotonic() < deadline:
+        for session_id in list(pending):
+            if backend.get_insights(session_id).status == "ready":
+                pending.discard(session_id)
+        time.sleep(1.0)
+    insights_after_s = time.monotonic() - last_stop
+    wrong = []
+    for phone in run.phones:
+        if phone.session_id is None:
+            wrong.append(f"phone {phone.index}: no session")
+            continue
+        session = backend.get_session(phone.session_id)
+        counts = (phone.recorded, session.acceptedSamplesTotal, session.storedSamplesTotal)
+        if len(set(counts)) != 1 or phone.discarded or phone.error:
+            wrong.append(
+                f"phone {phone.index}: recorded/accepted/stored {counts}, "
+                f"discarded {phone.discarded}, {phone.error or 'ok'}"
+            )
+    return {
+        "phones": len(run.phones),
+        "samplesRecorded": sum(p.recorded for p in run.phones),
+        "telemetryCalls": len(run.latencies),
+        "duplicatesSent": run.duplicates,
+        "outages": run.outages,
+        "shed503": len(run.shed),
+        "telemetryP50s": round(percentile(run.latencies, 50), 3),
+        "telemetryP95s": round(percentile(run.latencies, 95), 3),
+        "telemetryMaxS": round(max(run.latencies, default=float("nan")), 3),
+        "insightsNotReady": sorted(pending),
+        "insightsReadyAfterLastStopS": round(insights_after_s, 1),
+        "wrong": wrong,
+    }
+
+
+def loadtest(
+    *,
+    phones: int,
+    seconds: float,
+    kill_at: float | None,
+    duplicate: float,
+    outage_s: float,
+    port: int,
+    data: Path,
+    insights_timeout_s: float,
+) -> dict[str, Any]:
+    stack = LocalProcess(data, port)
+    startup_s = stack.start()
+    keys = json.loads((data / "keys.json").read_text())["orgs"][0]
+    run = Run([Phone(i) for i in range(phones)])
+    with tempfile.TemporaryDirectory(prefix="loadtest-queues-") as queues:
+        threads = []
+        for phone in run.phones:
+            start = (phone.index * 7.3) % max(seconds - outage_s - 10.0, 1.0) + 5.0
+            thread = threading.Thread(
+                target=drive,
+                args=(phone, run, stack.url, keys["publishableKey"], Path(queues)),
+                kwargs={
+                    "seconds": seconds,
+                    "outage": (start, start + outage_s),
+                    "duplicate": duplicate,
+                },
+                daemon=True,
+            )
+            threads.append(thread)
+            thread.start()
+        began = time.monotonic()
+        restart_s = None
+        while any(t.is_alive() for t in threads):
+            stack.rss_kb()
+            if kill_at is not None and restart_s is None and time.monotonic() - began >= kill_at:
+                print(f"kill -9 of doorproof local at {kill_at:.0f} s", file=sys.stderr)
+                stack.kill()
+                restart_s = stack.start()
+                print(f"restarted in {restart_s:.1f} s", file=sys.stderr)
+            time.sleep(1.0)
+        report = check(run, stack.url, keys["secretKey"], timeout_s=insights_timeout_s)
+    stack.rss_kb()
+    report |= {
+        "startupS": round(startup_s, 1),
+        "restartS": restart_s and round(restart_s, 1),
+        "peakRssMb": round(stack.peak_rss_kb / 1024, 1),
+    }
+    stack.stop()
+    return report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--phones", type=int, default=64, help="phones at once (default: 64)")
+    parser.add_argument("--minutes", type=float, default=3.0, help="each phone's trip")
+    parser.add_argument(
+        "--kill-at",
+        type=float,
+        default=90.0,
+        metavar="S",
+        help="kill -9 the stack after S seconds, then restart it (negative: never)",
+    )
+    parser.add_argument(
+        "--duplicates", type=float, default=0.10, help="share of uploads sent twice"
+    )
+    parser.add_argument(
+        "--outage", type=float, default=15.0, metavar="S", help="each phone's outage"
+    )
+    parser.add_argument("--port", type=int, default=8797)
+    parser.add_argument(
+        "--data", type=Path, help="the stack's data directory (default: a temporary one)"
+    )
+    parser.add_argument("--insights-timeout", type=float, default=180.0, metavar="S")
+
+
+def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="loadtest-data-") as tmp:
+        report = loadtest(
+            phones=args.phones,
+            seconds=args.minutes * 60.0,
+            kill_at=args.kill_at if args.kill_at >= 0 else None,
+            duplicate=args.duplicates,
+            outage_s=args.outage,
+            port=args.port,
+            data=args.data or Path(tmp),
+            insights_timeout_s=args.insights_timeout,
+        )
+    print(json.dumps(report, indent=2))
+    ok = not report["wrong"] and not report["insightsNotReady"]
+    return 0 if ok else 1
