@@ -41,37 +41,31 @@ SAMPLE_HZ = 50.0
 class LocalProcess:
     """``doorproof local --data DIR`` as a child process (so that it can be killed)."""
 
-    def __init__(self, data: Path, port: int) -> None:
+    def __init__(
+        self, data: Path, port: int, *, sweep_interval_s: float = 5, visibility_timeout_s: int = 5
+    ) -> None:
         self.data, self.port = data, port
+        self.options = ["--sweep-interval", str(sweep_interval_s)]
+        self.options += ["--visibility-timeout", str(visibility_timeout_s)]
         self.proc: subprocess.Popen[str] | None = None
         self.url = f"http://127.0.0.1:{port}"
+        self.output: list[str] = []
+        """What the last start printed, up to "Ctrl-C to stop"."""
         self.peak_rss_kb = 0
 
     def start(self, timeout_s: float = 300.0) -> float:
         """Start and wait until it serves; returns how long that took."""
         began = time.monotonic()
+        command = [sys.executable, "-m", "doorproof", "local", "--port", str(self.port)]
         self.proc = subprocess.Popen(  # noqa: S603 - our own command line
-            [
-                sys.executable,
-                "-m",
-                "doorproof",
-                "local",
-                "--port",
-                str(self.port),
-                "--data",
-                str(self.data),
-                "--sweep-interval",
-                "5",
-                "--visibility-timeout",
-                "5",
-            ],
+            [*command, "--data", str(self.data), *self.options],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         assert self.proc.stdout is not None
-        lines = []
+        lines = self.output = []
         while time.monotonic() - began < timeout_s:
             line = self.proc.stdout.readline()
             if not line:
@@ -109,11 +103,15 @@ class LocalProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
 
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+    def stop(self) -> int:
+        """SIGTERM (a clean stop: it snapshots); returns the exit status."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
             self.rss_kb()
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=120)
+        return int(self.proc.returncode)
 
 
 class TimedTransport:

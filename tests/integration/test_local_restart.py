@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,49 +13,18 @@ from typing import Any
 import pytest
 
 from doorproof.client.transport import HttpRequest, UrllibTransport
+from doorproof.loadtest import LocalProcess
+from tests.integration.test_loadtest_small import free_port
 
 pytestmark = pytest.mark.integration
 
 
-class Local:
-    """One ``doorproof local`` process on ``data``."""
+class Local(LocalProcess):
+    """One ``doorproof local`` process on ``data``, started, with a JSON caller."""
 
     def __init__(self, data: Path) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "doorproof",
-                "local",
-                "--port",
-                "0",
-                "--data",
-                str(data),
-                "--sweep-interval",
-                "1",
-                "--visibility-timeout",
-                "1",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        self.output: list[str] = []
-        self.url = ""
-        deadline = time.monotonic() + 120
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            if line.startswith("Doorproof API"):
-                self.url = line.split()[-1]
-            if line.startswith("Ctrl-C"):
-                return
-        self.proc.kill()
-        raise AssertionError("doorproof local did not start:\n" + "".join(self.output))
+        super().__init__(data, free_port(), sweep_interval_s=1, visibility_timeout_s=1)
+        self.start(timeout_s=120)
 
     def call(self, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
         headers = {"Desmo-Key": key}
@@ -71,12 +36,7 @@ class Local:
         return response.status, json.loads(response.body) if response.body else None
 
     def kill_9(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=60)
+        self.kill()
 
 
 def keys(data: Path) -> dict[str, str]:
