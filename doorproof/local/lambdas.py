@@ -49,11 +49,17 @@ class Lambdas:
         self._loaded: dict[str, Handler] = {}
         self._lock = threading.Lock()
         # One event at a time per function, as one Lambda execution environment does:
-        # handlers keep per-invocation state in module globals (Powertools' resolvers hold
-        # the current event), which concurrent front-door threads would otherwise mix up.
-        # Each function has its own app and router (the openapi function serves the committed
-        # document instead of including every router), so different functions run at once.
-        self._running = {key: threading.Lock() for key in names.FUNCTIONS}
+        # handlers keep per-invocation state in module globals, which concurrent front-door
+        # threads would otherwise mix up. Powertools' HTTP resolvers keep the current event in
+        # a class attribute (``BaseRouter.current_event``) shared by every app in the process,
+        # so the functions behind routes share one lock (the load test caught a telemetry
+        # call resolved with another function's event: 404 ROUTE_NOT_FOUND). The authorizer
+        # uses no resolver and runs beside them, as do the processor and the sweeper.
+        resolver_lock = threading.Lock()
+        routed = {route.handler for route in names.ROUTES} | {names.DEFAULT_ROUTE_HANDLER}
+        self._running = {
+            key: resolver_lock if key in routed else threading.Lock() for key in names.FUNCTIONS
+        }
 
     def _handler(self, key: str) -> Handler:
         if key in self.overrides:

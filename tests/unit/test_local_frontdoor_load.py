@@ -6,11 +6,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from doorproof.client.transport import HttpRequest, UrllibTransport
 from doorproof.local import frontdoor
 from doorproof.local.apigw_events import Api
 from doorproof.local.lambdas import Lambdas
+from functions.core import names
 
 
 def test_beyond_the_in_flight_limit_requests_are_shed_with_retry_after(
@@ -49,3 +52,17 @@ def test_beyond_the_in_flight_limit_requests_are_shed_with_retry_after(
         door.shutdown()
         door.server_close()
     assert frontdoor.FrontDoor.request_queue_size >= 512
+
+
+def test_route_functions_run_one_at_a_time_and_the_authorizer_beside_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Powertools keeps the current event on a class attribute shared by every resolver:
+    two route functions at once resolve each other's events (a 404 the SDK drops)."""
+    monkeypatch.setattr(BaseRouter, "current_event", "shared", raising=False)
+    assert APIGatewayHttpResolver().current_event == "shared"  # one event for every resolver
+    lambdas = Lambdas(stage="unit", region="us-east-1", account="1")
+    locks = lambdas._running
+    assert len({id(locks[r.handler]) for r in names.ROUTES}) == 1
+    assert locks["authorizer"] is not locks["telemetry"]
+    assert locks["processor"] is not locks["telemetry"]
