@@ -1,14 +1,16 @@
 """The ``vertical/`` set (iPhone, labelled climb / descend / elevator_up / elevator_down / stay).
 
 Per recording, the engine's verdict is its largest vertical move (mode and direction) or NONE;
-it is scored against the label, once in the recordings' own Android convention and once
-converted to the iOS one (``signal.to_ios_convention``), which must agree. Recordings whose
+it is scored against the label in the recordings' own Android convention, converted to the
+iOS one (``signal.to_ios_convention``), which must agree exactly, and in the iOS one without
+its gravity column (user acceleration alone, as some iPhone streams send). Recordings whose
 label the pressure contradicts are listed with the evidence: labels are the recorder's own.
 The baseline: net pressure change over a threshold, accel spread for stairs vs lift.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,9 @@ from functions.engine.telemetry import Telemetry, from_samples
 from functions.engine.types import Steps, VerticalMove
 from functions.engine.vertical import detect_vertical, lift_impulse
 
-CONVENTIONS = ("android", "ios")
+CONVENTIONS = ("android", "ios", "ios-no-gravity")
+"""As recorded; converted to Core Motion's (must agree exactly); and that without its gravity
+column (user acceleration alone: the vertical axis must be found from the walking bounce)."""
 CORRECTED = "overall, labels corrected"
 """Summary row scored against ``CONTRADICTED``'s sensor reading instead of those labels."""
 
@@ -147,6 +151,8 @@ def evaluate(root: Path) -> dict[str, Any]:
         }
         for convention in CONVENTIONS:
             tel = from_samples(samples if convention == "android" else to_ios_convention(samples))
+            if convention == "ios-no-gravity":
+                tel = dataclasses.replace(tel, gravity=np.full_like(tel.gravity, np.nan))
             m = motion(tel)
             steps = detect_steps(tel, m)
             moves = detect_vertical(tel, m, steps)
@@ -186,10 +192,10 @@ def _vertical_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def table(report: dict[str, Any]) -> list[str]:
-    """Accuracy lines (engine | baseline) per label, both conventions."""
+    """Accuracy lines (engine | baseline) per label and convention."""
     lines = [
         "VERTICAL: mode and direction per recording (engine | baseline)",
-        f"{'label':<14}{'n':>4}  {'convention':<8}  {'mode':^15}  {'direction':^15}  {'both':^15}",
+        f"{'label':<14}{'n':>4}  {'convention':<14}  {'mode':^15}  {'direction':^15}  {'both':^15}",
     ]
     summary = report["summary"]
     for label, entry in summary.items():
@@ -200,9 +206,9 @@ def table(report: dict[str, Any]) -> list[str]:
             cells = "  ".join(
                 f"{pct(eng[k])} | {pct(base[k])}" for k in ("mode", "direction", "both")
             )
-            lines.append(f"{label[:14]:<14}{entry['n']:>4}  {convention:<8}  {cells}")
+            lines.append(f"{label[:14]:<14}{entry['n']:>4}  {convention:<14}  {cells}")
     lines.append(
-        f"engine verdicts identical in both conventions: {pct(summary['platform_agreement'])}"
+        f"engine verdicts identical, android and ios: {pct(summary['platform_agreement'])}"
     )
     lines.append(
         f"'{CORRECTED}': the {len(CONTRADICTED)} recordings whose label the sensors contradict"

@@ -60,6 +60,17 @@ STALE_RATIO = 5.0
 STALE_WINDOW_S = 2.0
 STALE_FLOOR_M = 0.1
 """Barometer noise per reading, in metres: calmer following readings count as this."""
+BOUNCE_WINDOW_S = 4.0
+"""Without gravity (Core Motion user acceleration alone) the vertical axis is estimated as the
+axis the acceleration varies most along over this window: a few strides, whose vertical bounce
+(2-3 m/s²) dominates the forward (~1) and sideways (~0.5) sway. Measured on vertical/ (gravity
+known): the axis of a whole walking bout is within 30° of gravity in 295 of its 328 bouts."""
+BOUNCE_HOP_S = 0.5
+"""The axis is estimated every this many seconds and held in between."""
+BOUNCE_SIGN_WINDOW_S = 8.0
+"""The axis is signed so that the acceleration along it is skewed positive over this window:
+a heel strike is a sharp upward spike, the swing a broad dip (positive skew in 310 of the 328
+walking bouts of vertical/)."""
 HEIGHT_SMOOTH_S = 2.0
 """Moving-average window for height: barometers report ~1 Hz with ~0.1 m of noise; 2 s keeps
 an elevator's 1-3 m/s motion while halving the noise."""
@@ -79,7 +90,9 @@ class Motion:
     gravity: np.ndarray
     """(n, 3) m/s², pointing up (NaN when it cannot be known: user acceleration only)."""
     vertical: np.ndarray
-    """(n,) m/s², ``linear`` along gravity, up positive (NaN when gravity is unknown)."""
+    """(n,) m/s², ``linear`` along gravity, up positive (``user-only``: along the walking
+    bounce's axis, signed by its skew, a guess that steps can use but that carries no sign a
+    lift's push could be read against)."""
     magnitude: np.ndarray
     """(n,) m/s², |linear|: orientation-free, what a step counter reads when unsure."""
     rate_hz: float
@@ -88,7 +101,8 @@ class Motion:
     """What was detected: ``android`` (accel with gravity, m/s², gravity column),
     ``ios`` (user acceleration and gravity in g), ``accel-only`` (accel with gravity in m/s²,
     no gravity column), ``accel-only-g`` (the same in g, Core Motion axes),
-    ``user-only`` (acceleration without gravity and no gravity: no vertical), or ``none``."""
+    ``user-only`` (acceleration without gravity and no gravity: ``vertical`` is along the
+    axis of largest variation, see ``BOUNCE_WINDOW_S``), or ``none``."""
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -146,6 +160,31 @@ def _direction_of(t: np.ndarray, specific_force: np.ndarray) -> np.ndarray:
     return out
 
 
+def _bounce_vertical(t: np.ndarray, linear: np.ndarray) -> np.ndarray:
+    """Acceleration along the axis it varies most (``BOUNCE_WINDOW_S``), for user acceleration
+    with no gravity to project on: the covariance of the 2-s high-passed acceleration every
+    ``BOUNCE_HOP_S`` (cumulative sums), its leading eigenvector kept pointing the same way from
+    one window to the next, then signed by the local skew (``BOUNCE_SIGN_WINDOW_S``)."""
+    n = t.shape[0]
+    hp = linear - moving_mean(t, linear, GRAVITY_WINDOW_S)
+    centres = np.arange(t[0], t[-1] + BOUNCE_HOP_S, BOUNCE_HOP_S)
+    lo = np.searchsorted(t, centres - BOUNCE_WINDOW_S / 2, "left")
+    hi = np.searchsorted(t, centres + BOUNCE_WINDOW_S / 2, "right")
+    outer = (hp[:, :, None] * hp[:, None, :]).reshape(n, 9)
+    csum = np.concatenate([np.zeros((1, 9)), np.cumsum(outer, axis=0)])
+    cov = ((csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)[:, None]).reshape(-1, 3, 3)
+    axis = np.linalg.eigh(cov)[1][:, :, -1]
+    turn = np.sign(np.einsum("ij,ij->i", axis[1:], axis[:-1]))
+    turn[turn == 0] = 1.0
+    axis = axis * np.concatenate([[1.0], np.cumprod(turn)])[:, None]
+    held = axis[np.clip(np.rint((t - t[0]) / BOUNCE_HOP_S).astype(int), 0, len(centres) - 1)]
+    bounce = np.einsum("ij,ij->i", hp, held)
+    skew = np.sign(moving_mean(t, bounce**3, BOUNCE_SIGN_WINDOW_S))
+    skew[skew == 0] = 1.0
+    out: np.ndarray = skew * np.einsum("ij,ij->i", linear, held)
+    return out
+
+
 def motion(tel: Telemetry) -> Motion:
     """Normalise a session's IMU columns (see the module docstring for the rules)."""
     has_accel = np.isfinite(tel.accel).all(axis=1) & np.isfinite(tel.t)
@@ -186,9 +225,12 @@ def motion(tel: Telemetry) -> Motion:
         gravity = np.full_like(linear, np.nan)
         convention = "user-only"
 
-    g_norm = np.linalg.norm(gravity, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        vertical = np.einsum("ij,ij->i", linear, gravity) / g_norm
+    if convention == "user-only":
+        vertical = _bounce_vertical(t, linear)
+    else:
+        g_norm = np.linalg.norm(gravity, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vertical = np.einsum("ij,ij->i", linear, gravity) / g_norm
     magnitude = np.linalg.norm(linear, axis=1)
     return Motion(t, linear, gravity, vertical, magnitude, rate, convention)
 
