@@ -12,17 +12,19 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
    than ``MERGE_GAP_S`` merge (a stair landing, an elevator door re-opening on the way); a run
    is a move when it changes height by ``MIN_HEIGHT_M`` or more.
    A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s;
-3. the mode follows from the body, not from speed alone (in vertical/ the slowest lift peaks
-   at 0.46 m/s and the fastest stair move at 0.44 m/s):
+3. the mode follows from physics, on the part of the run that keeps moving (its *core*):
 
-   - STAIRS: the person walks during the move (walking bouts cover at least
-     ``STAIRS_WALKING_FRACTION`` of it), or, when the step detector saw nothing, the
-     vertical acceleration is as busy as walking (``BUSY_STD_MS2``: a phone in a bag);
-   - ELEVATOR: the person stands while riding faster than ``ELEVATOR_MIN_SPEED_MPS``, or
-     the vertical acceleration shows the lift's signature: a push in the direction of travel
-     at the start and an opposite one at the end (``IMPULSE_MS2``);
-   - ESCALATOR: the person stands while the height changes steadily and slowly
-     (escalators rise at ~0.2-0.4 m/s) with no start/stop impulse;
+   - STAIRS: the body raises itself step by step. At least ``STAIRS_STEPPING_SHARE`` of the
+     height is gained while walking (steps taken getting into and out of a lift fall where
+     the height does not change, so they weigh nothing), each step rises no more than
+     ``MAX_RISE_PER_STEP_M`` (two risers), and the speed stays within what legs manage
+     (``STAIRS_MAX_SPEED_MPS``). When the step detector saw no walking, a vertical
+     acceleration as busy as walking (``BUSY_STD_MS2``: a phone in a bag) also counts;
+   - otherwise the rider is carried. ELEVATOR when the speed it keeps (``_cruise``) is a
+     lift's (``ELEVATOR_MIN_SPEED_MPS``, above any escalator) or the accelerometer shows the
+     lift's start and stop: a push in the direction of travel and an opposite one
+     (``IMPULSE_MS2``, stronger than an escalator's bend onto its incline);
+   - ESCALATOR: carried steadily and slowly with no such push;
    - without motion data over the move (``MIN_MOTION_HZ``) only the speed decides, weakly.
 
 A level change across a silence of ``GAP_S`` or more in the barometer (the stream stopped) is
@@ -67,19 +69,35 @@ largest steady change in a "stay" is 0.77 m (door drafts, the phone raised and l
 the smallest stair move 0.97 m (one 5.9-s recording sees only 0.67 m of its descent)."""
 MAX_SPEED_MPS = 12.0
 """Faster than the fastest passenger lifts: such a run is a sensor artefact."""
-STAIRS_WALKING_FRACTION = 0.6
-"""Walking bouts must cover this share of a move for stairs. Measured on the vertical/
-recordings: stair moves are 85-100% walking, lift rides 0-35% (walking in and out at the
-edges); 0.6 sits between."""
+STAIRS_STEPPING_SHARE = 0.5
+"""Stairs raise the body step by step: at least this share of a move's height must be gained
+while walking (the height change weighted by whether a walking bout covers it). Steps taken
+getting into and out of a lift fall where the height does not change, so they weigh nothing.
+Measured on vertical/: stair moves 0.75-1.0 (5th percentile 0.88), lift rides 0-0.43."""
+MAX_RISE_PER_STEP_M = 0.4
+"""A step on stairs rises one riser (15-19 cm by building codes), two at a time at most:
+more height per detected step than this is the floor carrying the walker (a lift, an
+escalator walked on). Measured on vertical/: stairs 0.07-0.27 m per step, lift rides with
+steps in the car 0.64-1.5 m."""
+STAIRS_MAX_SPEED_MPS = 0.55
+"""No one climbs or descends stairs this fast for long (80th percentile of the 4-s speed over
+the move): vertical/ stairs reach 0.36 m/s at most; lift rides in elevators/ cruise at
+0.63-1.85 m/s, which steps walking in and out of the car must not turn into stairs."""
 BUSY_STD_MS2 = 1.2
 """Std of vertical acceleration over a move: 1.3-6 m/s² on stairs in the vertical/ recordings
 (5th percentile 1.5), 0.15-1.0 m/s² standing in a lift."""
-ELEVATOR_MIN_SPEED_MPS = 0.4
-"""Peak speed above which a standing rider is in a lift. Escalators move 0.5-0.65 m/s along a
-30-degree incline: 0.25-0.33 m/s vertically. The lifts in vertical/ peak at 0.6-0.7 m/s going up
-and only 0.46-0.48 m/s going down, hence 0.4 and not higher."""
-IMPULSE_MS2 = 0.15
-"""Smoothed vertical acceleration a lift start or stop shows (typically 0.3-1 m/s²)."""
+ELEVATOR_MIN_SPEED_MPS = 0.42
+"""Speed (80th percentile of the 4-s speed over the move, robust to the barometer's noise,
+which lifts a peak by ~0.05 m/s) from which a carried rider is in a lift. Escalators run at
+most 0.75 m/s along a 30° incline (EN 115): 0.375 m/s vertically; simulated escalators at
+0.25-0.38 m/s measure 0.30-0.38. The lifts in vertical/ measure 0.45-0.64, in elevators/
+0.55-1.9."""
+IMPULSE_MS2 = 0.3
+"""Smoothed vertical push a lift start or stop shows, which lets a lift slower than
+``ELEVATOR_MIN_SPEED_MPS`` (hydraulic) be told from an escalator. Lifts accelerate at
+0.5-1 m/s² (comfort-limited); an escalator's step bends from the landing onto the incline
+along a radius of 1-2 m, a centripetal v²/R of up to 0.25 m/s², hence 0.3. (vertical/ lifts
+show 0-0.63 m/s² after smoothing; all of them are fast enough to need no impulse.)"""
 IMPULSE_SMOOTH_S = 1.0
 """Smoothing of vertical acceleration for the impulse: averages out footsteps and hand shake."""
 IMPULSE_SEARCH_S = 5.0
@@ -144,6 +162,12 @@ def _runs(v: np.ndarray) -> list[_Run]:
     return merged
 
 
+def _cruise(v: np.ndarray) -> float:
+    """The speed a move keeps (80th percentile of |v| over it): a peak would be lifted by the
+    barometer's noise, a median pulled down by the start and the stop."""
+    return float(np.percentile(np.abs(v), 80))
+
+
 def _bout_edges(steps: Steps) -> tuple[np.ndarray, np.ndarray]:
     if not steps.bouts:
         return np.zeros(0), np.zeros(0)
@@ -192,43 +216,79 @@ def _standing(t: np.ndarray, steps: Steps) -> np.ndarray:
 def lift_impulse(m: Motion, steps: Steps, t0: float, t1: float, sign: int) -> float:
     """The lift signature: the smaller of the push in the direction of travel near the start
     and the opposite push near the end (m/s²; 0 when either is missing or unknown). Only
-    standing samples count: footsteps walking into the car must not pass for an impulse."""
+    standing samples count: footsteps walking into the car must not pass for an impulse.
+
+    Without gravity (``user-only``) the pushes are read along their own axis (the leading
+    axis of the smoothed acceleration around the start and the end), either way round: the
+    barometer, not the accelerometer, then says which way the car went."""
     reach = IMPULSE_SEARCH_S + IMPULSE_SMOOTH_S
     around = _window(m.t, t0 - reach, t1 + reach)
-    t, v = m.t[around], m.vertical[around]
-    ok = np.isfinite(v)
+    t = m.t[around]
+    x = m.linear[around] if m.convention == "user-only" else m.vertical[around][:, None]
+    ok = np.isfinite(x).all(axis=1)
     if ok.sum() < 2:
         return 0.0
-    t, v = t[ok], v[ok]
-    a = moving_mean(t, v - np.median(v), IMPULSE_SMOOTH_S) * sign
+    t, x = t[ok], x[ok]
+    a = moving_mean(t, x - np.median(x, axis=0), IMPULSE_SMOOTH_S)
     still = _standing(t, steps)
     near_start = still & (t >= t0 - IMPULSE_SEARCH_S) & (t <= t0 + IMPULSE_SEARCH_S)
     near_end = still & (t >= t1 - IMPULSE_SEARCH_S) & (t <= t1 + IMPULSE_SEARCH_S)
     if not near_start.any() or not near_end.any():
         return 0.0
+    if a.shape[1] == 1:
+        return _signature(a[:, 0] * sign, near_start, near_end)
+    edges = a[near_start | near_end]
+    axis = np.linalg.eigh(edges.T @ edges)[1][:, -1]
+    along = a @ axis
+    return max(_signature(along, near_start, near_end), _signature(-along, near_start, near_end))
+
+
+def _signature(a: np.ndarray, near_start: np.ndarray, near_end: np.ndarray) -> float:
+    """min(push up near the start, push down near the end), 0 if either is missing."""
     return float(max(0.0, min(a[near_start].max(), -a[near_end].min())))
 
 
+def _stepping(steps: Steps, t: np.ndarray, v: np.ndarray) -> tuple[float, int]:
+    """Share of the height a move gains while walking (``STAIRS_STEPPING_SHARE``) and the steps
+    taken over it, for the grid times ``t`` and vertical speeds ``v`` of the move."""
+    walking = ~_standing(t, steps)
+    weight = np.abs(v)
+    share = float((weight * walking).sum() / max(float(weight.sum()), 1e-9))
+    inside = (steps.times >= t[0]) & (steps.times <= t[-1])
+    return share, int(inside.sum())
+
+
 def _classify(
-    m: Motion, steps: Steps, *, t0: float, t1: float, sign: int, peak_speed: float
+    m: Motion, steps: Steps, *, t: np.ndarray, v: np.ndarray, height: float, sign: int
 ) -> tuple[VerticalMode, float]:
-    """Mode of one move and how clearly the evidence says so (0..1)."""
+    """Mode of one move and how clearly the evidence says so (0..1). ``t`` and ``v`` are the
+    grid times and vertical speeds where the move keeps moving; ``height`` its change."""
+    t0, t1 = float(t[0]), float(t[-1])
+    cruise = _cruise(v)
     covered = _window(m.t, t0, t1)
     if (covered.stop - covered.start) < MIN_MOTION_HZ * (t1 - t0):
         # no motion data over the move: only its speed speaks, and not loudly
-        mode: VerticalMode = "ELEVATOR" if peak_speed >= ELEVATOR_MIN_SPEED_MPS else "STAIRS"
+        mode: VerticalMode = "ELEVATOR" if cruise >= ELEVATOR_MIN_SPEED_MPS else "STAIRS"
         return mode, SPEED_ONLY_CONFIDENCE
-    walking = _walking_fraction(steps, t0, t1)
+    share, count = _stepping(steps, t, v)
+    rise = abs(height) / max(count, 1)
+    climbable = cruise <= STAIRS_MAX_SPEED_MPS
+    if climbable and share >= STAIRS_STEPPING_SHARE and rise <= MAX_RISE_PER_STEP_M:
+        margin = min(
+            share / STAIRS_STEPPING_SHARE,
+            MAX_RISE_PER_STEP_M / max(rise, 1e-3),
+            STAIRS_MAX_SPEED_MPS / max(cruise, 1e-3),
+        )
+        return "STAIRS", min(1.0, 0.5 * margin)
     busy = _busy(m, t0, t1)
-    if walking >= STAIRS_WALKING_FRACTION:
-        return "STAIRS", min(1.0, walking / STAIRS_WALKING_FRACTION - 1.0 + 0.5)
-    if np.isfinite(busy) and busy >= BUSY_STD_MS2:
+    if climbable and share < STAIRS_STEPPING_SHARE and np.isfinite(busy) and busy >= BUSY_STD_MS2:
+        # walking that the step detector could not see (a phone in a bag, a slow stream)
         return "STAIRS", min(1.0, 0.5 * busy / BUSY_STD_MS2)
     impulse = lift_impulse(m, steps, t0, t1, sign)
-    if peak_speed >= ELEVATOR_MIN_SPEED_MPS or impulse >= IMPULSE_MS2:
-        margin = max(peak_speed / ELEVATOR_MIN_SPEED_MPS, impulse / IMPULSE_MS2)
+    if cruise >= ELEVATOR_MIN_SPEED_MPS or impulse >= IMPULSE_MS2:
+        margin = max(cruise / ELEVATOR_MIN_SPEED_MPS, impulse / IMPULSE_MS2)
         return "ELEVATOR", min(1.0, 0.5 * margin)
-    margin = min(ELEVATOR_MIN_SPEED_MPS / max(peak_speed, 1e-3), IMPULSE_MS2 / max(impulse, 1e-3))
+    margin = min(ELEVATOR_MIN_SPEED_MPS / max(cruise, 1e-3), IMPULSE_MS2 / max(impulse, 1e-3))
     return "ESCALATOR", min(1.0, 0.5 * margin)
 
 
@@ -254,7 +314,8 @@ def detect_vertical(
         if abs(height) < MIN_HEIGHT_M or peak > MAX_SPEED_MPS:
             continue
         t0, t1 = float(grid[i0]), float(grid[i1])
-        mode, mode_conf = _classify(m, steps, t0=t0, t1=t1, sign=run.sign, peak_speed=peak)
+        core = slice(run.i0, run.i1 + 1)
+        mode, mode_conf = _classify(m, steps, t=grid[core], v=v[core], height=height, sign=run.sign)
         height_conf = min(1.0, abs(height) / (2 * MIN_HEIGHT_M))
         direction: Direction = "up" if height > 0 else "down"
         moves.append(

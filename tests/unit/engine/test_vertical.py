@@ -151,3 +151,39 @@ def test_a_floor_change_hidden_in_a_gap_is_still_a_move():
     (move,) = detect_vertical(from_samples(visible))
     assert (move.direction, move.floors) == ("up", 3)
     assert move.confidence <= 0.3
+
+
+def test_steps_into_and_out_of_a_fast_lift_are_not_stairs():
+    # walk into the car, a 1-s wait, 4 m at ~0.8 m/s, and out at once: the steps cover most
+    # of the move's span but fall where the height stands still (this was STAIRS)
+    moves, _ = _moves(
+        [
+            Segment("walk", 10),
+            Segment("stand", 1),
+            Segment("elevator", 7, 4.0),
+            Segment("walk", 10),
+        ]
+    )
+    assert [(m.mode, m.direction) for m in moves] == [("ELEVATOR", "up")]
+
+
+def test_user_acceleration_alone_at_10_hz_tells_each_move_of_a_round():
+    samples, _ = session(
+        [
+            Segment("walk", 15),
+            Segment("elevator", 16, 9.0),
+            Segment("walk", 20),
+            Segment("stairs", 14, -3.0),
+            Segment("walk", 20),
+            Segment("escalator", 18, 5.0),
+            Segment("walk", 15),
+        ],
+        rate_hz=10.0,
+    )
+    ios = from_samples(to_ios_convention(samples))
+    ios = dataclasses.replace(ios, gravity=np.full_like(ios.gravity, np.nan))
+    assert [(m.mode, m.direction) for m in detect_vertical(ios)] == [
+        ("ELEVATOR", "up"),
+        ("STAIRS", "down"),
+        ("ESCALATOR", "up"),
+    ]
