@@ -17,7 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from doorproof.accuracy.common import AccuracySet, grouped, labels, pct, progress, verdict_shares
+from doorproof.accuracy.common import (
+    AccuracySet,
+    grouped,
+    labels,
+    pct,
+    progress,
+    share,
+    verdict_shares,
+)
 from doorproof.accuracy.vertical import baseline_vertical, verdict
 from doorproof.recordings import load_samples
 from functions.engine.signal import motion, to_ios_convention
@@ -42,6 +50,7 @@ def evaluate(root: Path) -> dict[str, Any]:
             "file": row["file"],
             "style": row["style"],
             "floors": int(row["floors"]),
+            "ride": _ride(row["file"]),
             "expected": ["ELEVATOR", row["direction"]],
         }
         for convention in CONVENTIONS:
@@ -53,15 +62,48 @@ def evaluate(root: Path) -> dict[str, Any]:
             record[convention] = {
                 "engine": list(verdict(moves)),
                 "baseline": list(baseline_vertical(tel, m)),
-                "moves": [[mv.mode, mv.direction, mv.height_m, mv.confidence] for mv in moves],
+                "moves": [
+                    [mv.mode, mv.direction, mv.height_m, mv.confidence, mv.height_sd_m]
+                    for mv in moves
+                ],
             }
         records.append(record)
     return {"records": records, "summary": _summary(records)}
 
 
+def _ride(file: str) -> str:
+    """The floors a ride went from and to (``ofCampus_Calling_1_2_Calling_3`` → ``1-2``)."""
+    parts = file.split("_")
+    return f"{parts[2]}-{parts[3]}"
+
+
 def _summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    return {
+    out = {
         style: verdict_shares(rs, CONVENTIONS) for style, rs in grouped(records, "style").items()
+    }
+    out["height_sd"] = {c: _height_coverage(records, c) for c in CONVENTIONS}
+    return out
+
+
+def _height_coverage(records: Sequence[dict[str, Any]], convention: str) -> dict[str, Any]:
+    """How honest ``height_sd_m`` is: the share of rides whose largest move's height lies
+    within one and two of its standard deviations of the median height of the rides between
+    the same two floors (40 each: the truth is unknown, their median stands in for it)."""
+    heights: dict[str, list[tuple[float, float]]] = {}
+    for r in records:
+        moves = r[convention]["moves"]
+        if moves:
+            big = max(moves, key=lambda mv: abs(mv[2]))
+            heights.setdefault(r["ride"], []).append((big[2], big[4]))
+    within: list[float] = []
+    for rides in heights.values():
+        median = float(np.median([h for h, _ in rides]))
+        within += [abs(h - median) / max(sd, 1e-6) for h, sd in rides]
+    x = np.asarray(within)
+    return {
+        "n": int(x.shape[0]),
+        "within_1sd": share(list(x <= 1.0)),
+        "within_2sd": share(list(x <= 2.0)),
     }
 
 
@@ -72,12 +114,20 @@ def table(report: dict[str, Any]) -> list[str]:
         f"{'hold':<14}{'n':>4}  {'convention':<10}  {'mode':^15}  {'mode and direction':^18}",
     ]
     for style, entry in report["summary"].items():
+        if style == "height_sd":
+            continue
         for convention in CONVENTIONS:
             eng, base = entry[f"{convention}.engine"], entry[f"{convention}.baseline"]
             lines.append(
                 f"{style:<14}{entry['n']:>4}  {convention:<10}  {pct(eng['mode'])} |"
                 f" {pct(base['mode'])}  {pct(eng['both'])} | {pct(base['both'])}"
             )
+    for convention, cover in report["summary"]["height_sd"].items():
+        lines.append(
+            f"height within 1 | 2 height_sd_m of its floor pair's median ({convention}):"
+            f" {pct(cover['within_1sd'])} | {pct(cover['within_2sd'])} of {cover['n']}"
+            " (a normal error: 68.3% | 95.4%)"
+        )
     lines.append("")
     lines.append("Rides the engine gets wrong, with every move it found:")
     for r in report["records"]:
@@ -85,7 +135,7 @@ def table(report: dict[str, Any]) -> list[str]:
             if r[convention]["engine"] != r["expected"]:
                 moves = ", ".join(
                     f"{mode}/{direction} {height:+.1f} m ({conf})"
-                    for mode, direction, height, conf in r[convention]["moves"]
+                    for mode, direction, height, conf, _ in r[convention]["moves"]
                 )
                 lines.append(
                     f"  {r['file']} ({convention}): {r['floors']} floor(s)"

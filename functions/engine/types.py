@@ -43,3 +43,7 @@ class VerticalMove:
     """Signed: positive up."""
     floors: int
     confidence: float
+    """How sure the mode and direction are (0..1)."""
+    height_sd_m: float = 0.0
+    """One standard deviation of ``height_m`` (m): barometer noise at both ends and the
+    pressure-to-height conversion's dependence on temperature (``vertical.HEIGHT_*_SD``)."""

@@ -154,16 +154,23 @@ def test_a_floor_change_hidden_in_a_gap_is_still_a_move():
 
 
 def test_steps_into_and_out_of_a_fast_lift_are_not_stairs():
-    # walk into the car, a 1-s wait, 4 m at ~0.8 m/s, and out at once: the steps cover most
-    # of the move's span but fall where the height stands still (this was STAIRS)
+    # walk into the car, a 1-s wait, 4 m at up to 2 m/s, and out at once: the steps fall where
+    # the height stands still
     moves, _ = _moves(
         [
             Segment("walk", 10),
             Segment("stand", 1),
-            Segment("elevator", 7, 4.0),
+            Segment("elevator", 8, 4.0),
             Segment("walk", 10),
         ]
     )
+    assert [(m.mode, m.direction) for m in moves] == [("ELEVATOR", "up")]
+
+
+def test_a_rhythm_of_steps_during_a_fast_rise_is_no_stairs():
+    # 6 m in 8 s (0.75 m/s) with a step rhythm throughout (a phone jiggled in the car): no one
+    # climbs stairs that fast, 0.46 m per step (this was STAIRS)
+    moves, _ = _moves([Segment("stand", 10), Segment("walk", 8, 6.0), Segment("stand", 10)])
     assert [(m.mode, m.direction) for m in moves] == [("ELEVATOR", "up")]
 
 
@@ -187,3 +194,10 @@ def test_user_acceleration_alone_at_10_hz_tells_each_move_of_a_round():
         ("STAIRS", "down"),
         ("ESCALATOR", "up"),
     ]
+
+
+def test_a_taller_move_has_a_wider_height_uncertainty():
+    (short,), _ = _moves([Segment("stand", 10), Segment("elevator", 12, 3.0), Segment("stand", 10)])
+    (tall,), _ = _moves([Segment("stand", 10), Segment("elevator", 20, 12.0), Segment("stand", 10)])
+    assert 0.1 < short.height_sd_m < tall.height_sd_m < 0.1 * abs(tall.height_m)
+    assert abs(tall.height_m - 12.0) < 2 * tall.height_sd_m
