@@ -14,7 +14,7 @@ them from the real ones, the way a phone that streams only an accelerometer and 
   taken out), resampled to ``RATE_HZ`` (accel averaged over each sample period, pressure held
   from its latest reading), and its gravity column dropped; in the ``ios`` convention accel is
   Core Motion's user acceleration in g (no gravity at all), in ``android`` it is the specific
-  force with gravity in m/s²;
+  force with gravity in m/s²; ``pressure-1hz`` keeps only the pressure, once a second;
 - clips are joined end to end on one clock, each clip's pressure offset so that it starts at
   the level where the previous one ended: height is continuous, as it is in a building;
 - ``TEMPLATES`` say which kinds follow each other (six courier rounds); each seed draws other
@@ -47,8 +47,12 @@ from functions.engine.telemetry import Telemetry, from_samples
 from functions.engine.types import Direction, VerticalMode, VerticalMove
 from functions.engine.vertical import detect_vertical
 
-Convention = Literal["ios", "android"]
-CONVENTIONS: tuple[Convention, ...] = ("ios", "android")
+Convention = Literal["ios", "android", "pressure-1hz"]
+CONVENTIONS: tuple[Convention, ...] = ("ios", "android", "pressure-1hz")
+PRESSURE_ONLY_HZ = 1.0
+"""``pressure-1hz``: the same sequences as a phone streaming only its barometer (and GPS) once
+a second would send them: no accelerometer, so the speed alone tells a lift from stairs and an
+escalator cannot be told from stairs (the engine says so with a confidence of 0.3)."""
 Kind = Literal["walk", "stairs_up", "stairs_down", "lift_up", "lift_down", "esc_up", "esc_down"]
 
 RATE_HZ = 10.0
@@ -238,8 +242,19 @@ def join(name: str, clips: Sequence[Clip]) -> Built:
     telemetry = {
         "ios": dataclasses.replace(base, accel=np.concatenate(users)),
         "android": dataclasses.replace(base, accel=np.concatenate(forces)),
+        "pressure-1hz": _pressure_only(base),
     }
     return Built(name, telemetry, spans)
+
+
+def _pressure_only(tel: Telemetry) -> Telemetry:
+    """One reading a second, each the mean of the second before it (a barometer averages its
+    own samples: picking every tenth noisy reading would add noise no phone reports)."""
+    step = round(RATE_HZ / PRESSURE_ONLY_HZ)
+    n = tel.t.shape[0] // step * step
+    means = tel.pressure_hpa[:n].reshape(-1, step).mean(axis=1)
+    ticks = tel.take(np.arange(step - 1, n, step))
+    return dataclasses.replace(ticks, pressure_hpa=means)
 
 
 def baseline_moves(tel: Telemetry) -> list[VerticalMove]:
@@ -343,33 +358,40 @@ def table(report: dict[str, Any]) -> list[str]:
     """Sequences and moves right (engine | baseline) per convention, then every wrong clip."""
     s = report["summary"]
     lines = [
-        f"SEQUENCES: {len(TEMPLATES)} courier rounds, {SEEDS} draws each, of real clips at"
-        f" {RATE_HZ:g} Hz, accel + barometer only (engine | baseline)",
-        f"{'convention':<10}{'sequences':>14}{'first draw':>14}{'moves':>17}{'walks':>17}",
+        f"SEQUENCES: {len(TEMPLATES)} courier rounds, {SEEDS} draws each, of real clips;"
+        f" {RATE_HZ:g} Hz accel + barometer (ios: no gravity; android: with gravity) or"
+        f" {PRESSURE_ONLY_HZ:g} Hz pressure only (engine | baseline)",
+        f"{'convention':<13}{'sequences right':>17}{'first draws':>13}"
+        f"{'moves right':>18}{'walks, no move':>18}",
     ]
-    kinds: list[str] = []
     for convention in CONVENTIONS:
         e, b = s[f"{convention}.engine"], s[f"{convention}.baseline"]
-        kinds = [k for k in e if "/" in k]
         lines.append(
-            f"{convention:<10}{e['sequences_right']:>5}|{b['sequences_right']:>2} of {s['n']:<3}"
-            f"{e['first_draw_right']:>6}|{b['first_draw_right']:>2} of {e['first_draw_n']:<3}"
-            f"  {pct(e['moves'])} | {pct(b['moves'])}  {pct(e['walks_without_move'])} |"
-            f" {pct(b['walks_without_move'])}"
+            f"{convention:<13}{e['sequences_right']:>8} | {b['sequences_right']:>2} of {s['n']:<3}"
+            f"{e['first_draw_right']:>5} | {b['first_draw_right']} of {e['first_draw_n']}"
+            f"  {pct(e['moves'])} | {pct(b['moves'])}"
+            f"  {pct(e['walks_without_move'])} | {pct(b['walks_without_move'])}"
         )
-        lines.append("          " + "  ".join(f"{k} {pct(e[k])} | {pct(b[k])}" for k in kinds))
+    kinds = [k for k in s[f"{CONVENTIONS[0]}.engine"] if "/" in k]
+    lines.append("moves right by kind (engine | baseline):")
+    lines.append(f"{'':<13}" + "".join(f"{k:>18}" for k in kinds))
+    for convention in CONVENTIONS:
+        e, b = s[f"{convention}.engine"], s[f"{convention}.baseline"]
+        lines.append(f"{convention:<13}" + "".join(f"{pct(e[k]):>9}|{pct(b[k]):>8}" for k in kinds))
     lines.append("")
-    lines.append("Clips the engine gets wrong (ios), with what it found:")
-    for r in report["records"]:
-        for c in r["ios"]["engine"]:
-            if not c["right"]:
+    lines.append("Clips the engine gets wrong, with what it found:")
+    for convention in CONVENTIONS:
+        for r in report["records"]:
+            for c in r[convention]["engine"]:
+                if c["right"]:
+                    continue
                 found = ", ".join(
                     f"{'/'.join(mv)} {h:+.1f} m"
                     for mv, h in zip(c["moves"], c["heights_m"], strict=True)
                 )
                 lines.append(
-                    f"  {r['sequence']} {c['start_s']:.0f}-{c['end_s']:.0f} s {c['source']}:"
-                    f" truth {'/'.join(c['truth'])}, engine {found or 'nothing'}"
+                    f"  ({convention}) {r['sequence']} {c['start_s']:.0f}-{c['end_s']:.0f} s"
+                    f" {c['source']}: truth {'/'.join(c['truth'])}, engine {found or 'nothing'}"
                 )
     return lines
 

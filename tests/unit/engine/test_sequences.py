@@ -20,11 +20,13 @@ def _clip(kind: sequences.Kind, pressure_hpa: float, seconds: float = 20.0) -> s
 
 def test_joined_clips_keep_height_continuous_and_the_clock_running():
     built = sequences.join("x", [_clip("walk", 1002.0), _clip("walk", 987.5), _clip("walk", 1010)])
-    for tel in built.telemetry.values():
+    for convention, tel in built.telemetry.items():
         _, h = relative_height(tel)
         assert np.ptp(h) == pytest.approx(0.0, abs=1e-6)  # three absolute levels, one height
-        assert np.diff(tel.t).max() == pytest.approx(1.0 / sequences.RATE_HZ, rel=1e-4)
+        rate = sequences.PRESSURE_ONLY_HZ if convention == "pressure-1hz" else sequences.RATE_HZ
+        assert np.diff(tel.t).max() == pytest.approx(1.0 / rate, rel=1e-4)
         assert np.isnan(tel.gravity).all()
+    assert np.isnan(built.telemetry["pressure-1hz"].accel).all()
     ios, android = built.telemetry["ios"], built.telemetry["android"]
     assert np.abs(ios.accel).max() == 0.0  # user acceleration in g
     assert np.linalg.norm(android.accel, axis=1) == pytest.approx(9.81)  # with gravity
