@@ -30,6 +30,7 @@ stairs when |linear acceleration| is busy (std > 1 m/s²), else a lift.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -303,6 +304,7 @@ def score(built: Built, moves: Sequence[VerticalMove]) -> list[dict[str, Any]]:
                 "end_s": round(b - built.spans[0][2], 1),
                 "moves": got,
                 "heights_m": [mv.height_m for mv in found],
+                "confidences": [mv.confidence for mv in found],
                 "right": right,
             }
         )
@@ -351,6 +353,27 @@ def _summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             for kind in sorted({tuple(c["truth"]) for c in moves}):
                 hits = [c["right"] for c in moves if tuple(c["truth"]) == kind]
                 out[f"{convention}.{who}"]["/".join(kind)] = share(hits)
+    out["reliability"] = _reliability(records)
+    return out
+
+
+RELIABILITY_BINS = (0.0, 0.5, 0.7, 0.9, 1.01)
+
+
+def _reliability(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """How often an engine move of a given confidence is right (mode and direction the clip's;
+    a move in a walk is wrong), every convention pooled: a calibrated 0.9 is right 9 in 10."""
+    pairs = [
+        (conf, tuple(mv) == tuple(c["truth"]))
+        for r in records
+        for convention in CONVENTIONS
+        for c in r[convention]["engine"]
+        for mv, conf in zip(c["moves"], c["confidences"], strict=True)
+    ]
+    out = []
+    for lo, hi in itertools.pairwise(RELIABILITY_BINS):
+        hits = [right for conf, right in pairs if lo <= conf < hi]
+        out.append({"from": lo, "to": min(hi, 1.0), "n": len(hits), "right": share(hits)})
     return out
 
 
@@ -378,6 +401,12 @@ def table(report: dict[str, Any]) -> list[str]:
     for convention in CONVENTIONS:
         e, b = s[f"{convention}.engine"], s[f"{convention}.baseline"]
         lines.append(f"{convention:<13}" + "".join(f"{pct(e[k]):>9}|{pct(b[k]):>8}" for k in kinds))
+    lines.append(
+        "engine moves right by their confidence (all conventions): "
+        + ", ".join(
+            f"{b['from']:.1f}-{b['to']:.1f} {pct(b['right'])} of {b['n']}" for b in s["reliability"]
+        )
+    )
     lines.append("")
     lines.append("Clips the engine gets wrong, with what it found:")
     for convention in CONVENTIONS:

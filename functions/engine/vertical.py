@@ -121,7 +121,7 @@ HEIGHT_REL_SD = 0.035
 """Height uncertainty per metre moved: the barometric formula assumes 15 °C; indoor air at
 5-30 °C changes metres per hPa by 0.37 % per °C, and lift shafts and stairwells add their own
 pressure. Together with ``HEIGHT_ABS_SD_M``, measured on elevators/ (same start and end
-floors ridden 40 times): 69.6 % of heights lie within one ``height_sd_m`` of their group's
+floors ridden 40 times): 69.2 % of heights lie within one ``height_sd_m`` of their group's
 median and 92.9 % within two (68.3 % and 95.4 % for a normal error)."""
 STEP_MARGIN_S = 0.5
 """Samples this close to a walking bout are not standing (the last step's sway); short, since
