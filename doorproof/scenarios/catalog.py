@@ -349,7 +349,7 @@ SPECS: dict[str, Spec] = {
             Leg("stand", 6.0, posture="cradle"),
             Leg("stand", 3.0),
             Leg("walk", to=(PARKING_OFFSET_E + 8.0, STREET_N + 3.0)),
-            Leg("stand", 40.0),
+            Leg("stand", 40.0, door=True),
             Leg("walk", to=(PARKING_OFFSET_E, STREET_N)),
             Leg("stand", 8.0, posture="cradle"),
             Leg("drive", 30.0, to=(300.0, STREET_N)),
