@@ -24,7 +24,7 @@ from functions.core import aws, names
 from functions.core.keys import CachedResolver, KeyStore, Principal
 from functions.core.observability import logger, traced
 from functions.core.people import People, looks_like_token
-from functions.core.settings import get_settings
+from functions.core.settings import configured, get_settings
 
 
 @aws.per_container
@@ -61,6 +61,7 @@ def presented_key(headers: dict[str, str]) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+@configured()
 @logger.inject_lambda_context
 @traced
 @event_source(data_class=APIGatewayAuthorizerEventV2)

@@ -38,6 +38,7 @@ from functions.core.body import inflate_event
 from functions.core.keys import Principal
 from functions.core.models.errors import ErrorBody
 from functions.core.observability import logger, metrics, traced
+from functions.core.settings import configured
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 SessionId = Annotated[
@@ -320,9 +321,11 @@ def serve(
     return response
 
 
-def make_handler(app: APIGatewayHttpResolver) -> Handler:
-    """The Lambda entry point for ``app``, with Powertools logging, tracing and metrics."""
+def make_handler(app: APIGatewayHttpResolver, *, requires: tuple[str, ...] = ()) -> Handler:
+    """The Lambda entry point for ``app``, with Powertools logging, tracing and metrics, and
+    the settings (plus the optional ``requires``) checked first (``settings.configured``)."""
 
+    @configured(requires=requires)
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)

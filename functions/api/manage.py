@@ -137,4 +137,4 @@ def erase(sessionId: SessionId) -> Response[None]:  # noqa: N803
 
 
 app = make_app(router)
-handler = make_handler(app)
+handler = make_handler(app, requires=("processing_queue_url",))

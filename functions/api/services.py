@@ -37,7 +37,7 @@ def presigner() -> Presigner:
 
 @aws.per_container
 def queue() -> ProcessingQueue:
-    return ProcessingQueue(aws.client("sqs"), get_settings().processing_queue_url)
+    return ProcessingQueue(aws.client("sqs"), get_settings().required("processing_queue_url"))
 
 
 @aws.per_container

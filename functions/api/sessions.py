@@ -153,4 +153,4 @@ def stop_session_by_path(
 
 
 app = make_app(router)
-handler = make_handler(app)
+handler = make_handler(app, requires=("processing_queue_url",))

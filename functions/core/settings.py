@@ -1,45 +1,63 @@
-"""Typed runtime settings read from the environment.
+"""Typed runtime settings read from the environment, required and checked at cold start.
 
 The CDK app and the local stack both set these variables (``environment_for`` builds the
-mapping from a stage name, so neither side spells a variable by hand). Handlers read them
-once per cold start through ``get_settings``.
+mapping from a stage name, so neither side spells a variable by hand; only the local stack
+supplies local names). Nothing defaults to a resource name: a function missing a variable
+fails on its first invocation, before any work, with an error naming the variable
+(``configured``), instead of quietly talking to another stage's tables. Handlers read the
+settings once per cold start through ``get_settings``.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from functions.core import names
+
+
+class SettingsError(RuntimeError):
+    """The environment lacks a variable, or holds one that is not valid."""
 
 
 class Settings(BaseModel):
     """Where the data lives and how long things may take."""
 
-    stage: str = "local"
-    keys_table: str = Field(default_factory=lambda: names.KEYS_TABLE.physical("local"))
-    sessions_table: str = Field(default_factory=lambda: names.SESSIONS_TABLE.physical("local"))
-    batches_table: str = Field(default_factory=lambda: names.BATCHES_TABLE.physical("local"))
-    insights_table: str = Field(default_factory=lambda: names.INSIGHTS_TABLE.physical("local"))
-    idempotency_table: str = Field(
-        default_factory=lambda: names.IDEMPOTENCY_TABLE.physical("local")
-    )
-    buildings_table: str = Field(default_factory=lambda: names.BUILDINGS_TABLE.physical("local"))
-    data_bucket: str = Field(default_factory=lambda: names.bucket_name("local"))
-    telemetry_stream: str = Field(default_factory=lambda: names.stream_name("local"))
-    processing_queue_url: str = ""
-    event_bus: str = Field(default_factory=lambda: names.bus_name("local"))
+    stage: str = Field(min_length=1)
+    keys_table: str = Field(min_length=1)
+    sessions_table: str = Field(min_length=1)
+    batches_table: str = Field(min_length=1)
+    insights_table: str = Field(min_length=1)
+    idempotency_table: str = Field(min_length=1)
+    buildings_table: str = Field(min_length=1)
+    data_bucket: str = Field(min_length=1)
+    telemetry_stream: str = Field(min_length=1)
+    processing_queue_url: str | None = None
+    """Only the functions that send "finalize" messages get it (``configured(requires=…)``)."""
+    event_bus: str = Field(min_length=1)
     inactivity_timeout_s: float = names.SESSION_INACTIVITY_TIMEOUT_S
     finalize_deadline_s: float = names.FINALIZE_DEADLINE_S
     late_data_grace_s: float = names.LATE_DATA_GRACE_S
-    projects_table: str = Field(default_factory=lambda: names.PROJECTS_TABLE.physical("local"))
-    answers_table: str = Field(default_factory=lambda: names.ANSWERS_TABLE.physical("local"))
+    projects_table: str = Field(min_length=1)
+    answers_table: str = Field(min_length=1)
     user_pool_id: str = ""
     user_pool_client_id: str = ""
     """The dashboard's Cognito user pool and app client (people's sign-in); empty: no one
     can sign in, only keys work."""
+
+    def required(self, field: str) -> str:
+        """An optional field this function cannot do without, or ``SettingsError``."""
+        value = getattr(self, field)
+        if not value:
+            raise SettingsError(
+                f"missing environment variable {ENV_VARS[field]}: this function needs it "
+                "(the CDK app passes it to the functions that send finalize messages)"
+            )
+        return str(value)
 
 
 ENV_VARS = {
@@ -86,14 +104,59 @@ def environment_for(stage: str, account: str = "local") -> dict[str, str]:
     }
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Settings from ``environ`` (default: the process environment)."""
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (default: the process environment); ``SettingsError``
+    naming every missing or invalid variable."""
     env = os.environ if environ is None else environ
+    missing = [
+        ENV_VARS[field]
+        for field, info in Settings.model_fields.items()
+        if info.is_required() and ENV_VARS[field] not in env
+    ]
+    if missing:
+        raise SettingsError(
+            f"missing environment variable(s) {', '.join(missing)}: the CDK app sets them on "
+            "every function (infra/lambdas.py), the local stack from settings.environment_for"
+        )
     values = {field: env[var] for field, var in ENV_VARS.items() if var in env}
-    return Settings.model_validate(values)
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_VARS[str(error['loc'][0])]}={error['input']!r}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"invalid environment variable(s): {problems}") from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once (a Lambda cold start reads them once)."""
     return load_settings()
+
+
+def check_settings(*required: str) -> Settings:
+    """The settings, with the optional fields ``required`` present too."""
+    current = get_settings()
+    for field in required:
+        current.required(field)
+    return current
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def configured(*, requires: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
+    """A Lambda handler that checks the settings (and the optional ``requires``) before its
+    work on every invocation: the first one of a container fails with a ``SettingsError``
+    naming what is missing, the later ones cost a cached look-up."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            check_settings(*requires)
+            return handler(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate

@@ -29,7 +29,7 @@ from functions.core.observability import logger, metrics, traced
 from functions.core.pipeline import Pipeline
 from functions.core.session_store import SessionStore
 from functions.core.sessionize import SessionizedWriter
-from functions.core.settings import get_settings
+from functions.core.settings import configured, get_settings
 from functions.core.stored_parts import StoredParts
 
 batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -58,6 +58,7 @@ def pipeline() -> Pipeline:
     return Pipeline(s3, writer, finalizer)
 
 
+@configured()
 @logger.inject_lambda_context
 @traced
 @metrics.log_metrics

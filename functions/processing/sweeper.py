@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.core import aws
 from functions.core.observability import logger, metrics, traced
 from functions.core.processing_queue import ProcessingQueue
-from functions.core.settings import get_settings
+from functions.core.settings import configured, get_settings
 from functions.core.sweep import Sweeper
 
 
@@ -20,11 +20,12 @@ def sweeper() -> Sweeper:
     settings = get_settings()
     return Sweeper(
         aws.table(settings.sessions_table),
-        ProcessingQueue(aws.client("sqs"), settings.processing_queue_url),
+        ProcessingQueue(aws.client("sqs"), settings.required("processing_queue_url")),
         lease_s=settings.finalize_deadline_s,
     )
 
 
+@configured(requires=("processing_queue_url",))
 @logger.inject_lambda_context
 @traced
 @metrics.log_metrics

@@ -19,7 +19,7 @@ import pytest
 
 from doorproof.local.lambda_context import context_for
 from functions.api import telemetry
-from functions.core import names
+from functions.core import names, settings
 from functions.core.ingest import TelemetryIngest
 from functions.core.keys import Principal
 from functions.core.records import encode_batch
@@ -112,6 +112,9 @@ def event() -> dict[str, Any]:
 
 
 def test_ingest_handler_per_batch(benchmark, event, monkeypatch) -> None:
+    for var, value in settings.environment_for("bench", "123456789012").items():
+        monkeypatch.setenv(var, value)  # the handler checks its settings first, as deployed
+    settings.get_settings.cache_clear()
     ingest = TelemetryIngest(Sessions(), Ledger(), Sink(), clock=lambda: T0 + 10)  # type: ignore[arg-type]
     monkeypatch.setattr(telemetry, "ingest", lambda: ingest)
     context = context_for(
