@@ -67,7 +67,7 @@ test: $(STAMP) node_modules/.installed dashboard/dist/index.html $(CHROMIUM) lin
 lint: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions doorproof infra app.py
+	$(BIN)/mypy functions doorproof infra tests app.py
 	npm run --silent dashboard:check
 
 unit: $(STAMP)

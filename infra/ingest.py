@@ -1,7 +1,7 @@
 """Ingest: the Firehose delivery stream that writes telemetry to ``raw/`` in the data bucket.
 
 Direct PUT from the telemetry Lambda; objects are time-partitioned and mixed across
-sessions (the processor sessionizes them: see ARCHITECTURE.md for why not dynamic
+sessions (the processor sessionizes them: see docs/decisions.md for why not dynamic
 partitioning). Buffering is ``BUFFER_INTERVAL_S`` or ``BUFFER_SIZE_MIB``, whichever comes
 first: short enough that insights follow a stop by well under a minute, long enough that a
 busy fleet yields a few objects (and processor invocations) per minute rather than one per

@@ -7,7 +7,9 @@ Two layers, so tests and fault injection can cut in between:
   is the real one; tests hand in fakes, ``doorproof.client.faults`` wraps it with outages;
 - a ``Channel`` speaks the API: it adds ``Desmo-Key``, gzips POST bodies the way the SDK
   does, decodes JSON, and raises ``DoorproofError`` for any non-2xx answer.
-Only the standard library is used, so the SDK adds no dependency beyond pydantic.
+Only the standard library is used here; the clients' other import is pydantic (their wire
+models). The ``doorproof`` distribution that ships them still depends on the whole runtime
+(boto3, moto, numpy): see docs/client.md.
 """
 
 from __future__ import annotations

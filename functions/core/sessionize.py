@@ -2,7 +2,7 @@
 a chunk, count what was stored.
 
 Firehose objects mix every session that sent telemetry in the buffer interval (see
-ARCHITECTURE.md for why there is no dynamic partitioning). The three steps are separate
+docs/decisions.md for why there is no dynamic partitioning). The three steps are separate
 functions so the benchmark can time reading, decoding and writing apart:
 ``read_object`` (GET + gunzip), ``split_by_session`` (parse + decode + merge per session) and
 ``SessionizedWriter.store`` (chunk PUT + ledger transactions).

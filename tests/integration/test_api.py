@@ -34,7 +34,8 @@ def call(
     raw: bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResult:
-    data, hdrs = (raw, {}) if raw is not None else (None, {})
+    hdrs: dict[str, str] = {}
+    data = raw
     if payload is not None:
         data, hdrs = body(payload, compress=compress)
     if key:

@@ -107,7 +107,7 @@ class Pipeline:
             {"deliveryId": f"dlv_{uuid.uuid4().hex[:6]}", "sessionType": "drop"},
         )
         assert answer.status == 201, answer.body
-        return str(answer.json()["sessionId"])  # type: ignore[index]
+        return str(answer.json()["sessionId"])
 
     def send(self, session_id: str, start: float, n: int = 250) -> None:
         batch = {"sessionId": session_id, "events": samples(start, n)}
@@ -128,7 +128,7 @@ class Pipeline:
     def insights(self, session_id: str) -> dict[str, Any]:
         answer = call(self.api, "GET", f"/v1/sessions/{session_id}/insights", self.org.secret_key)
         assert answer.status == 200, answer.body
-        return answer.json()  # type: ignore[return-value]
+        return answer.json()
 
     def wait_version(
         self, session_id: str, version: int, timeout_s: float = 20.0
@@ -323,7 +323,7 @@ def test_pod_photo_upload_shows_in_the_insights(pipe: Pipeline) -> None:
     sid = pipe.start()
     answer = call(pipe.api, "POST", f"/v1/sessions/{sid}/pod", pipe.org.secret_key)
     assert answer.status == 201
-    upload: dict[str, Any] = answer.json()  # type: ignore[assignment]
+    upload: dict[str, Any] = answer.json()
     photo = b"\xff\xd8\xff\xe0 a jpeg"
     boundary = uuid.uuid4().hex
     parts = [

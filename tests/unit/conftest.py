@@ -1,10 +1,15 @@
-"""Unit-test fixtures: AWS is moto's in-process mock (``mock_aws``), never the network."""
+"""Unit-test fixtures: AWS is moto's in-process mock (``mock_aws``), never the network.
+
+pytest-socket holds every unit test to that: a connection to anything but the loopback
+interface fails the test (tests that run a server on 127.0.0.1 still work).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
@@ -15,6 +20,15 @@ from doorproof.local.stack import REGION
 from functions.core import aws, names, settings
 
 STAGE = "unit"
+UNIT_TESTS = Path(__file__).resolve().parent
+LOOPBACK = ["127.0.0.1", "::1"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Unit tests may connect to the loopback interface only (pytest-socket)."""
+    for item in items:
+        if UNIT_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.allow_hosts(LOOPBACK))
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
 
 from doorproof.local.lambda_context import context_for
 from functions.api import authorizer
@@ -94,8 +96,12 @@ def test_authorizer_resolves_keys_from_the_table(mocked_aws) -> None:
     issued = KeyStore(mocked_aws.table(names.KEYS_TABLE)).create(
         organization_id="org_9", project_id="p", environment="live", kind="secret"
     )
-    ctx = context_for(
-        names.FUNCTIONS["authorizer"], stage="unit", region="us-east-1", account="123456789012"
+    # The local stack's context has every attribute Powertools reads from Lambda's.
+    ctx = cast(
+        PowertoolsContext,
+        context_for(
+            names.FUNCTIONS["authorizer"], stage="unit", region="us-east-1", account="123456789012"
+        ),
     )
     known = authorizer.handler(authorizer_event({"desmo-key": issued.key}), ctx)
     assert known["isAuthorized"] is True

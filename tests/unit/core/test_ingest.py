@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from types import SimpleNamespace
 
 import pytest
 
@@ -62,19 +63,21 @@ def world(mocked_aws):
     )
     started = lifecycle.start(ORG, StartSessionRequest(deliveryId="d1", sessionType="drop"))
 
-    class World:
-        pass
-
-    w = World()
-    w.clock, w.sessions, w.lifecycle, w.ingest = clock, sessions, lifecycle, ingest
-    w.session_id, w.finalized, w.aws = started.sessionId, finalized, mocked_aws
-    return w
+    return SimpleNamespace(
+        clock=clock,
+        sessions=sessions,
+        lifecycle=lifecycle,
+        ingest=ingest,
+        session_id=started.sessionId,
+        finalized=finalized,
+        aws=mocked_aws,
+    )
 
 
 def raw_records(w) -> list[dict]:
     s3 = w.aws.session.client("s3")
     bucket = w.aws.settings.data_bucket
-    records = []
+    records: list[dict] = []
     for obj in s3.list_objects_v2(Bucket=bucket, Prefix=names.RAW_PREFIX).get("Contents", []):
         blob = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
         if blob[:2] == b"\x1f\x8b":

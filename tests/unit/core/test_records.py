@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ def sdk_samples(n: int, seed: int = 1) -> list[dict]:
     """Samples as the SDK sends them: baro/position/context repeated on every IMU sample."""
     rng = random.Random(seed)
     out = []
-    position = {
+    position: dict[str, Any] = {
         "lat": 52.520008,
         "lng": 13.404954,
         "accuracyM": 4.5,

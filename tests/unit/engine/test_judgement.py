@@ -18,7 +18,7 @@ from functions.engine import integrity
 from functions.engine.activity import Activity, Segment, on_foot_moves
 from functions.engine.document import EVENT_ORDER
 from functions.engine.gps import Fixes
-from functions.engine.insights import ENGINE_VERSION, SessionContext, compute_insights
+from functions.engine.insights import ENGINE_VERSION, EndReason, SessionContext, compute_insights
 from functions.engine.judgement import REASON_CODES, rule_text
 from functions.engine.place import _on_foot_stops, parse_floor
 from functions.engine.telemetry import Telemetry, from_samples
@@ -459,7 +459,7 @@ def test_gps_jump_check_grants_the_fixes_their_accuracy() -> None:
     [(1_790_000_090.0, "stopped", 90.0), (None, "stopped", 0.0), (1_790_007_200.0, "timeout", 0.0)],
 )
 def test_a_session_without_samples_lasts_its_server_span(
-    ended_at: float | None, end_reason: str, duration: float
+    ended_at: float | None, end_reason: EndReason, duration: float
 ) -> None:
     """No sample is not a sample at t = 0 (that made ~56 years of duration)."""
     ctx = SessionContext(started_at=1_790_000_000.0, ended_at=ended_at, end_reason=end_reason)

@@ -1,3 +1,6 @@
+import base64
+import json
+
 from functions.core.insights_view import public_document
 from functions.core.presign import POD_MAX_BYTES, Presigner
 from functions.core.session_objects import path_image_key, pod_photo_key
@@ -44,5 +47,6 @@ def test_the_upload_policy_pins_type_and_size(world):
     post = Presigner(world.s3, world.bucket).upload(pod_photo_key("ses_v"))
     assert post["fields"]["key"] == "sessions/ses_v/pod.jpg"
     assert post["fields"]["Content-Type"] == "image/jpeg"
-    assert "policy" in {k.lower() for k in post["fields"]}
-    assert POD_MAX_BYTES == 10 * 1024 * 1024
+    policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+    assert ["content-length-range", 1, POD_MAX_BYTES] in policy["conditions"]
+    assert {"Content-Type": "image/jpeg"} in policy["conditions"]
