@@ -7,6 +7,7 @@ keep the app recording and the data kept (issue 12).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_what_is_still_refused_on_start(mocked_aws) -> None:
 def test_a_long_text_reading_costs_no_sample(mocked_aws) -> None:
     _, started = start({"deliveryId": delivery(), "sessionType": "drop"})
     sid = started["sessionId"]
-    extra = {"context": {"network": "n" * 100, "motionActivity": "m" * 100}}
+    extra: dict[str, Any] = {"context": {"network": "n" * 100, "motionActivity": "m" * 100}}
     status, body = call("POST", "/v1/telemetry", batch(sid, time.time(), **extra))
     assert status == 202, body
     assert (body["accepted"], body["rejected"]) == (5, 0)
