@@ -73,7 +73,7 @@ def problems() -> list[str]:
 
 
 @pytest.fixture
-def page(browser, problems: list[str]):  # type: ignore[no-untyped-def]
+def page(browser, problems: list[str]):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
@@ -85,7 +85,7 @@ def page(browser, problems: list[str]):  # type: ignore[no-untyped-def]
     assert not problems, problems
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 

@@ -128,7 +128,7 @@ def test_the_debugger_sees_batches_and_the_errors_answered_to_a_key(
         compress=False,
     )
     assert started.status == 201, started.body
-    session_id = started.json()["sessionId"]  # type: ignore[index]
+    session_id = started.json()["sessionId"]
     batch = {"sessionId": session_id, "events": samples(time.time(), 5)}
     assert call(local_api, "POST", "/v1/telemetry", org.publishable_key, batch).status == 202
     assert call(local_api, "POST", "/v1/telemetry", org.publishable_key, batch).status == 202
@@ -136,17 +136,17 @@ def test_the_debugger_sees_batches_and_the_errors_answered_to_a_key(
     assert call(local_api, "POST", "/v1/telemetry", org.publishable_key, bad).status == 422
     seen = call(local_api, "GET", f"/v1/sessions/{session_id}/batches", None, headers=admin)
     assert seen.status == 200, seen.body
-    batches = seen.json()["batches"]  # type: ignore[index]
+    batches = seen.json()["batches"]
     assert [(b["outcome"], b["samples"], b["duplicates"]) for b in batches] == [
         ("accepted", 5, 1),
         ("rejected", 0, 0),
     ]
     assert "ts" in batches[1]["rejections"][0]["reason"]
-    keys = call(local_api, "GET", "/v1/keys", None, headers=admin).json()["keys"]  # type: ignore[index]
+    keys = call(local_api, "GET", "/v1/keys", None, headers=admin).json()["keys"]
     (pk,) = [k for k in keys if k["display"] == org.publishable_key[:15] + "…"]
     errors = call(local_api, "GET", f"/v1/keys/{pk['keyId']}/errors", None, headers=admin)
     assert errors.status == 200, errors.body
-    (last, *_) = errors.json()["errors"]  # type: ignore[index]
+    (last, *_) = errors.json()["errors"]
     assert (last["route"], last["status"], last["code"]) == (
         "POST /v1/telemetry",
         422,
