@@ -92,7 +92,8 @@ openapi: $(STAMP)
 accuracy: $(STAMP)
 	$(BIN)/python -m doorproof.accuracy
 
-## bench: benchmarks (ingest, processor, engine); writes reports/bench.json
+## bench: benchmarks (ingest, processor, engine, cold imports, cost model); writes
+## reports/bench.json (every figure) and reports/bench.md (the cost per 1,000 deliveries)
 bench: $(STAMP)
 	mkdir -p reports
 	$(BIN)/python -m pytest -q tests/bench --benchmark-only --benchmark-json=reports/bench.json -p no:cacheprovider
