@@ -23,7 +23,7 @@ def start(api: LocalApi, key: str, **fields: Any) -> str:
     body = {"deliveryId": f"d-{uuid.uuid4().hex[:10]}", "sessionType": "drop", **fields}
     result = call(api, "POST", "/v1/sessions/start", key, body)
     assert result.status == 201, result.body
-    session_id = str(result.json()["sessionId"])  # type: ignore[index]
+    session_id = str(result.json()["sessionId"])
     assert session_id.startswith("sess_") and len(session_id) == 29
     return session_id
 
@@ -31,13 +31,13 @@ def start(api: LocalApi, key: str, **fields: Any) -> str:
 def get(api: LocalApi, key: str, session_id: str) -> dict[str, Any]:
     result = call(api, "GET", f"/v1/sessions/{session_id}", key)
     assert result.status == 200, result.body
-    return result.json()  # type: ignore[return-value]
+    return result.json()
 
 
 def listed(api: LocalApi, key: str, query: str) -> list[str]:
     result = call(api, "GET", f"/v1/sessions?{query}", key)
     assert result.status == 200, result.body
-    return [s["sessionId"] for s in result.json()["sessions"]]  # type: ignore[index]
+    return [s["sessionId"] for s in result.json()["sessions"]]
 
 
 def deliver(api: LocalApi, key: str, secret: str, t0: float, **fields: Any) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def test_an_old_ses_id_keeps_working(local_api, org) -> None:
 def test_unknown_query_parameters_are_refused_by_name(local_api, org) -> None:
     result = call(local_api, "GET", "/v1/sessions?deliveryID=x&limit=2&colour=red", org.secret_key)
     assert result.status == 400 and error_code(result) == "UNKNOWN_QUERY_PARAMETER"
-    error = result.json()["error"]  # type: ignore[index]
+    error = result.json()["error"]
     assert "colour" in error["message"] and "deliveryID" in error["message"]
     assert [d["field"] for d in error["details"]] == ["colour", "deliveryID"]
     session_id = start(local_api, org.publishable_key)
@@ -103,8 +103,8 @@ def test_organising_with_patch_tags_archive_and_untouched_metadata(local_api, or
     )
     assert patched.status == 200, patched.body
     body = patched.json()
-    assert body["tags"] == [tag, "late"] and body["notes"] == "customer called"  # type: ignore[index]
-    assert body["archived"] is True and body["archivedAt"]  # type: ignore[index]
+    assert body["tags"] == [tag, "late"] and body["notes"] == "customer called"
+    assert body["archived"] is True and body["archivedAt"]
 
     assert listed(local_api, org.secret_key, f"tag={tag}") == [second, first]
     assert listed(local_api, org.secret_key, f"tag={tag}&archived=true") == [second]
@@ -116,7 +116,7 @@ def test_organising_with_patch_tags_archive_and_untouched_metadata(local_api, or
     unarchived = call(
         local_api, "PATCH", f"/v1/sessions/{second}", org.secret_key, {"archived": False}
     )
-    assert unarchived.json()["archived"] is False  # type: ignore[index]
+    assert unarchived.json()["archived"] is False
     assert listed(local_api, org.secret_key, f"tag={tag}&archived=false") == [second, first]
 
     phone = call(local_api, "PATCH", f"/v1/sessions/{first}", org.publishable_key, {"title": "x"})
@@ -135,9 +135,9 @@ def test_outcome_engine_version_history_and_outcome_filters(local_api, org) -> N
     assert session["statusDetail"] is None and session["errorCode"] is None
     assert session["engineVersion"] == ENGINE_VERSION
     insights = call(local_api, "GET", f"/v1/sessions/{session_id}/insights", org.secret_key).json()
-    assert session["terminalOutcome"] == insights["classification"]["category"]  # type: ignore[index]
-    assert 0.0 < insights["classification"]["confidence"] <= 1.0  # type: ignore[index]
-    assert session["reasonCodes"] == insights["reasonCodes"]  # type: ignore[index]
+    assert session["terminalOutcome"] == insights["classification"]["category"]
+    assert 0.0 < insights["classification"]["confidence"] <= 1.0
+    assert session["reasonCodes"] == insights["reasonCodes"]
     [entry] = session["insightsHistory"]
     assert entry["version"] == 1 and entry["engineVersion"] == ENGINE_VERSION
     assert entry["reasonCodes"] == session["reasonCodes"]
@@ -164,7 +164,7 @@ def test_outcome_engine_version_history_and_outcome_filters(local_api, org) -> N
         org.secret_key,
         {"engineVersion": "current"},
     )
-    assert accepted.status == 202 and accepted.json()["engineVersion"] == ENGINE_VERSION  # type: ignore[index]
+    assert accepted.status == 202 and accepted.json()["engineVersion"] == ENGINE_VERSION
     wait_for(lambda: len(get(local_api, org.secret_key, session_id)["insightsHistory"]) == 2, 60)
     history = get(local_api, org.secret_key, session_id)["insightsHistory"]
     assert [h["version"] for h in history] == [1, 2] and history[1]["trigger"] == "reprocess"
@@ -198,7 +198,7 @@ def test_replay_keeps_old_timestamps_live_sessions_do_not(local_api, org) -> Non
         local_api, "GET", f"/v1/sessions/{session['sessionId']}/insights", org.secret_key
     ).json()
     # The span is the samples' own (40 s three years ago), not years up to the server's stop.
-    assert insights["summary"]["totalDurationSec"] < 60  # type: ignore[index]
+    assert insights["summary"]["totalDurationSec"] < 60
 
 
 def test_openapi_describes_the_session_features(local_api) -> None:

@@ -17,7 +17,9 @@ from functions.engine.telemetry import from_samples
 
 T0 = 1_790_000_000.0
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6)
-vec3 = st.one_of(st.just([]), st.lists(finite, min_size=3, max_size=3))
+vec3: st.SearchStrategy[list[float]] = st.one_of(
+    st.just([]), st.lists(finite, min_size=3, max_size=3)
+)
 imu = st.fixed_dictionaries(
     {},
     optional={
