@@ -76,11 +76,11 @@ unit: $(STAMP)
 integration: $(STAMP) dashboard/dist/index.html $(CHROMIUM)
 	$(BIN)/python -m pytest -q tests/integration tests/e2e
 
-infra-test: $(STAMP) node_modules/.installed
+infra-test: $(STAMP) node_modules/.installed dashboard/dist/index.html
 	$(BIN)/python -m pytest -q tests/infra
 
 ## synth: cdk synth with cdk-nag, offline, no credentials, no Docker
-synth: $(STAMP) node_modules/.installed
+synth: $(STAMP) node_modules/.installed dashboard/dist/index.html
 	AWS_EC2_METADATA_DISABLED=true PATH=$(CURDIR)/$(BIN):$$PATH npx --no-install cdk synth --quiet
 
 ## openapi: rewrite functions/api/openapi.json after changing a route or a wire model (then

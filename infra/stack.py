@@ -11,8 +11,10 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
+from functions.core import settings
 from infra.api import Api
 from infra.config import DeployConfig
+from infra.dashboard import Dashboard
 from infra.ingest import Ingest
 from infra.lambdas import FunctionFactory
 from infra.layers import Layers
@@ -37,6 +39,7 @@ class DoorproofStack(Stack):
         self.processing = Processing(
             self, "Processing", config=config, storage=self.storage, functions=functions
         )
+        self.dashboard = Dashboard(self, "Web", config=config, access_logs=self.storage.access_logs)
         self.api = Api(
             self,
             "Api",
@@ -45,6 +48,15 @@ class DoorproofStack(Stack):
             stream=self.ingest.stream,
             queue=self.processing.queue,
             functions=functions,
+        )
+        # People sign in to the dashboard, which is served with the API behind it.
+        self.dashboard.publish(api=self.api.http_api, data_bucket=self.storage.bucket.bucket_name)
+        authorizer = self.api.functions["authorizer"]
+        authorizer.add_environment(
+            settings.ENV_VARS["user_pool_id"], self.dashboard.user_pool.user_pool_id
+        )
+        authorizer.add_environment(
+            settings.ENV_VARS["user_pool_client_id"], self.dashboard.client.user_pool_client_id
         )
         self.monitoring = Monitoring(
             self,
@@ -72,6 +84,8 @@ class DoorproofStack(Stack):
             "EventBus": (self.processing.bus.event_bus_name, "insight.* events"),
             "AlarmTopic": (self.monitoring.topic.topic_arn, "Subscribe to receive alarms"),
             "Dashboard": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
+            "DashboardUrl": (self.dashboard.origin, "The web dashboard (people sign in here)"),
+            "UserPoolId": (self.dashboard.user_pool.user_pool_id, "Dashboard users: invite here"),
         }
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -247,7 +247,9 @@ class Finalizer:
         address = session.get("address") or {}
         lat, lng = address.get("lat"), address.get("lng")
         png = render_path(
-            path, (float(lat), float(lng)) if lat is not None and lng is not None else None
+            path,
+            (float(lat), float(lng)) if lat is not None and lng is not None else None,
+            insights.get("events") or (),
         )
         image_key = self._chunks.put_path_image(session_id, png) if png else None
         document = self._document(

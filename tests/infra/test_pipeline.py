@@ -136,14 +136,14 @@ def test_outputs_give_the_api_url(synthesized: Synthesized) -> None:
 
 def test_resource_counts(synthesized: Synthesized) -> None:
     template = synthesized.template
-    # Our functions, plus CDK's handler that configures the bucket notification (a live
-    # stage has no auto-delete handler: its buckets are retained).
-    template.resource_count_is("AWS::Lambda::Function", len(names.FUNCTIONS) + 1)
-    template.resource_count_is("AWS::Lambda::LayerVersion", 2)
+    # Our functions, plus CDK's handlers that configure the bucket notification and deploy
+    # the dashboard (a live stage has no auto-delete handler: its buckets are retained).
+    template.resource_count_is("AWS::Lambda::Function", len(names.FUNCTIONS) + 2)
+    template.resource_count_is("AWS::Lambda::LayerVersion", 3)  # + CDK's AWS CLI layer
     template.resource_count_is("AWS::ApiGatewayV2::Route", len(names.ROUTES) + 1)  # $default
     template.resource_count_is("AWS::ApiGatewayV2::Authorizer", 1)
     template.resource_count_is("AWS::DynamoDB::Table", len(names.TABLES))
-    template.resource_count_is("AWS::S3::Bucket", 2)
+    template.resource_count_is("AWS::S3::Bucket", 4)  # data, access logs, dashboard, CDN logs
     template.resource_count_is("AWS::SQS::Queue", 2)
     template.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 1)
     template.resource_count_is("AWS::Events::EventBus", 1)

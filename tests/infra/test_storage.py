@@ -67,7 +67,7 @@ def test_table_is_on_demand_encrypted_recoverable_and_protected_in_live(
 def test_every_bucket_is_encrypted_private_and_tls_only(synthesized: Synthesized) -> None:
     buckets = synthesized.of_type("AWS::S3::Bucket")
     policies = synthesized.of_type("AWS::S3::BucketPolicy").values()
-    assert len(buckets) == 2
+    assert len(buckets) == 4  # data, access logs, the dashboard's site and CDN logs
     for logical_id, bucket in buckets.items():
         props = bucket["Properties"]
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]

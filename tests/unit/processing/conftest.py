@@ -57,10 +57,12 @@ def samples(start: float, n: int, rate_hz: float = 50.0) -> list[dict[str, Any]]
 
 @dataclass
 class FakeEngine:
-    """Records what it was asked; answers a minimal document (or raises ``error``)."""
+    """Records what it was asked; answers a minimal document with ``events`` (or raises
+    ``error``)."""
 
     calls: list[tuple[int, EndReason]] = field(default_factory=list)
     error: Exception | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(
         self,
@@ -84,7 +86,7 @@ class FakeEngine:
         return {
             "summary": {"fraudScore": 0.1, "frictionScore": 0.2, "visibilityScore": 0.9},
             "reasonCodes": codes,
-            "events": [],
+            "events": list(self.events),
             "metrics": {"timeFromEntranceToDoorSec": None, "timeAtDoorSec": None},
             "evidence": {},
             "dataQuality": {"samples": len(telemetry), "gapSec": float("nan")},

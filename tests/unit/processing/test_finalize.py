@@ -3,6 +3,7 @@
 import pytest
 
 from functions.core import names
+from functions.core.path_image import render_path
 from tests.unit.processing.conftest import T0, samples
 
 
@@ -40,6 +41,32 @@ def test_stop_after_the_last_chunk_finalizes_once(world):
     assert png.startswith(b"\x89PNG")
     assert world.bus.kinds() == ["insight.ready"]
     assert world.bus.published[0][1]["sessionId"] == sid
+
+
+def test_the_served_path_image_marks_the_events(world):
+    """The image the API serves is drawn with the insights' events (entry, lift, door)."""
+    world.engine.events = [
+        {"type": "GATE", "tStart": 0.5, "confidence": 0.9},
+        {
+            "type": "ELEVATOR",
+            "tStart": 1.0,
+            "confidence": 0.9,
+            "metadata": {"floors": 4, "direction": "up"},
+        },
+        {"type": "STOPPED", "tStart": 1.5, "confidence": 0.9, "metadata": {"atDoor": True}},
+    ]
+    sid = world.start()
+    _store(world, sid, f"raw/{sid}/1", samples(T0, 100))
+    world.stop(sid)
+    world.finalizer().finalize(sid, "complete")
+
+    document = world.insights.get(sid)
+    png = world.s3.get_object(Bucket=world.bucket, Key=document["pathImageKey"])["Body"].read()
+    stored = world.session(sid)["address"]
+    address = (float(stored["lat"]), float(stored["lng"]))
+    path = document["path"]
+    assert png == render_path(path, address, world.engine.events)
+    assert png != render_path(path, address)
 
 
 def test_stop_before_the_last_chunk_waits_for_it(world):
