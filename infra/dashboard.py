@@ -38,6 +38,7 @@ from functions.core import names
 from functions.core.people import ORGANIZATION_ATTRIBUTE
 from infra.config import DeployConfig
 from infra.nag import acknowledge, arn_ref
+from infra.storage import ACCESS_LOG_EXPIRY_DAYS, private_bucket
 
 DIST = Path(__file__).resolve().parent.parent / "dashboard" / "dist"
 ACCESS_TOKEN_TTL = Duration.hours(1)
@@ -101,31 +102,22 @@ class Dashboard(Construct):
             ),
             managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
         )
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Site",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            config=config,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="dashboard/",
-            removal_policy=config.removal_policy,
-            auto_delete_objects=not config.live,
         )
         self._headers_scope = Construct(self, "Headers")
         self.distribution: cloudfront.Distribution | None = None
-        self.cdn_logs = s3.Bucket(
+        self.cdn_logs = private_bucket(
             self,
             "CdnLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            config=config,
             # CloudFront's standard logs are delivered with an ACL.
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(90))],
-            removal_policy=config.removal_policy,
-            auto_delete_objects=not config.live,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_EXPIRY_DAYS))],
         )
         acknowledge(
             self.cdn_logs,

@@ -17,6 +17,8 @@ Decisions:
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -33,31 +35,39 @@ RAW_ERROR_EXPIRY_DAYS = 30
 ACCESS_LOG_EXPIRY_DAYS = 90
 
 
+def private_bucket(
+    scope: Construct, construct_id: str, *, config: DeployConfig, **props: Any
+) -> s3.Bucket:
+    """A bucket as every Doorproof bucket is: SSE-S3, TLS only, no public access, objects
+    owned by the bucket (unless ``props`` says otherwise), retained in live and emptied and
+    deleted with a sandbox stack."""
+    defaults: dict[str, Any] = {
+        "encryption": s3.BucketEncryption.S3_MANAGED,
+        "enforce_ssl": True,
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "removal_policy": config.removal_policy,
+        "auto_delete_objects": not config.live,
+    }
+    return s3.Bucket(scope, construct_id, **(defaults | props))
+
+
 class Storage(Construct):
     """The bucket and tables every other construct reads from and writes to."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeployConfig) -> None:
         super().__init__(scope, construct_id)
-        destroy = not config.live
-        self.access_logs = s3.Bucket(
+        self.access_logs = private_bucket(
             self,
             "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            config=config,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_EXPIRY_DAYS))],
-            removal_policy=config.removal_policy,
-            auto_delete_objects=destroy,
         )
-        self.bucket = s3.Bucket(
+        self.bucket = private_bucket(
             self,
             "Data",
+            config=config,
             bucket_name=names.bucket_name(config.stage, Aws.ACCOUNT_ID),
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             versioned=True,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="data/",
@@ -79,8 +89,6 @@ class Storage(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),
             ],
-            removal_policy=config.removal_policy,
-            auto_delete_objects=destroy,
         )
         self._specs = {table.logical: table for table in names.TABLES}
         self.tables = {logical: self._table(spec, config) for logical, spec in self._specs.items()}
