@@ -354,6 +354,7 @@ SPECS: dict[str, Spec] = {
             Leg("stand", 8.0, posture="cradle"),
             Leg("drive", 30.0, to=(300.0, STREET_N)),
         ),
-        Truth(DELIVERED, FLAT, right_doorstep=True),
+        # no GATE: the handover is outdoors, no building is entered
+        Truth(DELIVERED, _types("DRIVING", "WALKING", "STOPPED"), right_doorstep=True),
     ),
 }

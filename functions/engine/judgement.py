@@ -381,6 +381,7 @@ def friction_score(fd: Findings, attempt_cycles: int) -> float:
     x = 0.0
     if p.door is not None and p.gate is not None:
         x += max(0.0, p.door.t_start - p.gate - 30.0) / 240.0
+    if p.door is not None:
         x += max(0.0, p.door.seconds - 60.0) / 300.0
     for mv in fd.moves:
         x += abs(mv.floors) * (0.12 if mv.mode == "STAIRS" else 0.04)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from doorproof.accuracy.entry import evaluate_simulator, evaluate_walks, flags, match
+from doorproof.scenarios import build
 from functions.engine.entry import CONFIDENCE, passages
 from functions.engine.gps import fixes
 from functions.engine.insights import SessionContext, compute_insights
@@ -21,7 +22,11 @@ DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 T0 = 1_790_000_000.0
 NO_WALKING = np.zeros(0)
 ENTRIES_FLOOR_PCT = 90.0
-"""Issue 9's target: entries within 20 s of the truth; entry/ measures 91.7 % (11 of 12)."""
+"""Issue 9's target: entries within 20 s of the truth."""
+ENTRIES_FOUND_PCT = 100.0
+"""What entry/ measures: 12 of 12 (11 from the sky's loss, the glass lobby from its lift ride)."""
+GATE_RIGHT_PCT = 97.1
+"""entry/: 33 of 34 GATEs right (the miss: a walk that began inside and flickered at its exit)."""
 
 
 def walk(
@@ -122,6 +127,61 @@ def test_gps_and_barometer_only_sessions_get_their_gate_and_exits() -> None:
     assert gates == [("in", 29.0), ("out", 63.0)]
 
 
+def _lift_in_a_glass_lobby(accuracy: float) -> Telemetry:
+    """entry/ 2016-12-07T190346: 25-m fixes with a speed all along, a walk, a slowing at the
+    door, then a 2.8-m rise at 0.55 m/s (a lift) while the fixes stay as they were."""
+    n_walk, n_door, n_lift, n_after = 40, 6, 5, 20
+    speed = [1.2] * n_walk + [0.2] * (n_door + n_lift + n_after)
+    height = (
+        [0.0] * (n_walk + n_door)
+        + [0.55 * (i + 1) for i in range(n_lift)]
+        + [0.55 * n_lift] * n_after
+    )
+    return walk([accuracy] * len(speed), speed, height)
+
+
+def test_a_lift_ride_under_sky_level_fixes_is_the_entry() -> None:
+    """No street is climbed at a lift's speed: the ride is the first sign GPS never gave."""
+    doc = compute_insights(_lift_in_a_glass_lobby(25.0), SessionContext())
+    gates = [(e["tStart"], e["metadata"]["basis"]) for e in doc["events"] if e["type"] == "GATE"]
+    lift = next(e for e in doc["events"] if e["type"] == "ELEVATOR")
+    assert gates == [(lift["tStart"], "vertical-move")]
+    assert 40.0 <= lift["tStart"] <= 47.0
+
+
+def test_a_lift_ride_before_the_loss_of_the_sky_is_the_earlier_sign() -> None:
+    """GPS lost only upstairs (after the ride): the GATE is the ride's start, not the loss."""
+    samples = [
+        {
+            "ts": T0 + i,
+            "position": {"lat": 52.5 + i * 1e-5, "lng": 13.4, "accuracyM": acc, "speedMps": v},
+            "barometer": {"pressureHpa": 1013.25 - 0.12 * h},
+        }
+        for i, (acc, v, h) in enumerate(
+            zip(
+                [25.0] * 60 + [200.0] * 20,
+                [1.2] * 40 + [0.2] * 20 + [-1.0] * 20,
+                [0.0] * 46 + [0.55 * (i + 1) for i in range(5)] + [2.75] * 29,
+                strict=True,
+            )
+        )
+    ]
+    doc = compute_insights(from_samples(samples), SessionContext())
+    gate = next(e for e in doc["events"] if e["type"] == "GATE")
+    lift = next(e for e in doc["events"] if e["type"] == "ELEVATOR")
+    assert (gate["tStart"], gate["metadata"]["basis"]) == (lift["tStart"], "vertical-move")
+
+
+def test_a_handover_under_the_sky_enters_no_building() -> None:
+    """The simulator's curbside hand-off: the door stop keeps 6-11 m fixes, so there is a door
+    stop and a full attempt but no GATE (it used to report one at the stop's start)."""
+    sc = build("curbside_handoff", seed=0)
+    doc = compute_insights(from_samples(sc.samples), sc.context())
+    assert "GATE" not in {e["type"] for e in doc["events"]}
+    assert "FULL_ATTEMPT" in doc["reasonCodes"]
+    assert doc["classification"]["category"] == "curbside_handoff"
+
+
 def test_flags_and_matching() -> None:
     assert flags("out@0 in@34 out@63") == [("in", 34.0), ("out", 63.0)]
     errors, used = match([("in", 34.0)], [("out", 35.0, 0.9), ("in", 60.0, 0.9), ("in", 40.0, 0.9)])
@@ -138,9 +198,9 @@ def walks() -> dict[str, Any]:
 def test_entries_on_real_walks_are_found_within_twenty_seconds(walks: dict[str, Any]) -> None:
     engine, base = walks["summary"]["engine"], walks["summary"]["baseline"]
     assert engine["entries"] == 12 and engine["exits"] == 11
-    assert engine["entries_found"] >= ENTRIES_FLOOR_PCT
+    assert engine["entries_found"] >= ENTRIES_FOUND_PCT
     assert engine["exits_found"] >= ENTRIES_FLOOR_PCT
-    assert engine["gate_ok"] >= ENTRIES_FLOOR_PCT
+    assert engine["gate_ok"] >= GATE_RIGHT_PCT
     # beside the baseline: as many found, found sooner, far fewer doors that were not there
     assert engine["entries_found"] >= base["entries_found"]
     assert engine["median_entry_error_s"] < base["median_entry_error_s"]
@@ -163,5 +223,11 @@ def test_simulated_doors_and_door_stops() -> None:
     assert engine["entries_found"] >= ENTRIES_FLOOR_PCT
     assert engine["exits_found"] >= ENTRIES_FLOOR_PCT
     assert engine["entries_found"] > report["simulator"]["summary"]["baseline"]["entries_found"]
+    # seed 0: only the two spoofers whose GPS is the lie have a wrong GATE (curbside: none)
+    gates = {r["file"]: r["engine"]["gate_ok"] for r in report["simulator"]["records"]}
+    assert [name for name, ok in gates.items() if not ok] == [
+        "spoofed_gps_frozen/0",
+        "spoofed_gps_moving_still/0",
+    ]
     door = report["door_stop"]["summary"]
     assert door["found"] == 100.0 and door["false"] == 0
