@@ -93,7 +93,8 @@ accuracy: $(STAMP)
 	$(BIN)/python -m doorproof.accuracy
 
 ## bench: benchmarks (ingest, processor, engine, cold imports, cost model); writes
-## reports/bench.json (every figure) and reports/bench.md (the cost per 1,000 deliveries)
+## reports/bench.json (every figure) and reports/bench.md (the cost per 1,000 deliveries,
+## the processor's own CPU, the handlers' cold imports: tests/bench/conftest.py)
 bench: $(STAMP)
 	mkdir -p reports
 	$(BIN)/python -m pytest -q tests/bench --benchmark-only --benchmark-json=reports/bench.json -p no:cacheprovider

@@ -95,7 +95,8 @@ class Processing(Construct):
         storage.grant_objects(self.processor, names.SESSIONS_PREFIX, "s3:GetObject", "s3:PutObject")
         storage.grant_list(self.processor, names.SESSIONS_PREFIX)
         storage.grant_items(self.processor, "sessions", "dynamodb:GetItem", "dynamodb:UpdateItem")
-        storage.grant_items(self.processor, "batches", "dynamodb:PutItem")  # stored parts
+        # the stored-part ledger: one item per object, the session's other items queried
+        storage.grant_items(self.processor, "batches", "dynamodb:PutItem", "dynamodb:Query")
         storage.grant_items(self.processor, "insights", "dynamodb:GetItem", "dynamodb:PutItem")
         # building memory: read a profile, put it back on condition (building_store)
         storage.grant_items(self.processor, "buildings", "dynamodb:GetItem", "dynamodb:PutItem")

@@ -16,7 +16,7 @@ from functions.core import names
 from functions.core.timestamps import iso
 
 ERASED_ITEM_ID = "erased"
-"""The marker's sort key in the batches table (ledger items are ``batch#…``/``part#…``)."""
+"""The marker's sort key in the batches table (ledger items are ``batch#…``/``obj#…``)."""
 
 
 class ErasedMarkers:

@@ -4,8 +4,6 @@ what the processor does with each record of a Firehose object.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,18 +12,21 @@ from functions.core.records import SPARSE, VECTORS, RecordError, header_of
 from functions.engine.columns import SCALAR_COLUMNS, TEXT_COLUMNS, VECTOR_COLUMNS
 from functions.engine.telemetry import Telemetry
 
-
-def _spans(changes: list[list[Any]], n: int) -> Iterator[tuple[int, int, Any]]:
-    """(start, stop, value) runs from change lists."""
-    for k, (start, value) in enumerate(changes):
-        stop = changes[k + 1][0] if k + 1 < len(changes) else n
-        yield int(start), int(stop), value
+MAGNETOMETER = ("mag_x", "mag_y", "mag_z")
 
 
-def _as_float(value: Any) -> float:
-    if value is None:
-        return math.nan
-    return float(value)
+def _runs(changes: list[list[Any]], n: int) -> tuple[list[Any], np.ndarray]:
+    """The values of a change list and how many samples each holds, in order (absent, None,
+    before the first change): ``np.repeat`` spreads them over the samples in one pass."""
+    starts = [int(start) for start, _ in changes]
+    values = [value for _, value in changes]
+    if not starts or starts[0] > 0:
+        starts.insert(0, 0)
+        values.insert(0, None)
+    lengths = np.diff(np.asarray([*starts, n], dtype=np.int64))
+    if lengths.min(initial=0) < 0:
+        raise RecordError("record's readings are not in sample order")
+    return values, lengths
 
 
 def decode_record(record: dict[str, Any]) -> Telemetry:
@@ -37,31 +38,42 @@ def decode_record(record: dict[str, Any]) -> Telemetry:
         raise RecordError(f"record timestamps unreadable: {exc}") from exc
     if micros.shape[0] != n:
         raise RecordError(f"record says {n} samples but has {micros.shape[0]} timestamps")
-    cols = Telemetry.empty(n).columns()
-    cols["t"] = micros / 1_000_000.0
+    try:
+        return Telemetry(t=micros / 1_000_000.0, **_vectors(record, n), **_sparse(record, n))
+    except (TypeError, ValueError) as exc:
+        raise RecordError(f"record readings unreadable: {exc}") from exc
+
+
+def _vectors(record: dict[str, Any], n: int) -> dict[str, np.ndarray]:
+    columns = {}
     for short, column in VECTORS.items():
+        width = VECTOR_COLUMNS[column][2]
         if short in record:
-            width = VECTOR_COLUMNS[column][2]
-            cols[column] = np.asarray(record[short], dtype=float).reshape(n, width)
-    for start, stop, value in _spans(record.get("bar", []), n):
-        values = value or [None, None]
-        cols["pressure_hpa"][start:stop] = _as_float(values[0])
-        cols["rel_alt_m"][start:stop] = _as_float(values[1])
-    for start, stop, value in _spans(record.get("mag", []), n):
-        values = value or [None, None, None]
-        for axis, v in zip(("mag_x", "mag_y", "mag_z"), values, strict=True):
-            cols[axis][start:stop] = _as_float(v)
-    texts = {name: [""] * n for name in TEXT_COLUMNS}
+            columns[column] = np.asarray(record[short], dtype=float).reshape(n, width)
+        else:
+            columns[column] = np.full((n, width), np.nan)
+    return columns
+
+
+def _sparse(record: dict[str, Any], n: int) -> dict[str, np.ndarray]:
+    """Barometer, magnetometer, position and context columns from their change lists (a
+    None value, or a missing field, is an absent reading: NaN, or "" for text)."""
+    columns: dict[str, np.ndarray] = {}
+    for short, names in (("bar", ("pressure_hpa", "rel_alt_m")), ("mag", MAGNETOMETER)):
+        values, lengths = _runs(record.get(short, []), n)
+        rows = np.asarray([v or [None] * len(names) for v in values], dtype=float)
+        for i, name in enumerate(names):
+            columns[name] = np.repeat(rows[:, i], lengths)
     for short in ("pos", "ctx"):
         obj = SPARSE[short]
-        for start, stop, value in _spans(record.get(short, []), n):
-            part = value or {}
-            for name, (source, key) in SCALAR_COLUMNS.items():
-                if source == obj:
-                    cols[name][start:stop] = _as_float(part.get(key))
-            for name, (source, key) in TEXT_COLUMNS.items():
-                if source == obj and isinstance(part.get(key), str):
-                    texts[name][start:stop] = [part[key]] * (stop - start)
-    for name, values in texts.items():
-        cols[name] = np.array(values, dtype=str) if n else np.full(0, "", dtype="<U1")
-    return Telemetry(**cols)
+        values, lengths = _runs(record.get(short, []), n)
+        parts = [v or {} for v in values]
+        for name, (source, key) in SCALAR_COLUMNS.items():
+            if source == obj:
+                read = np.asarray([p.get(key) for p in parts], dtype=float)
+                columns[name] = np.repeat(read, lengths)
+        for name, (source, key) in TEXT_COLUMNS.items():
+            if source == obj:
+                texts = [p.get(key) if isinstance(p.get(key), str) else "" for p in parts]
+                columns[name] = np.repeat(np.asarray(texts, dtype=str), lengths)
+    return columns

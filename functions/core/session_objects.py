@@ -34,9 +34,13 @@ def pod_photo_key(session_id: str) -> str:
     return session_prefix(session_id) + POD_PHOTO
 
 
+def source_digest(source_key: str) -> str:
+    """A Firehose object's name in what is derived from it (its chunks, its ledger item)."""
+    return hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:32]
+
+
 def chunk_key(session_id: str, source_key: str) -> str:
-    digest = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:32]
-    return f"{session_prefix(session_id)}{CHUNKS}{digest}.npz"
+    return f"{session_prefix(session_id)}{CHUNKS}{source_digest(source_key)}.npz"
 
 
 class SessionObjects:

@@ -5,7 +5,7 @@ Firehose objects mix every session that sent telemetry in the buffer interval (s
 docs/decisions.md for why there is no dynamic partitioning). The three steps are separate
 functions so the benchmark can time reading, decoding and writing apart:
 ``read_object`` (GET + gunzip), ``split_by_session`` (parse + decode + merge per session) and
-``SessionizedWriter.store`` (chunk PUT + ledger transactions).
+``SessionizedWriter.store`` (chunk PUT + the object's ledger transaction).
 
 Order matters for crash safety: the chunk is written *before* its parts are counted, so a
 counted part is always in storage. A crash after the chunk and before the count is repaired by
@@ -100,5 +100,11 @@ class SessionizedWriter:
             return None
         self._chunks.put(session_id, source_key, piece.telemetry())
         now = self._clock()
-        new = self._parts.record(session_id, piece.headers, now)
+        new = self._parts.record(
+            session_id,
+            source_key,
+            piece.headers,
+            now,
+            stored_objects=int(session.get("storedObjects", 0)),
+        )
         return Stored(session_id, len(new), sum(h.samples for h in new))

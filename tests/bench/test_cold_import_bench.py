@@ -57,7 +57,31 @@ def measure() -> dict[str, float]:
     return {key: statistics.median(values) for key, values in samples.items()}
 
 
-def test_api_handler_cold_imports_next_to_a_bare_powertools_handler(benchmark) -> None:
+def cold_import_report(medians: dict[str, float], ratios: dict[str, float]) -> str:
+    rows = [f"| bare Powertools handler (the floor) | {medians['floor'] * 1000:.0f} ms | 1.00x |"]
+    rows += [
+        f"| {key} (`{HANDLERS[key]}`) | {medians[key] * 1000:.0f} ms | {ratios[key]:.2f}x |"
+        for key in HANDLERS
+    ]
+    return "\n".join(
+        [
+            "## API handlers' cold imports",
+            "",
+            "`make bench` (or `.venv/bin/python -m pytest -q tests/bench/test_cold_import_bench.py "
+            f"--benchmark-only`): a whole `python -c 'import …'` process each, medians of {ROUNDS} "
+            f"interleaved rounds next to a bare Powertools handler; target ≤ {TARGET_RATIO}x, "
+            "none importing numpy (`tests/unit/api/test_cold_imports.py`, in `make test`).",
+            "",
+            "| module | median | ratio to the floor |",
+            "| --- | ---: | ---: |",
+            *rows,
+        ]
+    )
+
+
+def test_api_handler_cold_imports_next_to_a_bare_powertools_handler(
+    benchmark, report_section
+) -> None:
     medians = benchmark.pedantic(measure, rounds=1, iterations=1)
     floor = medians["floor"]
     ratios = {key: medians[key] / floor for key in HANDLERS}
@@ -70,5 +94,6 @@ def test_api_handler_cold_imports_next_to_a_bare_powertools_handler(benchmark) -
     lines = [f"bare Powertools handler {floor * 1000:6.0f} ms  1.00x"]
     lines += [f"{key:<23} {medians[key] * 1000:6.0f} ms  {ratios[key]:.2f}x" for key in HANDLERS]
     print("\ncold import, whole process, median of", ROUNDS, "rounds\n" + "\n".join(lines))
+    report_section("cold imports", cold_import_report(medians, ratios))
     over = {key: round(r, 2) for key, r in ratios.items() if r > TARGET_RATIO}
     assert not over, f"over {TARGET_RATIO}x the bare handler: {over}"

@@ -1,5 +1,5 @@
 """What 1,000 ten-minute deliveries cost at AWS list prices, from one delivery measured end to
-end; writes reports/bench.md (``make bench``).
+end; its section of reports/bench.md (``make bench``).
 
 One 10-minute, 50 Hz delivery (the simulator's courier shift) goes through the real handlers
 as the local stack runs them (front door, authorizer, sessions, telemetry; moto in-process):
@@ -29,13 +29,10 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, redirect_stdout
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, redirect_stdout
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import botocore.client
 
 from doorproof.local.apigw_events import Api, Request, Response
 from doorproof.local.frontdoor import FrontDoor
@@ -45,11 +42,10 @@ from doorproof.scenarios import build_shift
 from functions.core import names
 from functions.core.keys import KeyStore
 from infra.ingest import BUFFER_INTERVAL_S
+from tests.bench.aws_calls import observed
 from tests.unit.conftest import STAGE, mocked_account
 from tests.unit.processing.conftest import s3_message
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "reports" / "bench.md"
 MINUTES = 10
 BATCH_S = 5.0
 CONCURRENT = 100
@@ -145,29 +141,22 @@ class Meter:
         """Time spent in AWS calls by the invocation running now (moto's, in-process)."""
         self.aws_latency_s = 0.0
         """What those calls would take in AWS (``AWS_LATENCY_S``)."""
-        self._original = botocore.client.BaseClient._make_api_call
 
-    @contextmanager
-    def installed(self) -> Iterator[None]:
-        meter = self
+    def installed(self) -> AbstractContextManager[None]:
+        return observed(self._call)
 
-        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            if meter.current is None:
-                return meter._original(client, operation, params)
-            service = client.meta.service_model.service_name
-            meter.current.add_call(service, operation, params)
-            started = time.perf_counter()
-            try:
-                return meter._original(client, operation, params)
-            finally:
-                meter.aws_s += time.perf_counter() - started
-                meter.aws_latency_s += AWS_LATENCY_S.get(service, 0.01)
-
-        botocore.client.BaseClient._make_api_call = counted
+    def _call(
+        self, service: str, operation: str, params: dict[str, Any], call: Callable[[], Any]
+    ) -> Any:
+        if self.current is None:
+            return call()
+        self.current.add_call(service, operation, params)
+        started = time.perf_counter()
         try:
-            yield
+            return call()
         finally:
-            botocore.client.BaseClient._make_api_call = self._original
+            self.aws_s += time.perf_counter() - started
+            self.aws_latency_s += AWS_LATENCY_S.get(service, 0.01)
 
     def timed(self, key: str, handler: Callable[..., Any]) -> Callable[..., Any]:
         """``handler`` billed to the current usage: invocation, GB-seconds, log bytes."""
@@ -399,7 +388,7 @@ def _own_chunk_share(m: Measured, service: str) -> float:
     return processor_puts / m.objects * PRICES["s3_put"]
 
 
-def test_cost_per_1000_deliveries(benchmark) -> None:
+def test_cost_per_1000_deliveries(benchmark, report_section) -> None:
     measured = benchmark.pedantic(measure_one_delivery, rounds=1, iterations=1)
     base = per_delivery_cost(measured)
     total = sum(base.values()) * DELIVERIES
@@ -407,21 +396,18 @@ def test_cost_per_1000_deliveries(benchmark) -> None:
     benchmark.extra_info.update(
         usd_per_1000=round(total, 4), usd_per_1000_without_api_gateway=round(without_uploads, 4)
     )
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(report(measured, base))
-    print(f"\n{REPORT}: ${total:.3f} per {DELIVERIES} deliveries")
+    report_section("cost", report(measured, base))
+    print(f"\n${total:.3f} per {DELIVERIES} deliveries")
     assert measured.uploads == MINUTES * 60 / BATCH_S
 
 
 def report(m: Measured, base: dict[str, float]) -> str:
     total = sum(base.values())
     lines = [
-        "# Benchmarks and the cost model",
-        "",
-        "Written by `make bench` (this table: `tests/bench/test_cost_model_bench.py`; every",
-        "benchmark's figures: `reports/bench.json`).",
-        "",
         f"## Cost per {DELIVERIES:,} ten-minute deliveries",
+        "",
+        "`make bench` (or `.venv/bin/python -m pytest -q tests/bench/test_cost_model_bench.py "
+        "--benchmark-only`).",
         "",
         f"One {MINUTES}-minute, 50 Hz delivery measured end to end ({m.uploads} uploads, "
         f"{m.objects} Firehose objects of {BUFFER_INTERVAL_S} s), {CONCURRENT} deliveries "

@@ -10,8 +10,14 @@ buffer gives. Stages, each its own benchmark so each has its own statistics:
 - ``engine``: ``compute_insights`` on the merged session;
 - ``finalize_without_engine``: the rest of finalization (chunks loaded and merged, path
   image, transactional commit, event);
-- ``total``: the ten S3 messages and the stop's finalize message through ``Pipeline.handle``.
-S3 and DynamoDB are moto in-process, so the I/O stages measure our code plus moto's, not
+- ``total``: the ten S3 messages and the stop's finalize message through ``Pipeline.handle``;
+- ``own_cpu``: the same, as CPU time of our own code (the process's CPU time without the time
+  inside AWS calls, which here is moto's and botocore's; chunks load one at a time, so one
+  thing runs at any moment and each call's CPU time is its own), by stage, with every S3 and
+  DynamoDB call counted, next to a floor measured in the same rounds (gunzip and ``json.loads``
+  of every record: what any processor of these objects must do). Target: the whole session in
+  at most ``OWN_CPU_TARGET_S``. This is the section of reports/bench.md.
+S3 and DynamoDB are moto in-process, so the wall-time stages measure our code plus moto's, not
 network latency. ``make bench`` writes every figure to reports/bench.json.
 """
 
@@ -19,24 +25,35 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
-from collections.abc import Iterator
+import json
+import statistics
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any
 
 import pytest
 
 from doorproof.scenarios import Scenario, build_shift
+from functions.core import chunk_store
+from functions.core import pipeline as pipeline_module
 from functions.core.chunk_store import to_npz
 from functions.core.finalize import run_engine
 from functions.core.processing_queue import finalize_body
 from functions.core.sessionize import read_object, split_by_session
 from functions.engine.telemetry import Telemetry
+from tests.bench.aws_calls import observed
 from tests.unit.conftest import mocked_account
 from tests.unit.processing.conftest import World, s3_message
 
 MINUTES = 10
 BATCH_S = 5.0
 OBJECT_S = 60.0
+CPU_ROUNDS = 5
+OWN_CPU_TARGET_S = 1.0
+"""Issue 14 item 7: the session end to end in at most a second of our own CPU."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,3 +189,146 @@ def test_total(benchmark, world: World) -> None:
 
     benchmark.pedantic(process, setup=fresh_upload, rounds=3, iterations=1)
     benchmark.extra_info["samples"] = len(shift().samples)
+
+
+class OwnCpu:
+    """The process's CPU time by stage, the time inside AWS calls taken out and the calls
+    counted. Stages nest (the engine runs inside finalize): each keeps only its own time."""
+
+    def __init__(self) -> None:
+        self.own: defaultdict[str, float] = defaultdict(float)
+        self.calls: dict[str, Counter[str]] = {}
+        self._stack: list[str] = []
+
+    def installed(self) -> AbstractContextManager[None]:
+        return observed(self._call)
+
+    def _call(
+        self, service: str, operation: str, params: dict[str, Any], call: Callable[[], Any]
+    ) -> Any:
+        if self._stack:
+            self.calls.setdefault(self._stack[-1], Counter())[f"{service}.{operation}"] += 1
+        started = time.process_time()
+        try:
+            return call()
+        finally:
+            if self._stack:
+                self.own[self._stack[-1]] -= time.process_time() - started
+
+    def stage(self, name: str, work: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append(name)
+            started = time.process_time()
+            try:
+                return work(*args, **kwargs)
+            finally:
+                spent = time.process_time() - started
+                self._stack.pop()
+                self.own[name] += spent
+                if self._stack:
+                    self.own[self._stack[-1]] -= spent
+
+        return timed
+
+
+def records_floor(blobs: list[bytes]) -> float:
+    """CPU seconds to gunzip the objects and ``json.loads`` every record: the floor."""
+    started = time.process_time()
+    for blob in blobs:
+        for line in gzip.decompress(blob).splitlines():
+            json.loads(line)
+    return time.process_time() - started
+
+
+def test_own_cpu(benchmark, world: World, report_section, monkeypatch) -> None:
+    # One chunk GET at a time: the CPU time an AWS call takes is then that call's alone.
+    monkeypatch.setattr(chunk_store, "LOAD_THREADS", 1)
+    rounds: list[OwnCpu] = []
+    floors: list[float] = []
+
+    def fresh_upload() -> tuple[tuple[Any, ...], dict[str, Any]]:
+        uploaded = upload(world)
+        world.stop(uploaded.session_id, now=shift().ended_at)
+        blobs = [
+            world.s3.get_object(Bucket=world.bucket, Key=k)["Body"].read() for k in uploaded.keys
+        ]
+        floors.append(records_floor(blobs))
+        return (uploaded,), {}
+
+    def process(uploaded: Uploaded) -> None:
+        meter = OwnCpu()
+        pipeline = world.pipeline()
+        finalizer = pipeline._finalizer
+        finalizer._engine = meter.stage("engine", run_engine)
+        finalizer.finalize = meter.stage("finalize", finalizer.finalize)  # type: ignore[method-assign]
+        writer = pipeline._writer
+        writer.store = meter.stage("write", writer.store)  # type: ignore[method-assign]
+        monkeypatch.setattr(pipeline_module, "read_object", meter.stage("read", read_object))
+        monkeypatch.setattr(
+            pipeline_module, "split_by_session", meter.stage("decode", split_by_session)
+        )
+        handle = meter.stage("other", pipeline.handle)
+        with meter.installed():
+            for body in uploaded.bodies:
+                handle(body, 1)
+            handle(finalize_body(uploaded.session_id, "stopped"), 1)
+        assert world.session(uploaded.session_id)["insightsVersion"] == 1
+        rounds.append(meter)
+
+    benchmark.pedantic(process, setup=fresh_upload, rounds=CPU_ROUNDS, iterations=1)
+    stages = ("read", "decode", "write", "finalize", "engine", "other")
+    medians = {s: statistics.median(r.own[s] for r in rounds) for s in stages}
+    total = statistics.median(sum(r.own.values()) for r in rounds)
+    floor = statistics.median(floors)
+    calls = rounds[-1].calls  # every round makes the same calls
+    benchmark.extra_info.update(
+        own_cpu_s=round(total, 4),
+        floor_s=round(floor, 4),
+        ratio_to_floor=round(total / floor, 2),
+        **{f"{s}_own_cpu_s": round(v, 4) for s, v in medians.items()},
+    )
+    report_section("processor", own_cpu_report(medians, total, floor, calls))
+    assert total <= OWN_CPU_TARGET_S, f"{total:.3f} s of our own CPU for the session"
+
+
+def own_cpu_report(
+    medians: dict[str, float], total: float, floor: float, calls: dict[str, Counter[str]]
+) -> str:
+    what = {
+        "read": "GET + gunzip of the objects",
+        "decode": "parse, group by session, decode to columns",
+        "write": "session look-up, npz chunk PUT, stored-part ledger",
+        "finalize": "load and merge the chunks, path image, commit, event (engine apart)",
+        "engine": "`compute_insights` on the merged session",
+        "other": "message parsing, logging, metrics",
+    }
+
+    def counted(stage: str) -> str:
+        return ", ".join(f"{op} {n}" for op, n in sorted(calls.get(stage, {}).items())) or "-"
+
+    rows = [
+        f"| {stage} | {what[stage]} | {seconds * 1000:.0f} ms | {counted(stage)} |"
+        for stage, seconds in medians.items()
+    ]
+    sample_count = len(shift().samples)
+    return "\n".join(
+        [
+            f"## Processor: a {MINUTES}-minute, 50 Hz session ({sample_count:,} samples)",
+            "",
+            "`make bench` (or `.venv/bin/python -m pytest -q "
+            "tests/bench/test_processor_bench.py --benchmark-only`), `test_own_cpu`: the "
+            f"session's {MINUTES} one-minute Firehose objects and its stop's finalize message "
+            "through the processor's `Pipeline`, on moto in-process (the event bus a recording "
+            "fake). Our own CPU: the process's CPU time without the time inside AWS calls "
+            "(moto's and botocore's), "
+            f"medians of {CPU_ROUNDS} rounds; the floor, measured in the same rounds, is "
+            "gunzip + `json.loads` of every record.",
+            "",
+            "| stage | what | our CPU (median) | AWS calls |",
+            "| --- | --- | ---: | --- |",
+            *rows,
+            f"| **total** | target ≤ {OWN_CPU_TARGET_S:g} s | **{total * 1000:.0f} ms** | |",
+            f"| floor | gunzip + `json.loads` of the records | {floor * 1000:.0f} ms | |",
+            f"| ratio | total / floor | {total / floor:.2f}x | |",
+        ]
+    )

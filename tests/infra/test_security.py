@@ -206,7 +206,7 @@ DYNAMODB_ACTIONS = {
     },
     "processor": {
         "sessions": {"GetItem", "UpdateItem"},
-        "batches": {"PutItem"},
+        "batches": {"PutItem", "Query"},  # the object's ledger item, the session's others
         "insights": {"GetItem", "PutItem"},
         "buildings": {"GetItem", "PutItem"},  # learn: read, put back on condition
     },

@@ -113,3 +113,11 @@ def test_corrupt_objects_raise(blob: bytes) -> None:
     with pytest.raises(RecordError):
         for record in iter_records(blob):
             decode_record(record)
+
+
+def test_readings_out_of_sample_order_are_corrupt() -> None:
+    samples = [{"ts": 1.0 + i, "barometer": {"pressureHpa": 1000.0 + i}} for i in range(5)]
+    record = json.loads(encode_batch(samples, session_id="s", tenant="t", batch_id="b")[0])
+    record["bar"] = [record["bar"][3], record["bar"][1]]
+    with pytest.raises(RecordError, match="sample order"):
+        decode_record(record)
