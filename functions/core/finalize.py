@@ -24,8 +24,9 @@ between leaves it set; the retried message finds nothing to compute but publishe
 
 The engine's ``end_reason`` follows from the session, not from who asked: ``timeout`` when the
 sweeper ended a silent session, ``interrupted`` when accepted data is missing from storage,
-``stopped`` otherwise. So a session finalized as interrupted whose lost batch turns up after
-all is recomputed as a normal stop.
+``stopped`` otherwise. The session's ``endReason`` follows it on every commit, so a session
+finalized as interrupted whose lost batch turns up after all is recomputed as a normal stop
+and shows ``stopped`` again.
 """
 
 from __future__ import annotations
@@ -136,9 +137,11 @@ def is_due(session: dict[str, Any], mode: Mode, from_version: int | None = None)
 def session_outcome(
     session: dict[str, Any], document: dict[str, Any], trigger: str
 ) -> dict[str, Any]:
-    """The session attributes a committed document sets (None: removed): the engine
-    version, reason codes and terminal outcome of ready insights, or the error of failed
-    ones (no codes, no outcome), and the history with this computation appended."""
+    """The session attributes a committed document sets (None: removed): how the session
+    ended as the engine saw it (``engine_end_reason``: a stopped session whose accepted data
+    never reached storage shows ``interrupted``, and ``stopped`` again once it did), the
+    engine version, reason codes and terminal outcome of ready insights, or the error of
+    failed ones (no codes, no outcome), and the history with this computation appended."""
     ready = document["status"] == "ready"
     classification = document.get("classification") or {}
     codes = list(document.get("reasonCodes") or []) if ready else []
@@ -153,6 +156,7 @@ def session_outcome(
     }
     history = [*(session.get("insightsHistory") or []), entry][-HISTORY_LENGTH:]
     return {
+        "endReason": engine_end_reason(session),
         "engineVersion": document.get("engineVersion") if ready else None,
         "reasonCodes": codes,
         "terminalOutcome": classification.get("category") if ready else None,

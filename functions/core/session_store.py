@@ -7,7 +7,8 @@ The item, attribute by attribute (the processor and sweeper update the same item
 - index keys: ``createdKey`` (createdAt#sessionId), ``tenantDelivery``, ``tenantRider``;
 - ``startDigest``: a digest of the start request, to recognise the SDK's retried start;
 - lifecycle: ``status`` (recording|completed|failed), ``createdAt``/``createdEpoch``,
-  ``endedAt``/``endedEpoch``, ``endReason`` (stopped|timeout|interrupted), ``lastTelemetryAt``;
+  ``endedAt``/``endedEpoch``, ``endReason`` (stopped|timeout; the finalizer's interrupted,
+  the eraser's deleted), ``lastTelemetryAt``;
 - ingest counters (ADDed atomically with the batch ledger): ``acceptedSamplesTotal``,
   ``acceptedBatchesTotal``, ``acceptedPartsTotal`` (Firehose records), ``rejectedSamplesTotal``;
 - storage counters (the processor's): ``storedSamplesTotal``, ``storedPartsTotal``;

@@ -22,10 +22,12 @@ from urllib.parse import unquote_plus
 import pytest
 
 from functions.core import names
+from functions.core.session_objects import SessionObjects
 from functions.core.timestamps import iso
+from functions.engine import insights as insights_module
 from functions.engine.version import ENGINE_VERSION
 from tests.integration.conftest import LocalApi, wait_for
-from tests.integration.test_api import call, samples
+from tests.integration.test_api import call, error_code, samples
 
 pytestmark = pytest.mark.integration
 T0 = time.time() - 60
@@ -125,6 +127,12 @@ class Pipeline:
         assert answer.status == 200, answer.body
 
     # backend
+    def session(self, session_id: str) -> dict[str, Any]:
+        """GET /v1/sessions/{id}: the session resource, as a backend reads it."""
+        answer = call(self.api, "GET", f"/v1/sessions/{session_id}", self.org.secret_key)
+        assert answer.status == 200, answer.body
+        return answer.json()  # type: ignore[return-value]
+
     def insights(self, session_id: str) -> dict[str, Any]:
         answer = call(self.api, "GET", f"/v1/sessions/{session_id}/insights", self.org.secret_key)
         assert answer.status == 200, answer.body
@@ -258,26 +266,110 @@ def test_a_session_never_stopped_ends_with_session_timeout(pipe: Pipeline) -> No
     pipe.send(sid, T0)
     wait_for(lambda: pipe.all_stored(sid))
 
+    assert pipe.session(sid)["statusDetail"] == "recording"
     pipe.overdue(sid)
     document = pipe.wait_version(sid, 1)
 
     assert "SESSION_TIMEOUT" in document["reasonCodes"]
-    item = pipe.item(sid)
-    assert (item["status"], item["endReason"]) == ("completed", "timeout")
+    session = pipe.session(sid)
+    assert (session["status"], session["endReason"]) == ("completed", "timeout")
+    assert session["statusDetail"] is None
 
 
 def test_a_lost_batch_ends_with_telemetry_stream_interrupted(pipe: Pipeline) -> None:
-    sid, _lost = pipe.second_batch_held()
-    pipe.release()  # the held object is never processed: lost
+    sid, lost = pipe.second_batch_held()
+    pipe.release()  # the held object is not processed: lost, until it turns up below
     pipe.stop(sid)
     time.sleep(1.5)
     assert pipe.insights(sid)["status"] == "processing"
+    session = pipe.session(sid)
+    assert (session["endReason"], session["statusDetail"]) == ("stopped", "waiting_for_data")
 
     pipe.overdue(sid)
     document = pipe.wait_version(sid, 1)
 
     assert "TELEMETRY_STREAM_INTERRUPTED" in document["reasonCodes"]
     assert document["status"] == "ready"
+    session = pipe.session(sid)
+    assert (session["status"], session["endReason"]) == ("completed", "interrupted")
+    assert session["statusDetail"] is None
+
+    pipe.requeue(lost.bodies)  # the batch reaches storage after all: a normal stop
+    pipe.wait_version(sid, 2)
+    assert pipe.session(sid)["endReason"] == "stopped"
+
+
+def test_status_detail_is_computing_while_a_stop_or_a_reprocess_waits(pipe: Pipeline) -> None:
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    wait_for(lambda: pipe.all_stored(sid))
+    hold = pipe.hold()
+    pipe.stop(sid)
+    wait_for(lambda: hold.bodies)  # the stop's finalize request, held
+    session = pipe.session(sid)
+    assert (session["status"], session["statusDetail"]) == ("completed", "computing")
+    assert session["insightsStatus"] == "processing"
+
+    pipe.release()
+    pipe.requeue(hold.bodies)
+    pipe.wait_version(sid, 1)
+    assert pipe.session(sid)["statusDetail"] is None
+
+    hold = pipe.hold()
+    answer = call(pipe.api, "POST", f"/v1/sessions/{sid}/reprocess", pipe.org.secret_key)
+    assert answer.status == 202
+    session = pipe.session(sid)
+    assert (session["insightsStatus"], session["statusDetail"]) == ("ready", "computing")
+    wait_for(lambda: hold.bodies)
+    pipe.release()
+    pipe.requeue(hold.bodies)
+    pipe.wait_version(sid, 2)
+    assert pipe.session(sid)["statusDetail"] is None
+
+
+def test_failed_processing_shows_an_error_code_and_a_message_without_internals(
+    pipe: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine fails on every receive of the session's messages (the processor runs
+    in-process, so the engine is swapped where ``run_engine`` imports it)."""
+    doomed: set[str] = set()
+    real = insights_module.compute
+
+    def compute(tel: Any, ctx: Any, storeys: Any = None) -> Any:
+        if ctx.session_id in doomed:
+            raise RuntimeError("engine exploded reading table doorproof-local-secret")
+        return real(tel, ctx, storeys)
+
+    monkeypatch.setattr(insights_module, "compute", compute)
+    sid = pipe.start()
+    doomed.add(sid)
+    pipe.send(sid, T0)
+    pipe.stop(sid)
+    # Each receive fails; the last of names.QUEUE_MAX_RECEIVES records the failure.
+    wait_for(lambda: pipe.session(sid)["insightsStatus"] == "failed", 60)
+
+    session = pipe.session(sid)
+    assert session["status"] == "completed"  # the session ended; its insights failed
+    assert session["errorCode"] == "PROCESSING_FAILED"
+    assert f"POST /v1/sessions/{sid}/reprocess" in session["errorMessage"]
+    assert "exploded" not in session["errorMessage"] and "secret" not in session["errorMessage"]
+    assert session["terminalOutcome"] is None and session["statusDetail"] is None
+    last = session["insightsHistory"][-1]
+    assert (last["status"], last["trigger"], last["errorCode"]) == (
+        "failed",
+        "retries-exhausted",
+        "PROCESSING_FAILED",
+    )
+    assert pipe.insights(sid)["status"] == "failed"
+    wait_for(lambda: pipe.events.of(sid) == ["insight.failed"])
+
+    doomed.clear()  # fixed: a reprocess clears the error
+    answer = call(pipe.api, "POST", f"/v1/sessions/{sid}/reprocess", pipe.org.secret_key)
+    assert answer.status == 202
+    pipe.wait_version(sid, int(session["insightsVersion"]) + 1)
+    session = pipe.session(sid)
+    assert (session["errorCode"], session["errorMessage"]) == (None, None)
+    assert session["insightsStatus"] == "ready" and session["terminalOutcome"]
 
 
 def test_a_poison_object_reaches_the_dlq_without_blocking_others(pipe: Pipeline) -> None:
@@ -371,3 +463,32 @@ def test_delete_erases_the_session_and_its_data(pipe: Pipeline) -> None:
         KeyConditionExpression="sessionId = :s", ExpressionAttributeValues={":s": sid}
     )
     assert [item["itemId"] for item in ledger["Items"]] == ["erased"]  # for the phone's stop
+
+
+def test_a_session_erased_while_recording_shows_end_reason_deleted_until_it_is_gone(
+    pipe: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DELETE that fails half way (S3 down once, after the session was marked) leaves a
+    session that says why it ended; the repeated DELETE finishes, the phone's stop works."""
+    sid = pipe.start()
+    pipe.send(sid, T0)
+    real = SessionObjects.delete_session
+    outages = [sid]
+
+    def delete_session(self: SessionObjects, session_id: str) -> int:
+        if session_id in outages:
+            outages.remove(session_id)
+            raise ConnectionError("S3 is unreachable")
+        return real(self, session_id)
+
+    monkeypatch.setattr(SessionObjects, "delete_session", delete_session)
+
+    failed = call(pipe.api, "DELETE", f"/v1/sessions/{sid}", pipe.org.secret_key)
+    assert failed.status == 500 and error_code(failed) == "INTERNAL_ERROR"
+    session = pipe.session(sid)
+    assert (session["status"], session["endReason"]) == ("recording", "deleted")
+
+    assert call(pipe.api, "DELETE", f"/v1/sessions/{sid}", pipe.org.secret_key).status == 204
+    assert call(pipe.api, "GET", f"/v1/sessions/{sid}", pipe.org.secret_key).status == 404
+    stop = call(pipe.api, "POST", f"/v1/sessions/{sid}/stop", pipe.org.publishable_key)
+    assert stop.status == 200 and stop.json() == {"sessionId": sid, "status": "completed"}

@@ -18,6 +18,9 @@ SessionStatus = Literal["recording", "completed", "failed"]
 SessionType = Literal["pickup", "drop", "transit"]
 InsightsStatus = Literal["processing", "ready", "failed"]
 EndReason = Literal["stopped", "timeout", "interrupted", "deleted"]
+"""Stopped; ended by the sweeper (``timeout``); stopped with accepted data missing from
+storage when insights were computed (``interrupted``, the finalizer's); erased while
+recording (``deleted``, visible while the DELETE runs or after it failed half way)."""
 SessionMode = Literal["live", "replay"]
 """``replay``: a recording made earlier, uploaded with a secret key; its samples keep their
 own timestamps and are never refused for being far from the server's clock."""

@@ -120,10 +120,12 @@ def test_the_deadline_finalizes_incomplete_data_as_interrupted_and_the_rest_upda
     assert outcome.version == 1
     assert world.engine.calls == [(50, "interrupted")]
     assert world.insights.get(sid)["reasonCodes"] == ["TELEMETRY_STREAM_INTERRUPTED"]
+    assert world.session(sid)["endReason"] == "interrupted"
 
     world.pipeline().handle(world.put_raw(f"raw/{sid}/2", lost), 1)
     assert world.engine.calls[-1] == (100, "stopped")
     assert world.insights.get(sid)["version"] == 2
+    assert world.session(sid)["endReason"] == "stopped"
 
 
 def test_a_timed_out_session_is_computed_with_end_reason_timeout(world):
@@ -136,6 +138,7 @@ def test_a_timed_out_session_is_computed_with_end_reason_timeout(world):
     )
     world.finalizer().finalize(sid, "force")
     assert world.engine.calls == [(0, "timeout")]
+    assert world.session(sid)["endReason"] == "timeout"
 
 
 def test_racing_finalizers_commit_one_version_and_publish_one_event(world):
