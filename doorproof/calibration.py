@@ -12,8 +12,9 @@
 and prints, per basis (``functions.engine.classification``), how many verdicts it gave, the
 share that was right, the estimate to state for it ((right + 1) / (n + 2)) and the
 confidence the engine states for it (``CALIBRATION``, copied from such a run), plus the
-expected calibration error (ECE: the mean |stated - measured| weighted by count). The
-table goes to stdout, progress to stderr, the report to ``reports/calibration.json``.
+expected calibration error (ECE: the mean |stated - measured| weighted by count), and last
+the ``CALIBRATION`` table this run measured, ready to paste. The table goes to stdout,
+progress to stderr, the report to ``reports/calibration.json``.
 """
 
 from __future__ import annotations
@@ -98,9 +99,11 @@ def _real_files(root: Path) -> list[tuple[str, str | None, Path]]:
     return files
 
 
-def real_verdicts(root: Path) -> Iterator[Verdict]:
-    """The engine's verdict on each real recording (no address: as ``doorproof analyze``)."""
-    for set_name, truth, path in progress("real sets", _real_files(root)):
+def real_verdicts(root: Path, *, labelled_only: bool = False) -> Iterator[Verdict]:
+    """The engine's verdict on each real recording (no address: as ``doorproof analyze``);
+    with ``labelled_only`` only on those with a known category (all the table counts)."""
+    files = [f for f in _real_files(root) if f[1] is not None or not labelled_only]
+    for set_name, truth, path in progress("real sets", files):
         doc = compute_insights(from_samples(load_samples(path)), SessionContext())
         c = doc["classification"]
         yield Verdict(f"real/{set_name}", c["basis"], c["category"], truth)
@@ -112,6 +115,10 @@ class Row:
     count: int
     right: int
     stated: float
+
+    @property
+    def category(self) -> str:
+        return self.basis.split("/", 1)[0]
 
     @property
     def measured(self) -> float:
@@ -134,6 +141,19 @@ def table(verdicts: Iterable[Verdict]) -> list[Row]:
         counts[v.basis] += 1
         right[v.basis] += int(v.category == v.truth)
     return [Row(b, counts[b], right[b], confidence_of(b)) for b in sorted(counts)]
+
+
+def stated_table(verdicts: Iterable[Verdict]) -> dict[str, float]:
+    """What ``CALIBRATION`` must hold for these verdicts: the estimate per basis, and per
+    category pooled over its bases, rounded to two places."""
+    rows = table(verdicts)
+    pooled: dict[str, tuple[int, int]] = {}
+    for r in rows:
+        count, right = pooled.get(r.category, (0, 0))
+        pooled[r.category] = (count + r.count, right + r.right)
+    stated = {r.basis: round(r.estimate, 2) for r in rows}
+    stated.update({c: round((right + 1) / (n + 2), 2) for c, (n, right) in pooled.items()})
+    return dict(sorted(stated.items()))
 
 
 def ece(rows: list[Row]) -> float:
@@ -168,6 +188,7 @@ def report(seeds: int, root: Path | None) -> dict[str, Any]:
         "realCategories": {k: dict(v) for k, v in sorted(spread.items())},
         "unmeasuredConfidence": UNMEASURED,
         "tableBases": sorted(CALIBRATION),
+        "calibration": stated_table(simulated + real),
     }
 
 
@@ -189,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for source, categories in result["realCategories"].items():
         print(f"{source}: {categories}")
+    drifted = result["calibration"] != CALIBRATION
+    print(
+        "CALIBRATION in functions/engine/classification.py "
+        + ("differs; this run's table (paste it there):" if drifted else "is this run's table:")
+    )
+    for basis, value in result["calibration"].items():
+        print(f'    "{basis}": {value},')
     out = REPO / "reports" / "calibration.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

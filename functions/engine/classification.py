@@ -1,7 +1,7 @@
 """The headline verdict of a session: one category and how often that verdict is right.
 
 ``classify`` reads the findings and the reason codes (``judgement``) and names one of
-``CATEGORIES``; the first rule that holds wins:
+``categories.CATEGORIES``; the first rule that holds wins:
 
 1. ``insufficient_data``: INSUFFICIENT_DATA, or a session type with no door (``transit``);
 2. ``lobby_handoff``: POSSIBLE_LOBBY_HANDOFF;
@@ -18,8 +18,9 @@
 (``basis``: the rule and what it rested on, e.g. whether GPS was trusted) whose verdict was
 right, measured on the simulator's scenarios (``doorproof.calibration``, which also prints
 the real sets' figures). ``CALIBRATION`` holds the measured shares; a basis never measured
-falls back to its category's share, then to ``UNMEASURED``. tests/unit/engine re-measures
-them and fails when the table drifts from the engine.
+falls back to its category's share, then to ``UNMEASURED``.
+tests/unit/engine/test_classification.py re-measures them and fails when the table drifts
+from the engine.
 """
 
 from __future__ import annotations
@@ -31,14 +32,6 @@ import numpy as np
 from functions.engine.gps import haversine_m
 from functions.engine.judgement import ATTEMPT_SESSION_TYPES, Findings, Verdict
 
-CATEGORIES = (
-    "door_delivery",
-    "lobby_handoff",
-    "curbside_handoff",
-    "no_attempt",
-    "wrong_address",
-    "insufficient_data",
-)
 CURBSIDE_M = 15.0
 """A door stop this close to where the vehicle was left is a handover at the kerb."""
 BUILDING_ENTRY_BASES = ("gps-loss", "gps-loss-far", "vertical-move")
@@ -47,25 +40,27 @@ UNMEASURED = 0.5
 """The confidence of a verdict on a basis the calibration never saw."""
 
 CALIBRATION: dict[str, float] = {
-    "door_delivery": 0.99,
-    "door_delivery/inside/gps-trusted": 0.99,
-    "door_delivery/inside/gps-distrusted": 0.93,
-    "lobby_handoff": 0.88,
-    "lobby_handoff/gps-trusted": 0.88,
     "curbside_handoff": 0.88,
     "curbside_handoff/gps-trusted": 0.88,
-    "no_attempt": 0.99,
-    "no_attempt/NO_ATTEMPT": 0.95,
-    "no_attempt/PARTIAL_ATTEMPT": 0.98,
-    "no_attempt/POSSIBLE_NO_ATTEMPT": 0.93,
-    "wrong_address": 0.88,
-    "wrong_address/gps-trusted": 0.88,
+    "door_delivery": 0.99,
+    "door_delivery/inside/gps-distrusted": 0.92,
+    "door_delivery/inside/gps-trusted": 0.99,
     "insufficient_data": 0.9,
     "insufficient_data/INSUFFICIENT_DATA": 0.9,
+    "lobby_handoff": 0.88,
+    "lobby_handoff/gps-trusted": 0.88,
+    "no_attempt": 0.98,
+    "no_attempt/NO_ATTEMPT": 0.95,
+    "no_attempt/PARTIAL_ATTEMPT": 0.96,
+    "no_attempt/POSSIBLE_NO_ATTEMPT": 0.93,
+    "wrong_address": 0.78,
+    "wrong_address/gps-distrusted": 0.33,
+    "wrong_address/gps-trusted": 0.88,
 }
 """(right + 1) / (n + 2) per basis, and per category pooled over its bases, from
 ``python -m doorproof.calibration --seeds 3`` (24 scenarios x 3 seeds x Android and iOS,
-and the real sets; docs/engine.md quotes the run). Bases no run produced are absent."""
+and the real sets; docs/engine.md quotes the run), which prints this table to paste.
+Bases no run produced are absent."""
 
 
 def _median_fix(fd: Findings, t0: float, t1: float) -> tuple[float, float] | None:

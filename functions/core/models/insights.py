@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from functions.core.models.common import Response
+from functions.engine.categories import Category
 
 ReasonCode = Literal[
     "FULL_ATTEMPT",
@@ -22,15 +23,6 @@ ReasonCode = Literal[
 ]
 EventType = Literal["DRIVING", "WALKING", "GATE", "STAIRS", "ELEVATOR", "ESCALATOR", "STOPPED"]
 Score = Field(ge=0.0, le=1.0)
-Category = Literal[
-    "door_delivery",
-    "lobby_handoff",
-    "curbside_handoff",
-    "no_attempt",
-    "wrong_address",
-    "insufficient_data",
-]
-"""The headline verdict (``functions.engine.classification``); a session's terminalOutcome."""
 
 
 class Summary(Response):
