@@ -127,29 +127,19 @@ def analyze_file(
     result = compute(tel, ctx, storeys)
     if memory is not None and ctx.building_id and result.observation is not None:
         memory[ctx.building_id] = learn(profile or Profile(), result.observation)
-    engine = result.document
     delivery = start.get("deliveryId")
     return {
         "sessionId": session_id,
         "organizationId": ORGANIZATION_ID,
         "deliveryId": delivery if isinstance(delivery, str) and delivery else session_id,
         "status": "ready",
-        "summary": engine["summary"],
-        "reasonCodes": engine["reasonCodes"],
-        "classification": engine["classification"],
-        "events": engine["events"],
-        "metrics": engine["metrics"],
-        "building": engine["building"],
         "pod": None,
         "pathImageUrl": None,
         "createdAt": now,
         "updatedAt": now,
         "errorMessage": None,
-        "engineVersion": engine["engineVersion"],
         "version": 1,
-        "evidence": engine["evidence"],
-        "dataQuality": engine["dataQuality"],
-        "path": engine["path"],
+        **result.document,  # every field the engine gives, as the server stores them
     }
 
 
