@@ -131,7 +131,7 @@ class Pipeline:
         """GET /v1/sessions/{id}: the session resource, as a backend reads it."""
         answer = call(self.api, "GET", f"/v1/sessions/{session_id}", self.org.secret_key)
         assert answer.status == 200, answer.body
-        return answer.json()  # type: ignore[return-value]
+        return answer.json()
 
     def insights(self, session_id: str) -> dict[str, Any]:
         answer = call(self.api, "GET", f"/v1/sessions/{session_id}/insights", self.org.secret_key)
