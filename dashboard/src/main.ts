@@ -67,9 +67,25 @@ async function header(projects: Project[]): Promise<void> {
   replace(who, h("span", {}, me.username), h("span", { class: `badge ${me.role}` }, me.role), out);
 }
 
+let renders = 0;
+
+/** Show the page of the current URL. A click can start a render while another still waits
+ * for the API: only the newest one is shown (``aria-busy`` on main until it is), an older
+ * one is dropped with its timers. */
 async function render(): Promise<void> {
+  const generation = ++renders;
+  const current = (): boolean => generation === renders;
+  main.setAttribute("aria-busy", "true");
   cleanup?.();
   cleanup = undefined;
+  try {
+    await show(current);
+  } finally {
+    if (current()) main.removeAttribute("aria-busy");
+  }
+}
+
+async function show(current: () => boolean): Promise<void> {
   const url = new URL(location.href);
   const cfg = await loadConfig();
   if (url.pathname === "/signin" || url.pathname === "/callback") {
@@ -87,6 +103,7 @@ async function render(): Promise<void> {
     const { projects } = await api<{ projects: Project[] }>("GET", "/v1/projects");
     if (!projects.some((p) => p.projectId === project()) && projects.length) choose(projects[0].projectId, environment());
     me = await api<Me>("GET", "/v1/me");
+    if (!current()) return;
     await header(projects);
     for (const [pattern, page, title] of ROUTES) {
       const match = pattern.exec(url.pathname);
@@ -94,11 +111,16 @@ async function render(): Promise<void> {
       document.title = `${title} · Doorproof`;
       replace(main, h("p", { class: "status" }, "Loading…"));
       const params = Object.fromEntries(Object.entries(match.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
-      cleanup = await page(main, me, url, navigate, params);
+      const view = h("div", { class: "view" });
+      const done = await page(view, me, url, navigate, params);
+      if (!current()) return done?.();
+      replace(main, view);
+      cleanup = done;
       return;
     }
     replace(main, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "/" }, "Back to the sessions")));
   } catch (err) {
+    if (!current()) return;
     if (err instanceof ApiError && err.status === 401) return signedOut(err.message);
     replace(main, h("h1", {}, "Something went wrong"), h("p", { role: "alert" }, (err as Error).message));
   }
@@ -109,6 +131,11 @@ document.addEventListener("click", (ev) => {
   const link = (ev.target as Element).closest("a");
   if (!link || link.target || ev.metaKey || ev.ctrlKey || ev.shiftKey || link.origin !== location.origin) return;
   ev.preventDefault();
+  if (link.getAttribute("href")?.startsWith("#")) {
+    // In-page (the skip link): move the focus there, the page stays as it is.
+    document.querySelector<HTMLElement>(link.hash)?.focus();
+    return;
+  }
   navigate(link.pathname + link.search);
 });
 window.addEventListener("popstate", () => void render());

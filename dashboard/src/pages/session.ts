@@ -85,15 +85,16 @@ function section(title: string, ...content: (Node | string | null)[]): HTMLEleme
   return h("section", { "aria-labelledby": id, class: "card" }, h("h2", { id }, title), ...content);
 }
 
-function adminActions(me: Me, sn: Session, navigate: (to: string) => void, note: HTMLElement): HTMLElement | null {
+function adminActions(me: Me, sn: Session, note: HTMLElement, navigate: (to: string) => void, awaitVersion: (from: number) => void): HTMLElement | null {
   if (me.role !== "admin") return null;
   const reprocess = h("button", { type: "button", disabled: sn.status === "recording" }, "Reprocess");
   const remove = h("button", { type: "button", class: "danger" }, "Delete session");
   reprocess.addEventListener("click", async () => {
     try {
-      await api("POST", `/v1/sessions/${encodeURIComponent(sn.sessionId)}/reprocess`);
+      const asked = await api<{ fromVersion: number }>("POST", `/v1/sessions/${encodeURIComponent(sn.sessionId)}/reprocess`);
+      reprocess.disabled = true;
       note.textContent = "Recomputation queued; this page refreshes when it is done.";
-      navigate(location.pathname);
+      awaitVersion(asked.fromVersion);
     } catch (err) {
       note.textContent = (err as Error).message;
     }
@@ -124,6 +125,17 @@ export const sessionPage: Page = async (root, me, _url, navigate, params) => {
   }
   const ins = await api<Insights>("GET", `/v1/sessions/${encodeURIComponent(id)}/insights`);
   const note = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  // After a reprocess: re-read the insights until a newer version is committed, then show it.
+  let poll = 0;
+  const awaitVersion = (from: number): void => {
+    const check = async (): Promise<void> => {
+      const now = await api<Insights>("GET", `/v1/sessions/${encodeURIComponent(id)}/insights`).catch(() => null);
+      if (now && now.version > from) navigate(location.pathname);
+      else poll = window.setTimeout(check, REFRESH_MS);
+    };
+    poll = window.setTimeout(check, REFRESH_MS);
+  };
+  const stopPolling = (): void => window.clearTimeout(poll);
   const address = sn.address?.rawAddress ?? [sn.address?.line1, sn.address?.city].filter(Boolean).join(", ");
   const header = h(
     "header",
@@ -141,7 +153,7 @@ export const sessionPage: Page = async (root, me, _url, navigate, params) => {
       ["Insights", `${ins.status} (version ${ins.version}${ins.engineVersion ? `, engine ${ins.engineVersion}` : ""})`],
     ]),
     h("p", {}, h("a", { href: `/sessions/${encodeURIComponent(id)}/debug` }, "Integration debugger: batches and errors")),
-    adminActions(me, sn, navigate, note),
+    adminActions(me, sn, note, navigate, awaitVersion),
     note,
   );
   if (ins.status !== "ready") {
@@ -151,7 +163,7 @@ export const sessionPage: Page = async (root, me, _url, navigate, params) => {
       const timer = window.setTimeout(() => root.isConnected && navigate(location.pathname), REFRESH_MS);
       return () => window.clearTimeout(timer);
     }
-    return;
+    return stopPolling; // a failed computation can be reprocessed
   }
   const summary = ins.summary ?? {};
   const duration = Number(summary.totalDurationSec ?? 0);
@@ -234,5 +246,5 @@ export const sessionPage: Page = async (root, me, _url, navigate, params) => {
       ins.pod?.url ? h("img", { src: ins.pod.url, alt: `Proof-of-delivery photo of delivery ${sn.deliveryId}`, class: "pod" }) : h("p", {}, "No photo was uploaded."),
     ),
   );
-  return undefined;
+  return stopPolling;
 };

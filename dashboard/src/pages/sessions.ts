@@ -116,7 +116,7 @@ export const sessionsPage: Page = async (root, _me, url, navigate) => {
     const list = await api<SessionList>("GET", `/v1/sessions?${page}`);
     if (!append) body.replaceChildren();
     body.append(...list.sessions.map(row));
-    if (!append || list.nextCursor) cursor = list.nextCursor ?? null;
+    cursor = list.nextCursor ?? null;
     more.hidden = !cursor;
     const shown = body.children.length;
     status.textContent = shown ? `${shown} session${shown === 1 ? "" : "s"}` : "No sessions match these filters.";
