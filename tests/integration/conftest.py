@@ -13,8 +13,14 @@ mapping by reference); everything else runs the real handlers from ``names.FUNCT
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,3 +116,54 @@ def wait_for(predicate: Callable[[], object], timeout_s: float = 20.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {timeout_s} s")
         time.sleep(0.05)
+
+
+DASHBOARD_LINK = re.compile(r"^dashboard: (http://127\.0\.0\.1:\d+)/signin\?code=(\S+)$", re.M)
+"""The line ``doorproof local`` and ``doorproof demo`` print: the one-time sign-in link."""
+
+
+@contextmanager
+def doorproof_command(args: list[str], timeout_s: float) -> Iterator[subprocess.Popen[str]]:
+    """``python -m doorproof ARGS`` with its output in a pipe; killed after ``timeout_s`` (a
+    command that never gets there fails, not hangs) and in any case when the block ends."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "doorproof", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    watchdog = threading.Timer(timeout_s, proc.kill)
+    watchdog.start()
+    try:
+        yield proc
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def read_until(proc: subprocess.Popen[str], prefix: str) -> str:
+    """The command's output up to and including the first line starting with ``prefix``."""
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith(prefix):
+            break
+    return "".join(lines)
+
+
+def sign_in_with_printed_link(output: str) -> str:
+    """Find the ``dashboard:`` line in ``output`` and redeem its code as the app does;
+    returns the dashboard's origin. Fails the test if there is no such line or it does not
+    sign in."""
+    link = DASHBOARD_LINK.search(output)
+    assert link, f"no `dashboard: http://127.0.0.1:PORT/signin?code=…` line in:\n{output[-3000:]}"
+    signin = urllib.request.Request(
+        f"{link[1]}/local/signin", data=json.dumps({"code": link[2]}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(signin, timeout=30) as answer:
+        assert json.loads(answer.read())["accessToken"]
+    return link[1]

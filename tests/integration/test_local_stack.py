@@ -10,8 +10,6 @@ import gzip
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,7 +25,13 @@ from doorproof.local import LocalStack
 from doorproof.local.lambdas import Handler
 from functions.core import names
 from functions.core.keys import KeyStore
-from tests.integration.conftest import LocalApi, wait_for
+from tests.integration.conftest import (
+    LocalApi,
+    doorproof_command,
+    read_until,
+    sign_in_with_printed_link,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 Override = Callable[[str, Handler], None]
@@ -364,34 +368,11 @@ def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigte
     tmp_path: Path,
 ) -> None:
     keys_file = tmp_path / "keys.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "doorproof",
-            "local",
-            "--port",
-            "0",
-            "--keys-file",
-            str(keys_file),
-            "--data",
-            str(tmp_path / "data"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    watchdog = threading.Timer(120, proc.kill)  # a stack that never comes up fails, not hangs
-    watchdog.start()
-    try:
-        assert proc.stdout is not None
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("Ctrl-C"):
-                break
-        output = "".join(lines)
+    args = ["local", "--port", "0", "--keys-file", str(keys_file), "--data", str(tmp_path / "data")]
+    with doorproof_command(args, timeout_s=120) as proc:
+        output = read_until(proc, "Ctrl-C")
         assert "Doorproof API   http://127.0.0.1:" in output
+        sign_in_with_printed_link(output)  # on a line of its own, and it signs in
         assert "moto endpoint   http://127.0.0.1:" in output
         assert str(keys_file) in output
         orgs = json.loads(keys_file.read_text())["orgs"]
@@ -401,11 +382,6 @@ def test_doorproof_local_command_prints_endpoints_writes_keys_and_stops_on_sigte
         proc.send_signal(signal.SIGTERM)
         rest, _ = proc.communicate(timeout=60)  # keep reading: a full pipe would block it
         assert proc.returncode == 0, rest[-2000:]
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 # --- the real handlers, end to end ------------------------------------------------------
