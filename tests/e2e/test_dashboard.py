@@ -219,6 +219,10 @@ def test_admin_finds_the_delivery_reads_its_case_file_and_manages_keys(
     secret = page.get_by_label("The new key")
     expect(secret).to_contain_text("sk_sandbox_")
     key = secret.text_content() or ""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == key
     row = page.locator("tbody tr", has_text="e2e backend")
     expect(row).to_contain_text("active")
     expect(row.locator("td").nth(5)).to_have_text("never")
@@ -357,3 +361,36 @@ def test_the_dashboard_works_by_keyboard(local_api: LocalApi, delivery: Delivery
     tab_to(page, r"^a# \"Integration debugger")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Integration debugger")).to_be_visible()
+
+
+def test_the_debugger_shows_rejections_retries_late_batches_and_errors(
+    local_api: LocalApi, page
+) -> None:
+    expect = sync_api.expect
+    key = local_api.keys[0].publishable_key
+    session_id = start(local_api, key)
+    t0 = time.time() - 60
+    partly = samples(t0, 100)
+    partly[7]["imu"]["accel"] = [1.0, 2.0]  # not a vector: this sample is refused
+    batch = {"sessionId": session_id, "events": partly}
+    assert call(local_api, "POST", "/v1/telemetry", key, batch).status == 202
+    assert call(local_api, "POST", "/v1/telemetry", key, batch).json()["duplicate"] is True
+    far = {"sessionId": session_id, "events": samples(t0 + 366 * 86_400, 5)}
+    refused = call(local_api, "POST", "/v1/telemetry", key, far)
+    assert refused.status == 422, refused.body
+    assert call(local_api, "POST", f"/v1/sessions/{session_id}/stop", key).status == 200
+    after = {"sessionId": session_id, "events": samples(t0 + 10, 50)}
+    assert call(local_api, "POST", "/v1/telemetry", key, after).status == 202
+
+    page.goto(local_api.stack.signin_link("viewer"))
+    expect(page.locator("#who")).to_contain_text("viewer")
+    page.goto(f"{local_api.url}/sessions/{session_id}/debug")
+    accepted = page.locator("tr.outcome-accepted", has_text="answered duplicate")
+    expect(accepted).to_contain_text("sample 7:")
+    expect(accepted).to_contain_text("accel")
+    expect(accepted).to_contain_text("99")  # samples kept
+    expect(page.locator("tr.outcome-rejected")).to_contain_text("time range")
+    expect(page.locator("tbody tr", has_text="yes (after the stop)")).to_have_count(1)
+    answered = page.locator("section", has_text=str(refused.json()["error"]["code"]))
+    expect(answered.first).to_contain_text("422")
+    shot(page, "9-debugger-rejections")
