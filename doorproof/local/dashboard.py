@@ -21,12 +21,14 @@ from doorproof.local.people import SignInLinks
 DIST = Path(__file__).resolve().parents[2] / "dashboard" / "dist"
 SIGNIN_PATH = "/local/signin"
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: http://127.0.0.1:* http://localhost:*; connect-src 'self'; "
-    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; object-src 'none'"
 )
-"""As deployed, except that images (presigned path images and photos) come from moto."""
+"""As deployed (``infra.dashboard.content_security_policy``: a test holds them together),
+except for hosts: images (presigned path images and photos) come from moto, and there is
+no Cognito to talk to."""
 SECURITY_HEADERS = [
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),

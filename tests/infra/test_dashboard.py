@@ -9,7 +9,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from doorproof.local.dashboard import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from functions.core import names, settings
+from infra.dashboard import content_security_policy
 from tests.infra.conftest import Synthesized
 
 
@@ -103,3 +105,21 @@ def test_the_app_learns_cognito_and_its_api_from_a_config_deployed_with_it(
     }
     (app,) = [p / "index.html" for p in sources if (p / "index.html").is_file()]
     assert not re.search(r"(src|href)=\"(https?:)?//", app.read_text()), "loads from elsewhere"
+
+
+def _directives(policy: str) -> dict[str, set[str]]:
+    """A CSP as directive → its sources, without hosts (``https://…``, ``http://…``)."""
+    parsed = {}
+    for directive in policy.split(";"):
+        name, *sources = directive.split()
+        parsed[name] = {s for s in sources if not s.startswith(("https://", "http://"))}
+    return parsed
+
+
+def test_the_local_dashboard_is_served_under_the_deployed_policy() -> None:
+    """The e2e tests run the app under the local policy: it must be the deployed one, hosts
+    aside, or a violation would only show in AWS."""
+    deployed = _directives(content_security_policy("https://login.example", "data-bucket"))
+    assert _directives(CONTENT_SECURITY_POLICY) == deployed
+    assert deployed["default-src"] == {"'none'"}
+    assert dict(SECURITY_HEADERS)["content-security-policy"] == CONTENT_SECURITY_POLICY
