@@ -117,7 +117,15 @@ export interface Insights {
   dataQuality: Record<string, unknown>;
   path?: number[][] | null;
   elevation?: number[][] | null;
-  building?: Record<string, unknown> | null;
+  building?: BuildingUse | null;
+}
+/** The storey model the floors were counted on (``default``: 3.0 m, nothing learned yet). */
+export interface BuildingUse {
+  buildingId?: string | null;
+  storeyHeightM: number;
+  lobbyHeightM: number;
+  source: "default" | "address" | "learned";
+  sessionsSeen: number;
 }
 export interface Batch {
   batchId: string;

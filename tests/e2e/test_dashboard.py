@@ -185,6 +185,12 @@ def test_admin_finds_the_delivery_reads_its_case_file_and_manages_keys(
     expect(page.locator(".elevation path.height")).to_have_count(1)
     expect(page.locator(".elevation .band")).not_to_have_count(0)
     expect(page.locator(".elevation")).to_contain_text("Lift")
+    building = delivery.insights.building if delivery.insights else None
+    assert building is not None
+    storey = f"Floor lines every {building.storeyHeightM:.1f} m: " + (
+        "a typical storey" if building.source == "default" else "this building's storey height"
+    )
+    expect(page.locator(".elevation-figure figcaption")).to_contain_text(storey)
     expect(page.locator(".track .mark-door, .track .mark-entry").first).to_be_attached()
     # Scores, the reason codes in words with their evidence, data quality, the photo.
     expect(page.locator(".scores meter")).to_have_count(3)

@@ -54,14 +54,10 @@ function score(name: string, v: unknown): HTMLElement {
   );
 }
 
+/** The building's storey height when it is the building's own (learned from its earlier
+ * sessions); null when the engine counted on its default. */
 function storeyHeight(ins: Insights): number | null {
-  const candidates = [
-    ins.building?.storeyHeightM,
-    ins.evidence?.building?.storeyHeightM,
-    (ins as unknown as Record<string, Record<string, unknown> | undefined>).buildingProfile?.storeyHeightM,
-  ];
-  const found = candidates.find((c) => typeof c === "number" && c > 1.5 && c < 8);
-  return typeof found === "number" ? found : null;
+  return ins.building && ins.building.source !== "default" ? ins.building.storeyHeightM : null;
 }
 
 function eventsTable(events: InsightEvent[]): HTMLElement {
