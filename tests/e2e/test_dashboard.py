@@ -236,6 +236,8 @@ def test_admin_finds_the_delivery_reads_its_case_file_and_manages_keys(
     assert local_api.request("GET", "/v1/sessions", headers={"Desmo-Key": key}).status == 200
     page.reload()
     expect(row.locator("td").nth(5)).not_to_have_text("never")  # last use, once it is used
+    expect(page.get_by_label("The new key")).to_have_count(0)  # shown once, never again
+    expect(row).not_to_contain_text(key)
     page.on("dialog", lambda d: d.accept())
     row.get_by_role("button", name=re.compile("Revoke")).click()
     expect(row).to_contain_text("revoked")
