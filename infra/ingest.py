@@ -3,10 +3,12 @@
 Direct PUT from the telemetry Lambda; objects are time-partitioned and mixed across
 sessions (the processor sessionizes them: see docs/decisions.md for why not dynamic
 partitioning). Buffering is ``BUFFER_INTERVAL_S`` or ``BUFFER_SIZE_MIB``, whichever comes
-first: short enough that insights follow a stop by well under a minute, long enough that a
-busy fleet yields a few objects (and processor invocations) per minute rather than one per
-upload. GZIP keeps the objects small; records Firehose cannot deliver go to the error prefix,
-split by error type.
+first. 60 s: insights follow a stop by about a minute (the last object is written up to one
+interval after the last upload), and each session's data in an object costs the processor
+an invocation share, a chunk PUT, a ledger write and two session reads, so a longer interval
+is cheaper: 15 s cost $0.3-0.4 more per 1,000 ten-minute deliveries (reports/bench.md,
+docs/decisions.md issue 14). GZIP keeps the objects small; records Firehose cannot deliver
+go to the error prefix, split by error type.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from infra.logs import log_group
 from infra.nag import acknowledge, arn_ref
 from infra.storage import Storage
 
-BUFFER_INTERVAL_S = 15
+BUFFER_INTERVAL_S = 60
 BUFFER_SIZE_MIB = 5
 RAW_OBJECT_PREFIX = f"{names.RAW_PREFIX}!{{timestamp:yyyy/MM/dd/HH}}/"
 RAW_ERROR_OBJECT_PREFIX = (

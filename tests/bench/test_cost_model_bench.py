@@ -88,6 +88,8 @@ class Usage:
     wru: float = 0.0
     rru: float = 0.0
     firehose_billed_bytes: int = 0
+    firehose_gzip_billed_bytes: int = 0
+    """What Firehose would bill if the telemetry function gzipped each record (level 6)."""
     events: int = 0
     invocations: Counter[str] = field(default_factory=Counter)
     gb_s: float = 0.0
@@ -106,12 +108,18 @@ class Usage:
                 self.rru += 2 if operation == "TransactGetItems" else 1
         elif service == "firehose" and operation == "PutRecordBatch":
             for record in params.get("Records", []):
-                self.firehose_billed_bytes += math.ceil(len(record["Data"]) / 5120) * 5120
+                self.firehose_billed_bytes += _billed(len(record["Data"]))
+                self.firehose_gzip_billed_bytes += _billed(
+                    len(gzip.compress(record["Data"], compresslevel=6))
+                )
         elif service == "events" and operation == "PutEvents":
             self.events += len(params.get("Entries", []))
 
-    def cost(self, memory_scale: float = 1.0) -> dict[str, float]:
+    def cost(self, memory_scale: float = 1.0, gzip_records: bool = False) -> dict[str, float]:
         """Dollars by service for this usage."""
+        firehose_bytes = (
+            self.firehose_gzip_billed_bytes if gzip_records else self.firehose_billed_bytes
+        )
         s3_puts = sum(n for (s, op), n in self.calls.items() if s == "s3" and op in S3_PUT_OPS)
         s3_gets = sum(n for (s, op), n in self.calls.items() if s == "s3" and op in S3_GET_OPS)
         sqs = sum(n for (s, _), n in self.calls.items() if s == "sqs")
@@ -121,7 +129,7 @@ class Usage:
             "Lambda": (self.gb_s * memory_scale) * PRICES["lambda_gb_s"]
             + (invocations - self.invocations["http_request"]) * PRICES["lambda_request"],
             "DynamoDB": self.wru * PRICES["dynamodb_wru"] + self.rru * PRICES["dynamodb_rru"],
-            "Firehose": self.firehose_billed_bytes / 1e9 * PRICES["firehose_gb"],
+            "Firehose": firehose_bytes / 1e9 * PRICES["firehose_gb"],
             "S3": s3_puts * PRICES["s3_put"] + s3_gets * PRICES["s3_get"],
             "SQS": sqs * PRICES["sqs_request"],
             "EventBridge": self.events * PRICES["eventbridge_event"],
@@ -130,6 +138,11 @@ class Usage:
             * XRAY_SAMPLED
             * PRICES["xray_trace"],
         }
+
+
+def _billed(record_bytes: int) -> int:
+    """Firehose Direct PUT bills each record rounded up to 5 KB."""
+    return math.ceil(record_bytes / 5120) * 5120
 
 
 class Meter:
@@ -354,30 +367,42 @@ def _finalize_messages(account: Any, session_id: str) -> list[str]:
             )
 
 
-def per_delivery_cost(
+def phase_costs(
     m: Measured,
     *,
     batch_s: float = BATCH_S,
     buffer_s: float = BUFFER_INTERVAL_S,
     concurrent: int = CONCURRENT,
     memory_scale: float = 1.0,
-) -> dict[str, float]:
-    """Dollars per delivery by service, scaled from the measurement to other settings."""
+    gzip_records: bool = False,
+) -> dict[str, dict[str, float]]:
+    """Dollars per delivery by what drives them (its uploads, its Firehose objects, once)
+    and service, scaled from the measurement to other settings."""
     uploads = MINUTES * 60 / batch_s
     objects = MINUTES * 60 / buffer_s
-    per_upload = m.per_upload.cost(memory_scale)
-    per_object = m.per_object.cost(memory_scale)
-    once = m.per_delivery.cost(memory_scale)
+    per_upload = m.per_upload.cost(memory_scale, gzip_records)
+    per_object = m.per_object.cost(memory_scale, gzip_records)
+    once = m.per_delivery.cost(memory_scale, gzip_records)
     # An object holds every concurrent delivery's records: its write, notification and
     # message are shared, while each delivery's own chunk in it is not (counted per object).
     shared = {"SQS", "S3"}
-    out = {}
+    object_costs = {}
     for service in once:
         object_share = per_object[service] / m.objects * objects
         if service in shared:
             object_share = object_share / concurrent + _own_chunk_share(m, service) * objects
-        out[service] = per_upload[service] / m.uploads * uploads + object_share + once[service]
-    return out
+        object_costs[service] = object_share
+    return {
+        "uploads": {s: per_upload[s] / m.uploads * uploads for s in once},
+        "objects": object_costs,
+        "once": once,
+    }
+
+
+def per_delivery_cost(m: Measured, **settings: Any) -> dict[str, float]:
+    """Dollars per delivery by service (``phase_costs`` summed)."""
+    phases = phase_costs(m, **settings)
+    return {s: sum(phase[s] for phase in phases.values()) for s in phases["once"]}
 
 
 def _own_chunk_share(m: Measured, service: str) -> float:
@@ -399,6 +424,20 @@ def test_cost_per_1000_deliveries(benchmark, report_section) -> None:
     report_section("cost", report(measured, base))
     print(f"\n${total:.3f} per {DELIVERIES} deliveries")
     assert measured.uploads == MINUTES * 60 / BATCH_S
+
+
+def _phase_rows(m: Measured) -> list[str]:
+    names_of = {
+        "uploads": f"the {m.uploads} uploads (telemetry + authorizer, ingest's ledger, Firehose)",
+        "objects": f"the {MINUTES * 60 / BUFFER_INTERVAL_S:g} Firehose objects (processor)",
+        "once": "start, stop, finalize",
+    }
+    rows = []
+    for phase, costs in phase_costs(m).items():
+        top = sorted(costs.items(), key=lambda kv: -kv[1])[:3]
+        largest = ", ".join(f"{s} ${usd * DELIVERIES:.4f}" for s, usd in top)
+        rows.append(f"| {names_of[phase]} | ${sum(costs.values()) * DELIVERIES:.4f} | {largest} |")
+    return rows
 
 
 def report(m: Measured, base: dict[str, float]) -> str:
@@ -423,23 +462,30 @@ def report(m: Measured, base: dict[str, float]) -> str:
         f"| total without API Gateway (what the SDK's {m.uploads} uploads force) | "
         f"${(total - base['API Gateway']) * DELIVERIES:.4f} | |",
         "",
+        "## What drives it (per 1,000 deliveries)",
+        "",
+        "| driver | total | largest |",
+        "| --- | ---: | --- |",
+        *_phase_rows(m),
+        "",
         "## What the settings change (per 1,000 deliveries)",
         "",
         "| setting | total | without API Gateway |",
         "| --- | ---: | ---: |",
     ]
-    variants = {
-        "as deployed (5 s batches, 15 s buffer)": {},
+    variants: dict[str, dict[str, Any]] = {
+        f"as deployed ({BATCH_S:g} s batches, {BUFFER_INTERVAL_S} s buffer)": {},
         "SDK batch period 10 s": {"batch_s": 10.0},
         "SDK batch period 30 s": {"batch_s": 30.0},
-        "Firehose buffer 60 s": {"buffer_s": 60.0},
+        "Firehose buffer 15 s": {"buffer_s": 15.0},
         "Firehose buffer 300 s": {"buffer_s": 300.0},
+        "Firehose records gzipped by the telemetry function": {"gzip_records": True},
         "Lambda memory halved (same duration)": {"memory_scale": 0.5},
         "Lambda memory doubled (same duration)": {"memory_scale": 2.0},
         "10 deliveries at once (objects shared less)": {"concurrent": 10},
     }
     for name, options in variants.items():
-        cost = per_delivery_cost(m, **options)  # type: ignore[arg-type]
+        cost = per_delivery_cost(m, **options)
         lines.append(
             f"| {name} | ${sum(cost.values()) * DELIVERIES:.4f} | "
             f"${(sum(cost.values()) - cost['API Gateway']) * DELIVERIES:.4f} |"
