@@ -84,16 +84,11 @@ class LocalProcess:
             pass
 
     def rss_kb(self) -> int:
-        """Resident memory now (and the peak seen, in ``peak_rss_kb``)."""
+        """Resident memory now, of the stack and its worker processes together (and the peak
+        seen, in ``peak_rss_kb``)."""
         if self.proc is None:
             return 0
-        try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        except OSError:
-            return 0
-        rss = next(
-            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
-        )
+        rss = sum(_rss_kb(pid) for pid in _process_tree(self.proc.pid))
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
         return rss
 
@@ -112,6 +107,29 @@ class LocalProcess:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=120)
         return int(self.proc.returncode)
+
+
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux ``/proc``; just ``pid`` elsewhere)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        for task in Path(f"/proc/{tree[index]}/task").glob("*/children"):
+            try:
+                tree += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+        index += 1
+    return tree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+    )
 
 
 class TimedTransport:
@@ -300,7 +318,8 @@ def loadtest(
                 print(f"kill -9 of doorproof local at {kill_at:.0f} s", file=sys.stderr)
                 stack.kill()
                 restart_s = stack.start()
-                print(f"restarted in {restart_s:.1f} s", file=sys.stderr)
+                replayed = next((line for line in stack.output if "replayed" in line), "")
+                print(f"restarted in {restart_s:.1f} s: {replayed.strip()}", file=sys.stderr)
             time.sleep(1.0)
         report = check(run, stack.url, keys["secretKey"], timeout_s=insights_timeout_s)
     stack.rss_kb()

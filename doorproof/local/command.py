@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -12,6 +13,8 @@ from types import FrameType
 
 from doorproof.local.demo_keys import write_keys_file
 from doorproof.local.stack import LocalStack
+
+DEFAULT_WORKERS = os.cpu_count() or 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ephemeral", action="store_true", help="keep nothing: every start is a fresh system"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        metavar="N",
+        help="run the API functions in N worker processes, N events at once (0: all in this "
+        "process, one API event at a time; default: the CPU count, %(default)s)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every AWS call and event")
 
 
@@ -73,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         sweep_interval_s=args.sweep_interval,
         visibility_timeout_s=args.visibility_timeout,
         data_dir=None if args.ephemeral else args.data,
+        workers=args.workers,
     )
     try:
         stack.start()

@@ -6,6 +6,11 @@ resources. Events and results cross a JSON round trip as they do in Lambda: a ha
 returns something Lambda could not serialise (a ``Decimal`` from DynamoDB, a ``datetime``)
 fails here as it would in AWS, instead of working only locally. A time limit cannot be
 enforced on a thread; an invocation that overran it is logged as a warning instead.
+
+By default every function runs in this process. ``start_workers(n)`` moves the functions
+behind routes to ``n`` worker processes (``workers``: one event at a time each, so ``n`` at
+once) and the processor and sweeper to one more, as separate Lambda execution environments;
+the authorizer, cheap and caching keys per container, stays here. Overrides always run here.
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from doorproof.local.lambda_context import context_for
+from doorproof.local.workers import WorkerPool
 from functions.core import names
 
 # Not under "doorproof": that is the Powertools Logger's name (see frontdoor.py).
 log = logging.getLogger("local.lambdas")
 Handler = Callable[[dict[str, Any], Any], Any]
+ROUTED = frozenset({route.handler for route in names.ROUTES} | {names.DEFAULT_ROUTE_HANDLER})
+"""The functions behind API routes (they share Powertools' resolver state in one process)."""
+PIPELINE = ("processor", "sweeper")
+"""The functions the stack's own timers invoke: one worker between them, one event at a time,
+as the single poller ran them before."""
 
 
 def import_handler(path: str) -> Handler:
@@ -56,10 +67,23 @@ class Lambdas:
         # call resolved with another function's event: 404 ROUTE_NOT_FOUND). The authorizer
         # uses no resolver and runs beside them, as do the processor and the sweeper.
         resolver_lock = threading.Lock()
-        routed = {route.handler for route in names.ROUTES} | {names.DEFAULT_ROUTE_HANDLER}
         self._running = {
-            key: resolver_lock if key in routed else threading.Lock() for key in names.FUNCTIONS
+            key: resolver_lock if key in ROUTED else threading.Lock() for key in names.FUNCTIONS
         }
+        self._pools: dict[str, WorkerPool] = {}
+
+    def start_workers(self, api_workers: int, environment: Mapping[str, str]) -> None:
+        """Run the routed functions in ``api_workers`` processes and the processor and
+        sweeper in one more, each started with ``environment`` (the stack's)."""
+        where = {"stage": self._stage, "region": self._region, "account": self._account}
+        api = WorkerPool("api", sorted(ROUTED), api_workers, environment=environment, **where)
+        pipeline = WorkerPool("pipeline", PIPELINE, 1, environment=environment, **where)
+        self._pools = {key: api for key in ROUTED} | {key: pipeline for key in PIPELINE}
+
+    def stop_workers(self) -> None:
+        for pool in {id(pool): pool for pool in self._pools.values()}.values():
+            pool.stop()
+        self._pools = {}
 
     def _handler(self, key: str) -> Handler:
         if key in self.overrides:
@@ -72,17 +96,22 @@ class Lambdas:
     def invoke(self, key: str, event: dict[str, Any]) -> Any:
         """Call function ``key`` with ``event``; its exceptions propagate (an invocation
         error), as does a result that is not JSON (Lambda's ``Runtime.MarshalError``)."""
-        handler = self._handler(key)
         function = names.FUNCTIONS[key]
-        with self._running[key]:
-            context = context_for(
-                function, stage=self._stage, region=self._region, account=self._account
-            )
-            result = handler(json.loads(json.dumps(event)), context)
-        if context.get_remaining_time_in_millis() < 0:
+        pool = self._pools.get(key) if key not in self.overrides else None
+        if pool is not None:
+            result_json, remaining_ms = pool.invoke(key, json.dumps(event))
+        else:
+            handler = self._handler(key)
+            with self._running[key]:
+                context = context_for(
+                    function, stage=self._stage, region=self._region, account=self._account
+                )
+                result_json = json.dumps(handler(json.loads(json.dumps(event)), context))
+            remaining_ms = context.get_remaining_time_in_millis()
+        if remaining_ms < 0:
             log.warning(
                 "%s ran longer than its %d s timeout: Lambda would have stopped it",
                 key,
                 function.timeout_s,
             )
-        return json.loads(json.dumps(result))
+        return json.loads(result_json)

@@ -6,8 +6,9 @@ ledger relies on conditional transactions), puts the copy back — erasing what 
 wrote in between. Measured with 8 devices uploading at once through the front door: now and
 then a session vanished (a spurious 404 ``SESSION_NOT_FOUND``). DynamoDB itself runs
 transactions serializably, so serialising moto's DynamoDB calls gives what AWS guarantees, not
-less. Every other service stays concurrent — SQS long polls in particular, which sleep inside
-the request and would otherwise stall the API.
+less. (A cancelled transaction is undone item by item, not by putting back a copy of each
+table: ``moto_speedups``.) Every other service stays concurrent — SQS long polls in
+particular, which sleep inside the request and would otherwise stall the API.
 
 Otherwise this is ``moto.server.ThreadedMotoServer`` (same app, same request handler). It
 binds in the caller's thread, and a busy port raises ``OSError`` (not hangs, not exits).
@@ -24,6 +25,7 @@ from typing import Any
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from doorproof.local.moto_speedups import speed_up_moto
 from doorproof.local.persistence import StateKeeper
 
 DYNAMODB_TARGET_PREFIX = "DynamoDB_"
@@ -64,6 +66,7 @@ class MotoServer:
     def __init__(self, host: str, port: int, data_dir: Path | None = None) -> None:
         if port:
             _check_port_free(host, port)
+        speed_up_moto()
         app: Any = _SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
         self.keeper = StateKeeper(app, data_dir) if data_dir is not None else None
         self._server = make_server(

@@ -83,6 +83,7 @@ class LocalStack:
         handlers: Mapping[str, Handler] | None = None,
         data_dir: Path | None = None,
         expiry_interval_s: float = 60.0,
+        workers: int = 0,
     ) -> None:
         self.host, self.port, self.moto_port = host, port, moto_port
         self.stage = stage
@@ -90,6 +91,8 @@ class LocalStack:
         self.visibility_timeout_s = visibility_timeout_s
         self.data_dir = data_dir
         self.expiry_interval_s = expiry_interval_s
+        self.workers = workers
+        """API worker processes (``Lambdas.start_workers``); 0: every function in-process."""
         self.replayed = 0
         """Requests replayed from ``data_dir`` at start (0: nothing, or a snapshot only)."""
         self.lambdas = Lambdas(stage=stage, region=REGION, account=MOTO_ACCOUNT, overrides=handlers)
@@ -227,12 +230,15 @@ class LocalStack:
             bucket=self._resources.bucket,
             interval_s=self.expiry_interval_s,
         )
+        if self.workers:  # after the last variable is set: workers copy the environment
+            self.lambdas.start_workers(self.workers, dict(os.environ))
         self._threads = [serve, self._poller, self._sweeper, self._expiry]
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
-        """Stop the timer, the poller, the front door and moto; restore the environment.
+        """Stop the timers, the poller, the front door, the workers and moto; restore the
+        environment.
         Safe to call twice, or after a failed start."""
         for worker in (self._expiry, self._sweeper, self._poller):
             if worker is not None:
@@ -245,6 +251,7 @@ class LocalStack:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads = []
+        self.lambdas.stop_workers()
         if self._moto is not None:
             self._moto.stop()
         self._moto = None

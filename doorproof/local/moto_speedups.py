@@ -1,0 +1,167 @@
+"""Two of moto's costs that grow with everything stored, cut to what a request touches.
+
+Both were found by profiling ``doorproof loadtest`` (docs/reliability.md); each keeps moto's
+own logic and answers, and only stops it copying what the request does not touch.
+
+- **Transactions**: moto's ``transact_write_items`` deep-copies every table a transaction
+  names, to put the copy back if the transaction is cancelled. Every telemetry batch commits
+  in one transaction over the batch ledger and the sessions table, so each batch paid for a
+  copy of the whole ledger (78 ms at 2,500 ledger items against 0.6 ms,
+  ``tests/bench/test_moto_speedups_bench.py``): quadratic over a run. Here, while the call
+  runs, a deep copy of a table it names is that table itself (an instance ``__deepcopy__``,
+  which ``copy.deepcopy`` looks up on the instance); the items the transaction names are
+  copied before and put back if it fails in any way. A cancelled transaction still leaves
+  every table as it was.
+- **Version listings**: moto's ``list_object_versions`` deep-copies every version of every
+  object in the bucket, contents included, before it filters by prefix. The insights read
+  lists the versions of one photo key (``Presigner.first_photo``), so every GET of insights
+  copied all the telemetry stored (the 64-phone run: 1.8 GB resident while phones polled
+  their insights). Here moto's listing sees only the keys under the prefix.
+
+The local stack runs DynamoDB requests one at a time (``moto_server``), so no other request
+sees a table between a failed transaction's writes and their undoing.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+from moto.s3.models import S3Backend
+
+_MARK = "_doorproof_speedup"
+"""Set on a wrapped method, so that wrapping twice is a no-op."""
+
+Undo = tuple[Table, DynamoType, DynamoType | None, Item | None]
+"""A table, an item's hash and range key, and a copy of the item (None: it did not exist)."""
+
+
+def speed_up_moto() -> None:
+    """Install both (idempotent, process-wide: the same answers, so harmless to mock_aws)."""
+    _wrap(DynamoDBBackend, "transact_write_items", _journaled)
+    _wrap(S3Backend, "list_object_versions", _under_prefix)
+
+
+def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    original = getattr(cls, name)
+    if getattr(original, _MARK, False):
+        return
+    wrapped = functools.wraps(original)(make(original))
+    setattr(wrapped, _MARK, True)
+    setattr(cls, name, wrapped)
+
+
+# --- transactions ---------------------------------------------------------------------
+
+
+def _journaled(original: Callable[..., None]) -> Callable[..., None]:
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        undo = _journal(self, transact_items)
+        tables = {id(table): table for table, *_ in undo}.values()
+        for table in tables:
+            table.__dict__["__deepcopy__"] = functools.partial(_itself, table)
+        try:
+            original(self, transact_items)
+        except BaseException:
+            _put_back(undo)
+            raise
+        finally:
+            for table in tables:
+                table.__dict__.pop("__deepcopy__", None)
+
+    return transact_write_items
+
+
+def _itself(table: Table, _memo: dict[int, Any]) -> Table:
+    return table
+
+
+def _key_of(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    key = op["Item"] if op_type == "Put" else op["Key"]
+    range_attr = table.range_key_attr
+    return (
+        DynamoType(key[table.hash_key_attr]),
+        DynamoType(key[range_attr]) if range_attr is not None else None,
+    )
+
+
+def _journal(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[Undo]:
+    """A copy of every item the transaction names (malformed operations are left to moto)."""
+    undo: list[Undo] = []
+    for entry in transact_items:
+        for op_type, op in entry.items():
+            table = backend.tables.get(op.get("TableName", "")) if isinstance(op, dict) else None
+            if table is None:
+                continue
+            try:
+                hash_key, range_key = _key_of(table, op_type, op)
+            except (KeyError, TypeError):
+                continue
+            before = table.get_item(hash_key, range_key)
+            undo.append((table, hash_key, range_key, copy.deepcopy(before)))
+    return undo
+
+
+def _put_back(undo: list[Undo]) -> None:
+    """Each item as it was (without ``Table.delete_item``, which would add a stream record)."""
+    for table, hash_key, range_key, before in reversed(undo):
+        items: Any = table.items  # {hash: Item}, or {hash: {range: Item}} with a range key
+        if range_key is None:
+            items.pop(hash_key, None)
+            if before is not None:
+                items[hash_key] = before
+        else:
+            items[hash_key].pop(range_key, None)
+            if before is not None:
+                items[hash_key][range_key] = before
+
+
+# --- version listings -----------------------------------------------------------------
+
+
+def _under_prefix(original: Callable[..., Any]) -> Callable[..., Any]:
+    def list_object_versions(
+        self: S3Backend,
+        bucket_name: str,
+        delimiter: str | None = None,
+        key_marker: str | None = None,
+        max_keys: int | None = 1000,
+        prefix: str = "",
+        version_id_marker: str | None = None,
+    ) -> Any:
+        # Keys under a prefix are one run of moto's name-sorted listing, and a paginator's
+        # key marker is one of them: the page is the same with or without the others. A
+        # marker elsewhere (never a paginator's) gets moto's own listing.
+        narrowed = bool(prefix) and (key_marker is None or key_marker.startswith(prefix))
+        backend: Any = _KeysUnder(self, prefix) if narrowed else self
+        return original(
+            backend, bucket_name, delimiter, key_marker, max_keys, prefix, version_id_marker
+        )
+
+    return list_object_versions
+
+
+class _KeysUnder:
+    """What ``S3Backend.list_object_versions`` reads of its backend (``get_bucket(name)``,
+    then ``bucket.keys.iterlists()``), showing only the keys that start with ``prefix``."""
+
+    def __init__(self, backend: S3Backend, prefix: str) -> None:
+        self._backend, self._prefix = backend, prefix
+
+    def get_bucket(self, name: str) -> _KeysUnder:
+        self._bucket = self._backend.get_bucket(name)
+        return self
+
+    @property
+    def keys(self) -> _KeysUnder:
+        return self
+
+    def iterlists(self) -> Iterator[tuple[str, list[Any]]]:
+        for name, versions in self._bucket.keys.iterlists():
+            if name.startswith(self._prefix):
+                yield name, versions

@@ -1,0 +1,188 @@
+"""The local stack's moto undoes a cancelled transaction item by item (every table is left as
+it was, and no table is copied) and lists object versions under a prefix without copying the
+rest of the bucket, with moto's own answers (``doorproof.local.moto_speedups``)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.backends import get_backend
+from moto.s3 import models as s3_models
+from moto.s3.models import S3Backend
+
+from doorproof.local.moto_speedups import speed_up_moto
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    speed_up_moto()
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(
+            TableName="sessions",
+            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.create_table(
+            TableName="batches",
+            KeySchema=[
+                {"AttributeName": "sessionId", "KeyType": "HASH"},
+                {"AttributeName": "itemId", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "sessionId", "AttributeType": "S"},
+                {"AttributeName": "itemId", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="sessions", Item={"sessionId": {"S": "s1"}, "n": {"N": "1"}})
+        for i in range(50):
+            client.put_item(
+                TableName="batches",
+                Item={"sessionId": {"S": "s1"}, "itemId": {"S": f"b{i}"}, "state": {"S": "ok"}},
+            )
+        yield client
+
+
+def everything(client: Any) -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: sorted(client.scan(TableName=name)["Items"], key=repr)
+        for name in ("sessions", "batches")
+    }
+
+
+def commit(client: Any, *, batch: str, expect_state: str) -> None:
+    """The ingest commit's shape: a new item, a conditional update, a counter on the session."""
+    client.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": "batches", "Item": {"sessionId": {"S": "s1"},
+                                                       "itemId": {"S": f"new-{batch}"}}}},
+            {"Update": {"TableName": "batches",
+                        "Key": {"sessionId": {"S": "s1"}, "itemId": {"S": batch}},
+                        "UpdateExpression": "SET #s = :done",
+                        "ConditionExpression": "#s = :expected",
+                        "ExpressionAttributeNames": {"#s": "state"},
+                        "ExpressionAttributeValues": {":done": {"S": "done"},
+                                                      ":expected": {"S": expect_state}}}},
+            {"Update": {"TableName": "sessions", "Key": {"sessionId": {"S": "s1"}},
+                        "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        ]
+    )  # fmt: skip
+
+
+def test_a_committed_transaction_writes_every_item(dynamodb: Any) -> None:
+    commit(dynamodb, batch="b3", expect_state="ok")
+
+    key = {"sessionId": {"S": "s1"}, "itemId": {"S": "b3"}}
+    assert dynamodb.get_item(TableName="batches", Key=key)["Item"]["state"] == {"S": "done"}
+    new = {"sessionId": {"S": "s1"}, "itemId": {"S": "new-b3"}}
+    assert "Item" in dynamodb.get_item(TableName="batches", Key=new)
+    session = dynamodb.get_item(TableName="sessions", Key={"sessionId": {"S": "s1"}})["Item"]
+    assert session["n"] == {"N": "2"}
+
+
+def test_a_cancelled_transaction_leaves_every_table_as_it_was(dynamodb: Any) -> None:
+    before = everything(dynamodb)
+    # The condition fails on the second operation, after moto applied the first (a new item);
+    # moto applies the third too before it cancels.
+    with pytest.raises(ClientError) as cancelled:
+        commit(dynamodb, batch="b3", expect_state="pending")
+
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    reasons = [r["Code"] for r in cancelled.value.response["CancellationReasons"]]
+    assert reasons == ["None", "ConditionalCheckFailed", "None"]
+    assert everything(dynamodb) == before
+
+
+def test_a_cancelled_transaction_copies_no_table(dynamodb: Any) -> None:
+    """moto's own rollback puts deep copies of the tables in place of the live ones (so each
+    transaction cost a copy of every table it named); the journal keeps the same tables."""
+    tables = get_backend("dynamodb")[ACCOUNT][REGION].tables
+    live = {name: tables[name] for name in ("sessions", "batches")}
+
+    with pytest.raises(ClientError):
+        commit(dynamodb, batch="b3", expect_state="pending")
+    commit(dynamodb, batch="b4", expect_state="ok")
+
+    assert all(tables[name] is table for name, table in live.items())
+    assert "__deepcopy__" not in vars(live["batches"])
+
+
+def test_wrapping_twice_is_harmless(dynamodb: Any) -> None:
+    speed_up_moto()
+    before = everything(dynamodb)
+    with pytest.raises(ClientError):
+        commit(dynamodb, batch="b3", expect_state="pending")
+    assert everything(dynamodb) == before
+
+
+@pytest.fixture
+def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    speed_up_moto()
+    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="data")
+        s3.put_bucket_versioning(Bucket="data", VersioningConfiguration={"Status": "Enabled"})
+        for key in ("raw/a", "raw/b", "sessions/s1/pod.jpg", "sessions/s1/x", "sessions/s2/y"):
+            for body in (b"one", b"two"):
+                s3.put_object(Bucket="data", Key=key, Body=body)
+        s3.delete_object(Bucket="data", Key="sessions/s1/x")  # a delete marker
+        yield s3
+
+
+def listing(s3: Any, **kwargs: Any) -> list[tuple[str, str, bool]]:
+    """Every version and delete marker, through boto3's paginator (one per page)."""
+    pages = s3.get_paginator("list_object_versions").paginate(
+        Bucket="data", PaginationConfig={"PageSize": 1}, **kwargs
+    )
+    return [
+        (v["Key"], v["VersionId"], v["IsLatest"])
+        for page in pages
+        for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+    ]
+
+
+@pytest.mark.parametrize("prefix", ["sessions/s1/", "sessions/s1/pod.jpg", "raw/", "none/"])
+def test_versions_under_a_prefix_are_moto_own_answer(
+    bucket: Any, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = listing(bucket, Prefix=prefix)
+    moto_own = S3Backend.list_object_versions.__wrapped__  # type: ignore[attr-defined]
+    monkeypatch.setattr(S3Backend, "list_object_versions", moto_own)
+    assert ours == listing(bucket, Prefix=prefix)
+    assert all(key.startswith(prefix) for key, *_ in ours)
+
+
+def test_listing_versions_under_a_prefix_copies_nothing_else(
+    bucket: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        copied.extend(v.name for v in value)
+        return copy.deepcopy(value, memo)
+
+    counting = type("Copy", (), {"deepcopy": staticmethod(deepcopy), "copy": copy.copy})
+    monkeypatch.setattr(s3_models, "copy", counting)
+    assert [key for key, *_ in listing(bucket, Prefix="sessions/s1/pod.jpg")] == [
+        "sessions/s1/pod.jpg"
+    ] * 2
+    assert set(copied) == {"sessions/s1/pod.jpg"}
