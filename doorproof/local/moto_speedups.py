@@ -1,4 +1,4 @@
-"""Two of moto's costs that grow with everything stored, cut to what a request touches.
+"""Three of moto's costs that grow with everything stored, cut to what a request touches.
 
 Both were found by profiling ``doorproof loadtest`` (docs/reliability.md); each keeps moto's
 own logic and answers, and only stops it copying what the request does not touch.
@@ -17,6 +17,12 @@ own logic and answers, and only stops it copying what the request does not touch
   lists the versions of one photo key (``Presigner.first_photo``), so every GET of insights
   copied all the telemetry stored (the 64-phone run: 1.8 GB resident while phones polled
   their insights). Here moto's listing sees only the keys under the prefix.
+- **Receives**: for every message it hands out, moto's SQS ``receive_message`` asks for the
+  queue's retention period through ``get_queue_attributes``, which computes every attribute,
+  counts of delayed and in-flight messages included, three times: a receive cost three scans
+  of the whole queue per message, so draining a backlog (after a restart, every message sent
+  since the snapshot is delivered again) was quadratic. Here the retention period is read
+  from the queue.
 
 The local stack runs DynamoDB requests one at a time (``moto_server``), so no other request
 sees a table between a failed transaction's writes and their undoing.
@@ -33,6 +39,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.s3.models import S3Backend
+from moto.sqs.models import SQSBackend
 
 _MARK = "_doorproof_speedup"
 """Set on a wrapped method, so that wrapping twice is a no-op."""
@@ -42,9 +49,10 @@ Undo = tuple[Table, DynamoType, DynamoType | None, Item | None]
 
 
 def speed_up_moto() -> None:
-    """Install both (idempotent, process-wide: the same answers, so harmless to mock_aws)."""
+    """Install all three (idempotent, process-wide: the same answers, so harmless to mock_aws)."""
     _wrap(DynamoDBBackend, "transact_write_items", _journaled)
     _wrap(S3Backend, "list_object_versions", _under_prefix)
+    _wrap(SQSBackend, "is_message_valid_based_on_retention_period", _retention_read)
 
 
 def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
@@ -165,3 +173,27 @@ class _KeysUnder:
         for name, versions in self._bucket.keys.iterlists():
             if name.startswith(self._prefix):
                 yield name, versions
+
+
+# --- receives -------------------------------------------------------------------------
+
+
+def _retention_read(original: Callable[..., bool]) -> Callable[..., bool]:
+    def is_message_valid_based_on_retention_period(
+        self: SQSBackend, queue_name: str, message: Any
+    ) -> bool:
+        return original(_RetentionOnly(self), queue_name, message)
+
+    return is_message_valid_based_on_retention_period
+
+
+class _RetentionOnly:
+    """What ``SQSBackend.is_message_valid_based_on_retention_period`` reads of its backend
+    (``get_queue_attributes(name, ["MessageRetentionPeriod"])``), without the others."""
+
+    def __init__(self, backend: SQSBackend) -> None:
+        self._backend = backend
+
+    def get_queue_attributes(self, queue_name: str, attribute_names: list[str]) -> dict[str, Any]:
+        queue: Any = self._backend.get_queue(queue_name)  # attributes set from their names
+        return {"MessageRetentionPeriod": queue.message_retention_period}

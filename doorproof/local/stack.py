@@ -202,6 +202,10 @@ class LocalStack:
             }
         )
         self._links = SignInLinks(cognito, self.people)
+        # Workers copy the environment, now complete; they are warm before the front door
+        # listens, so no request waits in its backlog for a cold start.
+        if self.workers:
+            self.lambdas.start_workers(self.workers, dict(os.environ))
 
         api = Api(api_id=secrets.token_hex(5), account_id=MOTO_ACCOUNT, region=REGION)
         self._frontdoor = FrontDoor(
@@ -230,8 +234,6 @@ class LocalStack:
             bucket=self._resources.bucket,
             interval_s=self.expiry_interval_s,
         )
-        if self.workers:  # after the last variable is set: workers copy the environment
-            self.lambdas.start_workers(self.workers, dict(os.environ))
         self._threads = [serve, self._poller, self._sweeper, self._expiry]
         for thread in self._threads:
             thread.start()

@@ -1,6 +1,7 @@
 """The local stack's moto undoes a cancelled transaction item by item (every table is left as
-it was, and no table is copied) and lists object versions under a prefix without copying the
-rest of the bucket, with moto's own answers (``doorproof.local.moto_speedups``)."""
+it was, and no table is copied), lists object versions under a prefix without copying the
+rest of the bucket, and receives messages without scanning the queue per message, with
+moto's own answers (``doorproof.local.moto_speedups``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.backends import get_backend
+from moto.core.utils import unix_time
 from moto.s3 import models as s3_models
 from moto.s3.models import S3Backend
+from moto.sqs.models import Queue
 
 from doorproof.local.moto_speedups import speed_up_moto
 
@@ -186,3 +189,41 @@ def test_listing_versions_under_a_prefix_copies_nothing_else(
         "sessions/s1/pod.jpg"
     ] * 2
     assert set(copied) == {"sessions/s1/pod.jpg"}
+
+
+def test_a_receive_reads_the_retention_period_without_scanning_the_queue(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    speed_up_moto()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})[
+            "QueueUrl"
+        ]
+        for i in range(30):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i))
+        scans: list[int] = []
+        every_attribute = Queue.attributes
+
+        def counted(queue: Queue) -> dict[str, Any]:
+            scans.append(1)
+            return every_attribute.fget(queue)  # type: ignore[attr-defined, no-any-return]
+
+        monkeypatch.setattr(Queue, "attributes", property(counted))
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert len(received) == 10
+        assert scans == []  # moto's own: three scans of the queue per message received
+
+        later = unix_time() + 61  # past the retention period: nothing is handed out
+        monkeypatch.setattr("moto.sqs.models.unix_time", lambda: later)
+        sqs.change_message_visibility_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, m in enumerate(received)
+            ],
+        )
+        assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
