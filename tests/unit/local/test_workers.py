@@ -36,14 +36,24 @@ def serve(lambdas: Lambdas) -> Iterator[UrllibTransport]:
 
 
 @pytest.fixture
-def in_process() -> Iterator[UrllibTransport]:
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """What the stack sets before any handler runs (the handlers check their settings)."""
+    for name, value in settings.environment_for("unit", "local").items():
+        monkeypatch.setenv(name, value)
+    settings.get_settings.cache_clear()
+    yield dict(os.environ)
+    settings.get_settings.cache_clear()
+
+
+@pytest.fixture
+def in_process(environment: dict[str, str]) -> Iterator[UrllibTransport]:
     yield from serve(Lambdas(stage="unit", region="us-east-1", account="1"))
 
 
 @pytest.fixture
-def workers() -> Iterator[tuple[Lambdas, UrllibTransport]]:
+def workers(environment: dict[str, str]) -> Iterator[tuple[Lambdas, UrllibTransport]]:
     lambdas = Lambdas(stage="unit", region="us-east-1", account="1")
-    lambdas.start_workers(2, {**os.environ, **settings.environment_for("unit", "local")})
+    lambdas.start_workers(2, environment)
     try:
         for transport in serve(lambdas):
             yield lambdas, transport
@@ -90,7 +100,7 @@ def test_workers_exit_when_their_stack_is_killed(tmp_path: Path) -> None:
         [sys.executable, "-c", WORKERS_OF_A_KILLED_STACK],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).parents[2],
+        cwd=Path(__file__).parents[3],
     )
     try:
         assert stack.stdout is not None
