@@ -25,39 +25,45 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
 @pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process, sped up as the local stack's is."""
     speed_up_moto()
     for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
-        client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName="sessions",
-            KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.create_table(
+        yield
+
+
+@pytest.fixture
+def dynamodb(mocked: None) -> Iterator[Any]:
+    client = boto3.client("dynamodb", region_name=REGION)
+    client.create_table(
+        TableName="sessions",
+        KeySchema=[{"AttributeName": "sessionId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "sessionId", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.create_table(
+        TableName="batches",
+        KeySchema=[
+            {"AttributeName": "sessionId", "KeyType": "HASH"},
+            {"AttributeName": "itemId", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "sessionId", "AttributeType": "S"},
+            {"AttributeName": "itemId", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName="sessions", Item={"sessionId": {"S": "s1"}, "n": {"N": "1"}})
+    for i in range(50):
+        client.put_item(
             TableName="batches",
-            KeySchema=[
-                {"AttributeName": "sessionId", "KeyType": "HASH"},
-                {"AttributeName": "itemId", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "sessionId", "AttributeType": "S"},
-                {"AttributeName": "itemId", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
+            Item={"sessionId": {"S": "s1"}, "itemId": {"S": f"b{i}"}, "state": {"S": "ok"}},
         )
-        client.put_item(TableName="sessions", Item={"sessionId": {"S": "s1"}, "n": {"N": "1"}})
-        for i in range(50):
-            client.put_item(
-                TableName="batches",
-                Item={"sessionId": {"S": "s1"}, "itemId": {"S": f"b{i}"}, "state": {"S": "ok"}},
-            )
-        yield client
+    yield client
 
 
 def everything(client: Any) -> dict[str, list[dict[str, Any]]]:
@@ -134,21 +140,15 @@ def test_wrapping_twice_is_harmless(dynamodb: Any) -> None:
 
 
 @pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    speed_up_moto()
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket="data")
-        s3.put_bucket_versioning(Bucket="data", VersioningConfiguration={"Status": "Enabled"})
-        for key in ("raw/a", "raw/b", "sessions/s1/pod.jpg", "sessions/s1/x", "sessions/s2/y"):
-            for body in (b"one", b"two"):
-                s3.put_object(Bucket="data", Key=key, Body=body)
-        s3.delete_object(Bucket="data", Key="sessions/s1/x")  # a delete marker
-        yield s3
+def bucket(mocked: None) -> Iterator[Any]:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="data")
+    s3.put_bucket_versioning(Bucket="data", VersioningConfiguration={"Status": "Enabled"})
+    for key in ("raw/a", "raw/b", "sessions/s1/pod.jpg", "sessions/s1/x", "sessions/s2/y"):
+        for body in (b"one", b"two"):
+            s3.put_object(Bucket="data", Key=key, Body=body)
+    s3.delete_object(Bucket="data", Key="sessions/s1/x")  # a delete marker
+    yield s3
 
 
 def listing(s3: Any, **kwargs: Any) -> list[tuple[str, str, bool]]:
@@ -192,38 +192,31 @@ def test_listing_versions_under_a_prefix_copies_nothing_else(
 
 
 def test_a_receive_reads_the_retention_period_without_scanning_the_queue(
-    monkeypatch: pytest.MonkeyPatch,
+    mocked: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    speed_up_moto()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name=REGION)
-        url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})[
-            "QueueUrl"
-        ]
-        for i in range(30):
-            sqs.send_message(QueueUrl=url, MessageBody=str(i))
-        scans: list[int] = []
-        every_attribute = Queue.attributes
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    for i in range(30):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    scans: list[int] = []
+    every_attribute = Queue.attributes
 
-        def counted(queue: Queue) -> dict[str, Any]:
-            scans.append(1)
-            return every_attribute.fget(queue)  # type: ignore[attr-defined]
+    def counted(queue: Queue) -> dict[str, Any]:
+        scans.append(1)
+        return every_attribute.fget(queue)  # type: ignore[attr-defined]
 
-        monkeypatch.setattr(Queue, "attributes", property(counted))
-        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-        assert len(received) == 10
-        assert scans == []  # moto's own: three scans of the queue per message received
+    monkeypatch.setattr(Queue, "attributes", property(counted))
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert len(received) == 10
+    assert scans == []  # moto's own: three scans of the queue per message received
 
-        later = unix_time() + 61  # past the retention period: nothing is handed out
-        monkeypatch.setattr("moto.sqs.models.unix_time", lambda: later)
-        sqs.change_message_visibility_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for i, m in enumerate(received)
-            ],
-        )
-        assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    later = unix_time() + 61  # past the retention period: nothing is handed out
+    monkeypatch.setattr("moto.sqs.models.unix_time", lambda: later)
+    sqs.change_message_visibility_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(received)
+        ],
+    )
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
