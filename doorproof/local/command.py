@@ -114,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
         # On a line of its own, so scripts and tests can pick it out.
         print(f"dashboard: {stack.signin_link()}", flush=True)
         print("Ctrl-C to stop.", flush=True)
-        stopping.wait()
+        # Timed waits: a signal handled while this thread sleeps in an untimed wait may never
+        # wake it (seen with worker processes: SIGTERM left the stack running).
+        while not stopping.wait(1.0):
+            pass
         print("stopping…", flush=True)
     finally:
         stack.stop()

@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -42,7 +43,9 @@ _loaded: dict[str, Any] = {}
 
 
 def _start_worker(stack_pid: int, environment: Mapping[str, str], keys: tuple[str, ...]) -> None:
-    """A worker's cold start: the stack's environment, then every handler it will run."""
+    """A worker's cold start: the stack's environment, then every handler it will run. Ctrl-C
+    reaches every process of the terminal: the stack's process decides, and stops workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(
         target=_exit_with_parent, args=(stack_pid,), name="doorproof-worker-orphan", daemon=True
     ).start()
