@@ -46,6 +46,7 @@ SessionId = Annotated[
 ]
 """The ``{sessionId}`` path parameter of every session route."""
 REQUEST_ID_HEADER = "x-request-id"
+NO_CONTENT = 204
 _AUTH_ERRORS = {
     "MISSING_KEY": "no API key: send it in the Desmo-Key header",
     "INVALID_KEY": "the API key is not valid (unknown, malformed or revoked)",
@@ -145,6 +146,13 @@ STATUS_TEXT = {
     503: "A dependency failed; the request can be retried",
 }
 """How the OpenAPI document describes each error status (the codes follow)."""
+NOT_FOUND_BY_PARAMETER = {
+    "sessionId": "SESSION_NOT_FOUND",
+    "keyId": "KEY_NOT_FOUND",
+    "buildingId": "BUILDING_NOT_FOUND",
+}
+"""The 404 a route answers when its path names a resource the caller does not have (an
+unknown id, or another tenant's): a property of the path, so no route restates it."""
 
 RouteFunction = TypeVar("RouteFunction", bound=Callable[..., Any])
 
@@ -154,7 +162,8 @@ def answered_errors(
 ) -> dict[int, list[str]]:
     """Every error status the route can answer, with its codes: those ``serve`` and the
     resolver give every route (auth by the route's flags, body decoding, validation, the
-    unexpected), plus the route's own (``route_errors``, raised by its use case)."""
+    unexpected), the 404 of each resource its path names (``NOT_FOUND_BY_PARAMETER``), plus
+    the route's own (``route_errors``, raised by its use case)."""
     answers: dict[int, list[str]] = {
         400: ["MALFORMED_REQUEST", "INVALID_GZIP", "UNKNOWN_QUERY_PARAMETER"],
         413: ["PAYLOAD_TOO_LARGE"],
@@ -169,6 +178,9 @@ def answered_errors(
             answers[403].append("INSUFFICIENT_ROLE")
     if takes_input:
         answers[422] = ["VALIDATION_ERROR"]
+    for parameter in re.findall(r"\{(\w+)\}", declared.path):
+        if parameter in NOT_FOUND_BY_PARAMETER:
+            answers.setdefault(404, []).append(NOT_FOUND_BY_PARAMETER[parameter])
     for status, codes in route_errors.items():
         answers.setdefault(status, []).extend(c for c in codes if c not in answers[status])
     return dict(sorted(answers.items()))
@@ -186,10 +198,11 @@ def route(
     """Register the handler of ``names.ROUTES``' route ``key`` (``"GET /v1/sessions/{id}"``).
 
     The route is spelled once, in ``names``; this turns its ``{param}`` into Powertools'
-    ``<param>``. The OpenAPI responses are the success (``status``, ``description``) and
-    every error the route can answer (``answered_errors``) in the API's error shape,
-    replacing Powertools' generic 422 ``HTTPValidationError``. ``options`` go to
-    ``Router.route`` (summary, tags, ...).
+    ``<param>``. ``status`` is said once, here: the handler returns its model and the
+    answer carries ``status`` (a 204 goes without a body, see ``serve``). The OpenAPI
+    responses are the success (``status``, ``description``) and every error the route can
+    answer (``answered_errors``) in the API's error shape, replacing Powertools' generic 422
+    ``HTTPValidationError``. ``options`` go to ``Router.route`` (summary, tags, ...).
     """
     declared = names.ROUTES_BY_KEY.get(key)
     if declared is None:
@@ -204,7 +217,9 @@ def route(
                 "description": f"{STATUS_TEXT[code]}: {', '.join(codes)}",
                 "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
             }
-        return router.route(rule, declared.method, responses=responses, **options)(function)
+        return router.route(
+            rule, declared.method, responses=responses, status_code=status, **options
+        )(function)
 
     return register
 
@@ -316,6 +331,10 @@ def serve(
     if "rawPath" in event:  # Powertools routes on rawPath and hands segments over as they are
         event = {**event, "rawPath": unquote(event["rawPath"])}
     response = app.resolve(event, context)
+    if response.get("statusCode") == NO_CONTENT:  # a route returning None: no body at all
+        headers = response.get("headers") or {}
+        kept = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        response = {**response, "body": "", "headers": kept}
     response.setdefault("headers", {})[REQUEST_ID_HEADER] = request_id
     _log_answer(event, int(response.get("statusCode", 200)), response.get("body"))
     return response

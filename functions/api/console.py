@@ -83,9 +83,9 @@ def list_projects() -> ProjectList:
     summary="Create a project (admin)",
     tags=["console"],
 )
-def create_project(body: CreateProject) -> tuple[Project, int]:
+def create_project(body: CreateProject) -> Project:
     created = projects().create(principal(app).organization_id, body.name)
-    return Project.model_validate(created), 201
+    return Project.model_validate(created)
 
 
 @route(router, "GET /v1/keys", summary="List the organisation's API keys", tags=["console"])
@@ -103,7 +103,7 @@ def list_keys() -> KeyList:
     summary="Create an API key (admin); the key is in this answer only",
     tags=["console"],
 )
-def create_key(body: CreateKey) -> tuple[CreatedKey, int]:
+def create_key(body: CreateKey) -> CreatedKey:
     organization = principal(app).organization_id
     known = {p["projectId"] for p in projects().list(organization, keys().list(organization))}
     if body.projectId not in known:
@@ -120,13 +120,12 @@ def create_key(body: CreateKey) -> tuple[CreatedKey, int]:
         created_by=_username(),
     )
     listed = next(i for i in keys().list(organization) if i["keyId"] == issued.key_id)
-    return CreatedKey.model_validate({**_key(listed).model_dump(), "key": issued.key}), 201
+    return CreatedKey.model_validate({**_key(listed).model_dump(), "key": issued.key})
 
 
 @route(
     router,
     "DELETE /v1/keys/{keyId}",
-    errors={404: ["KEY_NOT_FOUND"]},
     summary="Revoke an API key (admin)",
     tags=["console"],
 )
@@ -139,7 +138,6 @@ def revoke_key(keyId: KeyId) -> RevokedKey:  # noqa: N803
 @route(
     router,
     "GET /v1/keys/{keyId}/errors",
-    errors={404: ["KEY_NOT_FOUND"]},
     summary="The last error answers given to a key (integration debugging)",
     tags=["console"],
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
@@ -55,18 +54,14 @@ def eraser() -> SessionEraser:
     "POST /v1/sessions/{sessionId}/reprocess",
     status=202,
     description="Recomputation queued",
-    errors={
-        404: ["SESSION_NOT_FOUND"],
-        409: ["SESSION_RECORDING"],
-        422: ["ENGINE_VERSION_UNAVAILABLE"],
-    },
+    errors={409: ["SESSION_RECORDING"], 422: ["ENGINE_VERSION_UNAVAILABLE"]},
     summary="Recompute insights from stored telemetry (engineVersion: current by default)",
     tags=["insights"],
 )
 def reprocess(
     sessionId: SessionId,  # noqa: N803
     body: Annotated[ReprocessRequest | None, Body()] = None,
-) -> tuple[ReprocessAccepted, int]:
+) -> ReprocessAccepted:
     engine_version = resolve_engine_version((body or ReprocessRequest()).engineVersion)
     session = sessions().get(principal(app).tenant, sessionId)
     if session["status"] == "recording":
@@ -83,13 +78,13 @@ def reprocess(
         fromVersion=version,
         engineVersion=engine_version,
     )
-    return accepted, 202
+    return accepted
 
 
 @route(
     router,
     "PATCH /v1/sessions/{sessionId}",
-    errors={404: ["SESSION_NOT_FOUND"], 503: ["SERVICE_UNAVAILABLE"]},
+    errors={503: ["SERVICE_UNAVAILABLE"]},
     summary="Organise a session: tags, title, notes, metadata, archive or unarchive",
     tags=["sessions"],
 )
@@ -104,11 +99,10 @@ def update_session(sessionId: SessionId, body: UpdateSessionRequest) -> Session:
     "POST /v1/sessions/{sessionId}/pod",
     status=201,
     description="Presigned POST",
-    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Get a presigned upload for the proof-of-delivery photo (JPEG)",
     tags=["insights"],
 )
-def pod_upload(sessionId: SessionId) -> tuple[PodUpload, int]:  # noqa: N803
+def pod_upload(sessionId: SessionId) -> PodUpload:  # noqa: N803
     sessions().get(principal(app).tenant, sessionId)
     signer = presigner()
     post = signer.upload(pod_photo_key(sessionId))
@@ -119,7 +113,7 @@ def pod_upload(sessionId: SessionId) -> tuple[PodUpload, int]:  # noqa: N803
         maxBytes=POD_MAX_BYTES,
         expiresInSec=signer.ttl_s,
     )
-    return upload, 201
+    return upload
 
 
 @route(
@@ -127,13 +121,11 @@ def pod_upload(sessionId: SessionId) -> tuple[PodUpload, int]:  # noqa: N803
     "DELETE /v1/sessions/{sessionId}",
     status=204,
     description="Erased",
-    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Erase a session, its telemetry, insights, images and photo",
     tags=["sessions"],
 )
-def erase(sessionId: SessionId) -> Response[None]:  # noqa: N803
+def erase(sessionId: SessionId) -> None:  # noqa: N803
     eraser().erase(principal(app).tenant, sessionId)
-    return Response(status_code=204)
 
 
 app = make_app(router)

@@ -106,7 +106,6 @@ def list_sessions(
 @route(
     router,
     "GET /v1/sessions/{sessionId}",
-    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Get a session",
     tags=["sessions"],
 )
@@ -117,7 +116,6 @@ def get_session(sessionId: SessionId) -> Session:  # noqa: N803
 @route(
     router,
     "GET /v1/sessions/{sessionId}/insights",
-    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Get the PoD case file (status processing until computed)",
     tags=["insights"],
 )
@@ -129,7 +127,6 @@ def get_insights(sessionId: SessionId) -> InsightsDocument:  # noqa: N803
 @route(
     router,
     "GET /v1/sessions/{sessionId}/batches",
-    errors={404: ["SESSION_NOT_FOUND"]},
     summary="The session's telemetry batches as the server saw them (integration debugging)",
     tags=["sessions"],
 )
@@ -148,7 +145,6 @@ BuildingId = Annotated[
 @route(
     router,
     "GET /v1/buildings/{buildingId}",
-    errors={404: ["BUILDING_NOT_FOUND"]},
     summary="What your fleet learned about a building (storey height, entrances)",
     tags=["buildings"],
 )

@@ -105,7 +105,7 @@ def start_session(
         str | None,
         Header(alias="idempotency-key", description="Repeat-safe start", max_length=128),
     ] = None,
-) -> tuple[SessionStatusResponse, int]:
+) -> SessionStatusResponse:
     caller = principal(app)
     if idempotency_key:
         IDEMPOTENCY.register_lambda_context(app.lambda_context)
@@ -113,7 +113,7 @@ def start_session(
             tenant=caller.tenant, idempotencyKey=idempotency_key, request=body
         )
         try:
-            return idempotent_start()(command=command), 201
+            return idempotent_start()(command=command)
         except IdempotencyValidationError:
             raise errors.Unprocessable(
                 "this Idempotency-Key was used with another request body; "
@@ -125,7 +125,7 @@ def start_session(
                 "a start with this Idempotency-Key is still in progress; retry in a moment",
                 code="IDEMPOTENCY_KEY_IN_USE",
             ) from None
-    return lifecycle().start(caller, body), 201
+    return lifecycle().start(caller, body)
 
 
 @route(
@@ -142,7 +142,6 @@ def stop_session(body: StopSessionRequest) -> SessionStatusResponse:
 @route(
     router,
     "POST /v1/sessions/{sessionId}/stop",
-    errors={404: ["SESSION_NOT_FOUND"]},
     summary="Stop a delivery session",
     tags=["sessions"],
 )

@@ -48,13 +48,13 @@ def ingest() -> TelemetryIngest:
     summary="Send a batch of telemetry samples",
     tags=["telemetry"],
 )
-def post_telemetry(body: TelemetryBatch) -> tuple[TelemetryAccepted, int]:
+def post_telemetry(body: TelemetryBatch) -> TelemetryAccepted:
     result = ingest().ingest(principal(app), body)
     metrics.add_metric("SamplesAccepted", MetricUnit.Count, result.accepted)
     metrics.add_metric("SamplesRejected", MetricUnit.Count, result.rejected)
     if result.duplicate:
         metrics.add_metric("DuplicateBatches", MetricUnit.Count, 1)
-    return result, 202
+    return result
 
 
 app = make_app(router)

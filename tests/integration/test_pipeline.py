@@ -450,7 +450,8 @@ def test_delete_erases_the_session_and_its_data(pipe: Pipeline) -> None:
     bucket = pipe.api.stack.resources.bucket
 
     answer = call(pipe.api, "DELETE", f"/v1/sessions/{sid}", pipe.org.secret_key)
-    assert answer.status == 204
+    assert answer.status == 204 and answer.body == b""
+    assert "content-type" not in answer.headers and answer.headers["x-request-id"]
 
     for path in (f"/v1/sessions/{sid}", f"/v1/sessions/{sid}/insights"):
         assert call(pipe.api, "GET", path, pipe.org.secret_key).status == 404
