@@ -5,7 +5,8 @@ management of one session.
 Thin: each route checks the session belongs to the caller (another tenant's is a 404), then
 hands over to core: reprocess is a finalize message (the processor recomputes from stored
 chunks with the engine version asked for, ``resolve_engine_version``), the photo upload a
-presigned POST, PATCH ``SessionStore.update``, erasing ``SessionEraser``.
+presigned POST, PATCH ``SessionStore.update``, erasing ``SessionEraser`` (then
+``session.deleted`` is published).
 The session store and presigner are the read routes' per-container ones.
 """
 
@@ -18,7 +19,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
-from functions.api.services import buildings, insights, presigner, queue, sessions
+from functions.api.services import (
+    buildings,
+    insights,
+    presigner,
+    queue,
+    session_events,
+    sessions,
+)
 from functions.core import aws, errors
 from functions.core.erase import SessionEraser
 from functions.core.models.manage import (
@@ -125,7 +133,8 @@ def pod_upload(sessionId: SessionId) -> PodUpload:  # noqa: N803
     tags=["sessions"],
 )
 def erase(sessionId: SessionId) -> None:  # noqa: N803
-    eraser().erase(principal(app).tenant, sessionId)
+    erased = eraser().erase(principal(app).tenant, sessionId)
+    session_events().publish("session.deleted", erased)
 
 
 app = make_app(router)

@@ -5,10 +5,14 @@ Each handler module builds its use case from these; tests reset them with ``aws.
 
 from __future__ import annotations
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from functions.core import aws
 from functions.core.answers import AnswerLog
 from functions.core.building_store import BuildingStore
+from functions.core.events_bus import EventBus, SessionEvents
 from functions.core.insights_store import InsightsStore
+from functions.core.observability import logger, metrics
 from functions.core.presign import Presigner
 from functions.core.processing_queue import ProcessingQueue
 from functions.core.session_store import SessionStore
@@ -43,3 +47,13 @@ def queue() -> ProcessingQueue:
 @aws.per_container
 def answers() -> AnswerLog:
     return AnswerLog(aws.table(get_settings().answers_table))
+
+
+def _event_lost(kind: str, exc: Exception) -> None:
+    logger.warning("session event not published", extra={"event": kind, "error": str(exc)})
+    metrics.add_metric(name="SessionEventsLost", unit=MetricUnit.Count, value=1)
+
+
+@aws.per_container
+def session_events() -> SessionEvents:
+    return SessionEvents(EventBus(aws.client("events"), get_settings().event_bus), _event_lost)

@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
 from pydantic import BaseModel
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
-from functions.api.services import queue, sessions
+from functions.api.services import queue, session_events, sessions
 from functions.core import aws, errors
 from functions.core.erased import ErasedMarkers
 from functions.core.lifecycle import SessionLifecycle
@@ -50,6 +50,7 @@ def lifecycle() -> SessionLifecycle:
         queue().request_finalize,
         settings,
         erased=ErasedMarkers(aws.table(settings.batches_table)),
+        publish=session_events().publish,
     )
 
 

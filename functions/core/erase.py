@@ -50,8 +50,9 @@ class SessionEraser:
         self._objects = objects
         self._clock = clock
 
-    def erase(self, tenant: str, session_id: str) -> None:
-        """Raises 404 (``SESSION_NOT_FOUND``) for an unknown or foreign session."""
+    def erase(self, tenant: str, session_id: str) -> dict[str, Any]:
+        """The erased session as it was. Raises 404 (``SESSION_NOT_FOUND``) for an unknown
+        or foreign session."""
         session = self._sessions.get(tenant, session_id)
         self._sessions_table.update_item(
             Key={"sessionId": session_id},
@@ -73,6 +74,7 @@ class SessionEraser:
         self._objects.delete_session(session_id)
         ErasedMarkers(self._batches).mark(tenant, session_id, self._clock())
         self._sessions_table.delete_item(Key={"sessionId": session_id})
+        return session
 
     def _delete_filter_items(self, session: dict[str, Any]) -> None:
         """The session's filter items (``session_store``), so no list shows it any more."""

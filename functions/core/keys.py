@@ -35,6 +35,11 @@ _RANDOM_LENGTH = 32
 log = logging.getLogger(__name__)
 
 
+def tenant_of(organization_id: str, project_id: str, environment: str) -> str:
+    """``org#project#environment``: how every table spells a tenant."""
+    return f"{organization_id}#{project_id}#{environment}"
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -61,7 +66,7 @@ class Principal:
     @property
     def tenant(self) -> str:
         """The isolation boundary: a resource of another tenant does not exist for the caller."""
-        return f"{self.organization_id}#{self.project_id}#{self.environment}"
+        return tenant_of(self.organization_id, self.project_id, self.environment)
 
     def to_context(self) -> dict[str, str]:
         """The authorizer context API Gateway hands to the route handlers."""

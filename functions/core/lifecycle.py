@@ -12,15 +12,20 @@ Two answers exist for the SDK's sake (it cannot be changed, docs/decisions.md, i
   session open until the sweeper ends it as SESSION_TIMEOUT;
 - a stop of a session the backend erased answers ``completed``: on a 404 the SDK goes back
   to recording and retries the stop for ever.
+
+Each start, and the stop that ends a session, publishes ``session.started`` /
+``session.stopped`` (``events_bus.SessionEvents``: never failing the request).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from functions.core import errors, names
 from functions.core.erased import ErasedMarkers
+from functions.core.events_bus import SessionEventKind
 from functions.core.keys import Principal
 from functions.core.models.sessions import SessionStatusResponse, StartSessionRequest
 from functions.core.session_store import SessionStore
@@ -29,7 +34,8 @@ from functions.core.settings import Settings
 
 class SessionLifecycle:
     """Start/stop use cases; ``request_finalize`` is the processing queue's sender,
-    ``erased`` the markers erased sessions leave behind."""
+    ``erased`` the markers erased sessions leave behind,
+    ``publish`` the sender of session events (``SessionEvents.publish``)."""
 
     def __init__(
         self,
@@ -39,12 +45,14 @@ class SessionLifecycle:
         clock: Callable[[], float] = time.time,
         *,
         erased: ErasedMarkers,
+        publish: Callable[[SessionEventKind, dict[str, Any]], None],
     ) -> None:
         self._sessions = sessions
         self._request_finalize = request_finalize
         self._settings = settings
         self._clock = clock
         self._erased = erased
+        self._publish = publish
 
     def start(self, caller: Principal, request: StartSessionRequest) -> SessionStatusResponse:
         """A ``replay`` session needs a secret key: its samples skip the clock checks that
@@ -58,19 +66,24 @@ class SessionLifecycle:
         now = self._clock()
         item = self._sessions.retried_start(
             caller.tenant, request, now - names.START_RETRY_WINDOW_S
-        ) or self._sessions.create(caller, request, now, self._settings.inactivity_timeout_s)
+        )
+        if item is None:
+            item = self._sessions.create(caller, request, now, self._settings.inactivity_timeout_s)
+            self._publish("session.started", item)
         return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])
 
     def stop(self, caller: Principal, session_id: str) -> SessionStatusResponse:
         """Idempotent: stopping a stopped (or erased) session answers its current status."""
         try:
-            item, _ = self._sessions.stop(
+            item, stopped = self._sessions.stop(
                 caller.tenant, session_id, self._clock(), self._settings.finalize_deadline_s
             )
         except errors.NotFound:
             if self._erased.erased(caller.tenant, session_id):
                 return SessionStatusResponse(sessionId=session_id, status="completed")
             raise
+        if stopped:
+            self._publish("session.stopped", item)
         if item.get("insightsStatus") == "processing" and item.get("endReason") == "stopped":
             self._request_finalize(session_id)
         return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])

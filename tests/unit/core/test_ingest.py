@@ -54,6 +54,7 @@ def world(mocked_aws):
         mocked_aws.settings,
         clock,
         erased=ErasedMarkers(mocked_aws.table(names.BATCHES_TABLE)),
+        publish=lambda *_: None,
     )
     ingest = TelemetryIngest(
         sessions,
