@@ -22,6 +22,7 @@ it.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import jsii
 from aws_cdk import Duration
@@ -29,6 +30,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_events as events
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
@@ -40,6 +42,7 @@ from infra.lambdas import FunctionFactory
 from infra.logs import log_group
 from infra.nag import acknowledge
 from infra.storage import Storage
+from infra.webhooks import Webhooks
 
 RATE_LIMIT_RPS = 500
 BURST_LIMIT = 1000
@@ -91,6 +94,8 @@ class Api(Construct):
         storage: Storage,
         stream: firehose.DeliveryStream,
         queue: sqs.IQueue,
+        bus: events.IEventBus,
+        webhooks: Webhooks,
         functions: FunctionFactory,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -120,6 +125,7 @@ class Api(Construct):
         )
         storage.grant_items(sessions, "batches", "dynamodb:GetItem")  # erased markers
         queue.grant_send_messages(sessions)
+        bus.grant_put_events_to(sessions)  # session.started, session.stopped
 
         telemetry = self._route_function(functions, "telemetry")
         # Claim the batch, then one transaction: batch accepted + session counters.
@@ -165,6 +171,10 @@ class Api(Construct):
         )
         storage.grant_list(manage, names.SESSIONS_PREFIX, versions=True)
         queue.grant_send_messages(manage)
+        bus.grant_put_events_to(manage)  # session.deleted
+
+        webhooks_api = self._route_function(functions, "webhooks", environment=webhooks.environment)
+        webhooks.grant_api(webhooks_api)
 
         self._route_function(functions, "openapi")
 
@@ -230,9 +240,13 @@ class Api(Construct):
         self.functions["authorizer"] = authorizer_fn
 
     def _route_function(
-        self, functions: FunctionFactory, key: str, queue: sqs.IQueue | None = None
+        self,
+        functions: FunctionFactory,
+        key: str,
+        queue: sqs.IQueue | None = None,
+        environment: Mapping[str, str] | None = None,
     ) -> lambda_.Function:
-        function = functions.create(self, key, queue=queue)
+        function = functions.create(self, key, queue=queue, environment=environment)
         self.functions[key] = function
         return function
 
@@ -245,6 +259,7 @@ class Api(Construct):
             allow_methods=[
                 apigwv2.CorsHttpMethod.GET,
                 apigwv2.CorsHttpMethod.POST,
+                apigwv2.CorsHttpMethod.PATCH,
                 apigwv2.CorsHttpMethod.DELETE,
                 apigwv2.CorsHttpMethod.PATCH,
                 apigwv2.CorsHttpMethod.OPTIONS,

@@ -47,6 +47,9 @@ class DeployConfig:
     """Trace the AWS calls inside each invocation with the X-Ray SDK (Powertools' Tracer).
     Off by default: importing the SDK costs ~0.7 s of every cold start, and Lambda's active
     tracing records each invocation without it."""
+    webhook_sandbox_loopback: bool = False
+    """Whether sandbox webhook endpoints may be ``http://127.0.0.1`` (context
+    ``webhooksSandboxLoopback``): off in AWS unless a deployer turns it on."""
 
     def __post_init__(self) -> None:
         if not STAGE_PATTERN.match(self.stage):
@@ -97,4 +100,5 @@ class DeployConfig:
             alarm_email=text("alarmEmail"),
             dashboard_origin=text("dashboardOrigin"),
             xray_sdk=flag("xraySdk"),
+            webhook_sandbox_loopback=flag("webhooksSandboxLoopback"),
         )

@@ -92,16 +92,21 @@ class FunctionFactory:
         """Every function made so far, by key (monitoring walks this)."""
 
     def create(
-        self, scope: Construct, key: str, *, queue: sqs.IQueue | None = None
+        self,
+        scope: Construct,
+        key: str,
+        *,
+        queue: sqs.IQueue | None = None,
+        environment: Mapping[str, str] | None = None,
     ) -> lambda_.Function:
         """The function ``names.FUNCTIONS[key]``; ``queue`` is the processing queue, for
-        functions that send "finalize" messages (its URL is only known to the deployer)."""
+        functions that send "finalize" messages (its URL is only known to the deployer);
+        ``environment`` adds variables only this function needs."""
         spec = names.FUNCTIONS[key]
         name = names.function_name(self._config.stage, key)
-        environment: Mapping[str, str] = self._environment
+        variables: dict[str, str] = {**self._environment, **(environment or {})}
         if queue is not None:
-            queue_url_var = settings.ENV_VARS["processing_queue_url"]
-            environment = {**environment, queue_url_var: queue.queue_url}
+            variables[settings.ENV_VARS["processing_queue_url"]] = queue.queue_url
         construct_id = key.capitalize()
         role = iam.Role(
             scope,
@@ -124,7 +129,7 @@ class FunctionFactory:
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             layers=layers,
-            environment=dict(environment),
+            environment=variables,
             role=role,
             log_group=logs,
             logging_format=lambda_.LoggingFormat.JSON,

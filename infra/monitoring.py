@@ -8,6 +8,8 @@ outage):
 - the processing queue's oldest message older than ``QUEUE_AGE_ALARM``: a backlog;
 - processor or sweeper invocation errors (partial batch failures are retried, whole-batch
   failures are errors);
+- the webhook construct's own (``Webhooks.alarms``: its DLQ, backlog, dispatcher errors and
+  disabled endpoints);
 - Firehose delivery to S3 failing, or Firehose throttling puts;
 - Lambda throttles anywhere; DynamoDB throttling a table (on-demand tables still throttle a
   hot partition or a sudden jump past twice the previous peak).
@@ -32,6 +34,7 @@ from constructs import Construct
 from infra.api import Api
 from infra.config import DeployConfig
 from infra.processing import Processing
+from infra.webhooks import Webhooks
 
 PERIOD = Duration.minutes(5)
 API_5XX_RATE_PERCENT = 5
@@ -60,6 +63,7 @@ class Monitoring(Construct):
         config: DeployConfig,
         api: Api,
         processing: Processing,
+        webhooks: Webhooks,
         stream: firehose.DeliveryStream,
         functions: dict[str, lambda_.Function],
         tables: dict[str, dynamodb.Table],
@@ -114,6 +118,14 @@ class Monitoring(Construct):
             "Firehose failed to deliver to S3",
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         )
+        for spec in webhooks.alarms:
+            self._alarm(
+                spec.construct_id,
+                spec.metric,
+                spec.threshold,
+                spec.description,
+                periods=spec.periods,
+            )
         firehose_throttled = stream.metric("ThrottledRecords", period=PERIOD, statistic="Sum")
         self._alarm("FirehoseThrottled", firehose_throttled, 1, "Firehose throttled records")
         throttles = cloudwatch.MathExpression(

@@ -1,7 +1,8 @@
 """The Doorproof stack: composes one construct per concern and exports what an operator needs.
 
 Order follows the data: storage, then ingest (Firehose into the bucket), processing (the
-queue the API's finalize messages go to), the API, and monitoring over all of them.
+queue the API's finalize messages go to), webhooks (the bus's events to endpoints), the API,
+and monitoring over all of them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from infra.monitoring import Monitoring
 from infra.nag import acknowledge
 from infra.processing import Processing
 from infra.storage import Storage
+from infra.webhooks import Webhooks
 
 
 class DoorproofStack(Stack):
@@ -40,6 +42,14 @@ class DoorproofStack(Stack):
             self, "Processing", config=config, storage=self.storage, functions=functions
         )
         self.dashboard = Dashboard(self, "Web", config=config, access_logs=self.storage.access_logs)
+        self.webhooks = Webhooks(
+            self,
+            "Webhooks",
+            config=config,
+            storage=self.storage,
+            bus=self.processing.bus,
+            functions=functions,
+        )
         self.api = Api(
             self,
             "Api",
@@ -47,6 +57,8 @@ class DoorproofStack(Stack):
             storage=self.storage,
             stream=self.ingest.stream,
             queue=self.processing.queue,
+            bus=self.processing.bus,
+            webhooks=self.webhooks,
             functions=functions,
         )
         # People sign in to the dashboard, which is served with the API behind it.
@@ -64,6 +76,7 @@ class DoorproofStack(Stack):
             config=config,
             api=self.api,
             processing=self.processing,
+            webhooks=self.webhooks,
             stream=self.ingest.stream,
             functions=functions.functions,
             tables=self.storage.tables,
@@ -81,7 +94,8 @@ class DoorproofStack(Stack):
             "ApiUrl": (self.api.stage.url, "Base URL of the HTTP API (point the SDK here)"),
             "DataBucket": (self.storage.bucket.bucket_name, "Raw and per-session data"),
             "KeysTable": (self.storage.tables["keys"].table_name, "API keys (hashed)"),
-            "EventBus": (self.processing.bus.event_bus_name, "insight.* events"),
+            "EventBus": (self.processing.bus.event_bus_name, "session.* and insight.* events"),
+            "WebhookQueue": (self.webhooks.queue.queue_url, "Webhook fan-out and attempts"),
             "AlarmTopic": (self.monitoring.topic.topic_arn, "Subscribe to receive alarms"),
             "Dashboard": (self.monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
             "DashboardUrl": (self.dashboard.origin, "The web dashboard (people sign in here)"),

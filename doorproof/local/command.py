@@ -60,6 +60,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run the API functions in N worker processes, N events at once (0: all in this "
         "process, one API event at a time; default: the CPU count, %(default)s)",
     )
+    parser.add_argument(
+        "--webhook-retry-scale",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="multiply the webhook retry schedule's delays by F, 0 < F <= 1 (default: "
+        "%(default)s, the Standard Webhooks schedule; 0.001 turns 5 min into 0.3 s)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every AWS call and event")
 
 
@@ -85,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         visibility_timeout_s=args.visibility_timeout,
         data_dir=None if args.ephemeral else args.data,
         workers=args.workers,
+        webhook_retry_scale=args.webhook_retry_scale,
     )
     try:
         stack.start()

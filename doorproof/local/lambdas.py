@@ -65,10 +65,13 @@ class Lambdas:
         # a class attribute (``BaseRouter.current_event``) shared by every app in the process,
         # so the functions behind routes share one lock (the load test caught a telemetry
         # call resolved with another function's event: 404 ROUTE_NOT_FOUND). The authorizer
-        # uses no resolver and runs beside them, as do the processor and the sweeper.
-        resolver_lock = threading.Lock()
+        # uses no resolver and runs beside them, as do the processor and the sweeper. A
+        # function whose state is per thread (the dispatcher) may run ``local_instances``
+        # events at once.
+        resolver_lock = threading.Semaphore(1)
         self._running = {
-            key: resolver_lock if key in ROUTED else threading.Lock() for key in names.FUNCTIONS
+            key: resolver_lock if key in ROUTED else threading.Semaphore(f.local_instances)
+            for key, f in names.FUNCTIONS.items()
         }
         self._pools: dict[str, WorkerPool] = {}
 

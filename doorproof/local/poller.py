@@ -1,11 +1,13 @@
-"""Background threads that play Lambda's triggers: the SQS event source mapping for the
-processor and the EventBridge schedule for the sweeper.
+"""Background threads that play Lambda's triggers: the SQS event source mappings of the
+processor and the webhook dispatcher, and the EventBridge schedule of the sweeper.
 
 The poller behaves like the mapping with ``ReportBatchItemFailures``: it long-polls up to
 ``names.PROCESSOR_BATCH_SIZE`` messages, invokes the processor once per batch, deletes what
 succeeded, and leaves failures on the queue, where the visibility timeout brings them back
 and the redrive policy moves them to the DLQ after ``names.QUEUE_MAX_RECEIVES`` receives.
-One poller means one processor invocation at a time (AWS runs several): fine on a laptop.
+One poller means one invocation at a time (AWS runs several): fine for the processor on a
+laptop. The dispatcher gets ``names.FUNCTIONS["dispatcher"].local_instances`` pollers, so a
+slow endpoint holding one batch does not hold back the webhooks of other organisations.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ log = logging.getLogger("local.poller")
 
 
 class QueuePoller(threading.Thread):
-    """Long-polls ``queue_url`` and hands batches to the ``processor`` function."""
+    """Long-polls ``queue_url`` and hands batches to ``function`` (a ``names.FUNCTIONS`` key)."""
 
     def __init__(
         self,
@@ -36,8 +38,12 @@ class QueuePoller(threading.Thread):
         queue_arn: str,
         region: str,
         wait_s: int = 1,
+        function: str = "processor",
+        batch_size: int = names.PROCESSOR_BATCH_SIZE,
+        name: str = "doorproof-queue-poller",
     ) -> None:
-        super().__init__(name="doorproof-queue-poller", daemon=True)
+        super().__init__(name=name, daemon=True)
+        self._function, self._batch_size = function, batch_size
         self._sqs, self._lambdas = sqs, lambdas
         self._queue_url, self._queue_arn, self._region = queue_url, queue_arn, region
         self._wait_s = wait_s
@@ -53,14 +59,14 @@ class QueuePoller(threading.Thread):
             except Exception:
                 if self._stop_event.is_set():
                     return  # moto went away during shutdown
-                log.exception("polling the processing queue failed")
+                log.exception("polling the %s queue failed", self._function)
                 self._stop_event.wait(1.0)
 
     def poll_once(self) -> None:
         """One receive → invoke → delete cycle (no-op when the queue is empty)."""
         messages = self._sqs.receive_message(
             QueueUrl=self._queue_url,
-            MaxNumberOfMessages=names.PROCESSOR_BATCH_SIZE,
+            MaxNumberOfMessages=self._batch_size,
             WaitTimeSeconds=self._wait_s,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
@@ -70,12 +76,14 @@ class QueuePoller(threading.Thread):
         ids = [m["MessageId"] for m in messages]
         event = sqs_event(messages, source_arn=self._queue_arn, region=self._region)
         try:
-            failed = failed_message_ids(self._lambdas.invoke("processor", event), ids)
+            failed = failed_message_ids(self._lambdas.invoke(self._function, event), ids)
         except Exception:
-            log.exception("processor failed; %d message(s) will be retried", len(ids))
+            log.exception("%s failed; %d message(s) will be retried", self._function, len(ids))
             return
         if failed:
-            log.warning("processor reported %d failed message(s); retrying them", len(failed))
+            log.warning(
+                "%s reported %d failed message(s); retrying them", self._function, len(failed)
+            )
         done = [
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
             for i, m in enumerate(messages)

@@ -33,6 +33,9 @@ class Resources:
     queue_arn: str
     dlq_url: str
     bus: str
+    webhook_queue_url: str
+    webhook_queue_arn: str
+    webhook_dlq_url: str
 
 
 def _create_table(dynamodb: Any, table: names.Table, stage: str) -> None:
@@ -73,22 +76,44 @@ def _create_table(dynamodb: Any, table: names.Table, stage: str) -> None:
 
 
 def _create_queues(
-    sqs: Any, stage: str, region: str, visibility_timeout_s: int
+    sqs: Any,
+    region: str,
+    visibility_timeout_s: int,
+    queue_name: str,
+    dlq_name: str,
 ) -> tuple[str, str, str]:
-    """The processing queue and its DLQ: (queue URL, queue ARN, DLQ URL)."""
-    dlq_url = sqs.create_queue(QueueName=names.dlq_name(stage))["QueueUrl"]
+    """A queue and its DLQ: (queue URL, queue ARN, DLQ URL)."""
+    dlq_url = sqs.create_queue(QueueName=dlq_name)["QueueUrl"]
     redrive = {
-        "deadLetterTargetArn": queue_arn(region, MOTO_ACCOUNT, names.dlq_name(stage)),
+        "deadLetterTargetArn": queue_arn(region, MOTO_ACCOUNT, dlq_name),
         "maxReceiveCount": str(names.QUEUE_MAX_RECEIVES),
     }
     queue_url = sqs.create_queue(
-        QueueName=names.queue_name(stage),
+        QueueName=queue_name,
         Attributes={
             "VisibilityTimeout": str(visibility_timeout_s),
             "RedrivePolicy": json.dumps(redrive),
         },
     )["QueueUrl"]
-    return queue_url, queue_arn(region, MOTO_ACCOUNT, names.queue_name(stage)), dlq_url
+    return queue_url, queue_arn(region, MOTO_ACCOUNT, queue_name), dlq_url
+
+
+def _create_webhook_delivery(session: Any, stage: str, bus: str, webhook_queue_arn: str) -> None:
+    """The webhook secrets' KMS key (moto's KMS encrypts for real, with the encryption
+    context checked) and the bus rule that sends every webhook event type to the queue."""
+    kms = session.client("kms")
+    key_id = kms.create_key(Description="Doorproof webhook signing secrets")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=names.webhook_key_alias(stage), TargetKeyId=key_id)
+    events = session.client("events")
+    rule = names.webhook_rule_name(stage)
+    pattern = {
+        "source": [names.EVENT_SOURCE, names.SESSION_EVENT_SOURCE],
+        "detail-type": list(names.WEBHOOK_EVENT_TYPES),
+    }
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(
+        Rule=rule, EventBusName=bus, Targets=[{"Id": "webhooks", "Arn": webhook_queue_arn}]
+    )
 
 
 def existing_resources(
@@ -100,11 +125,14 @@ def existing_resources(
     try:
         queue_url = sqs.get_queue_url(QueueName=names.queue_name(stage))["QueueUrl"]
         dlq_url = sqs.get_queue_url(QueueName=names.dlq_name(stage))["QueueUrl"]
+        webhook_url = sqs.get_queue_url(QueueName=names.webhook_queue_name(stage))["QueueUrl"]
+        webhook_dlq_url = sqs.get_queue_url(QueueName=names.webhook_dlq_name(stage))["QueueUrl"]
     except ClientError:
         return None
-    sqs.set_queue_attributes(
-        QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility_timeout_s)}
-    )
+    for url in (queue_url, webhook_url):
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"VisibilityTimeout": str(visibility_timeout_s)}
+        )
     return Resources(
         bucket=names.bucket_name(stage, bucket_account),
         stream=names.stream_name(stage),
@@ -112,6 +140,11 @@ def existing_resources(
         queue_arn=queue_arn(session.region_name, MOTO_ACCOUNT, names.queue_name(stage)),
         dlq_url=dlq_url,
         bus=names.bus_name(stage),
+        webhook_queue_url=webhook_url,
+        webhook_queue_arn=queue_arn(
+            session.region_name, MOTO_ACCOUNT, names.webhook_queue_name(stage)
+        ),
+        webhook_dlq_url=webhook_dlq_url,
     )
 
 
@@ -119,14 +152,23 @@ def create_resources(
     session: Any, *, stage: str, bucket_account: str, visibility_timeout_s: int
 ) -> Resources:
     """Tables (GSIs, TTL), queues (DLQ redrive), bucket (raw/ → queue notification),
-    Firehose stream (DirectPut → bucket raw/) and event bus, in the session's region."""
+    Firehose stream (DirectPut → bucket raw/), event bus, the webhook queue with its bus rule
+    and the webhook secrets' KMS key, in the session's region."""
     region = session.region_name
     dynamodb = session.client("dynamodb")
     for table in names.TABLES:
         _create_table(dynamodb, table, stage)
 
+    sqs = session.client("sqs")
     queue_url, processing_arn, dlq_url = _create_queues(
-        session.client("sqs"), stage, region, visibility_timeout_s
+        sqs, region, visibility_timeout_s, names.queue_name(stage), names.dlq_name(stage)
+    )
+    webhook_url, webhook_arn, webhook_dlq_url = _create_queues(
+        sqs,
+        region,
+        visibility_timeout_s,
+        names.webhook_queue_name(stage),
+        names.webhook_dlq_name(stage),
     )
     resources = Resources(
         bucket=names.bucket_name(stage, bucket_account),
@@ -135,6 +177,9 @@ def create_resources(
         queue_arn=processing_arn,
         dlq_url=dlq_url,
         bus=names.bus_name(stage),
+        webhook_queue_url=webhook_url,
+        webhook_queue_arn=webhook_arn,
+        webhook_dlq_url=webhook_dlq_url,
     )
 
     bucket = resources.bucket
@@ -169,4 +214,5 @@ def create_resources(
         },
     )
     session.client("events").create_event_bus(Name=resources.bus)
+    _create_webhook_delivery(session, stage, resources.bus, webhook_arn)
     return resources

@@ -84,6 +84,7 @@ class LocalStack:
         data_dir: Path | None = None,
         expiry_interval_s: float = 60.0,
         workers: int = 0,
+        webhook_retry_scale: float = 1.0,
     ) -> None:
         self.host, self.port, self.moto_port = host, port, moto_port
         self.stage = stage
@@ -95,6 +96,7 @@ class LocalStack:
         """API worker processes (``Lambdas.start_workers``); 0: every function in-process."""
         self.replayed = 0
         """Requests replayed from ``data_dir`` at start (0: nothing, or a snapshot only)."""
+        self.webhook_retry_scale = webhook_retry_scale
         self.lambdas = Lambdas(stage=stage, region=REGION, account=MOTO_ACCOUNT, overrides=handlers)
         self.keys: list[DemoOrg] = []
         self._moto: MotoServer | None = None
@@ -102,7 +104,7 @@ class LocalStack:
         self._frontdoor: FrontDoor | None = None
         self._threads: list[threading.Thread] = []
         self._resources: Resources | None = None
-        self._poller: QueuePoller | None = None
+        self._pollers: list[QueuePoller] = []
         self._sweeper: SweepTimer | None = None
         self._links: SignInLinks | None = None
         self.people: LocalPeople | None = None
@@ -181,7 +183,15 @@ class LocalStack:
             "visibility_timeout_s": self.visibility_timeout_s,
         }
         self._resources = existing_resources(session, **where) or create_resources(session, **where)
-        self._set_env({settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url})
+        self._set_env(
+            {
+                settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url,
+                settings.ENV_VARS["webhook_queue_url"]: self._resources.webhook_queue_url,
+                # Sandbox keys may send webhooks to http://127.0.0.1 here (not in AWS).
+                settings.ENV_VARS["webhook_sandbox_loopback"]: "true",
+                settings.ENV_VARS["webhook_retry_scale"]: str(self.webhook_retry_scale),
+            }
+        )
         keys_table = session.resource("dynamodb").Table(names.KEYS_TABLE.physical(self.stage))
         self.keys = (
             kept_demo_keys(keys_table, self.data_dir / "keys.json")
@@ -214,13 +224,29 @@ class LocalStack:
         serve = threading.Thread(
             target=self._frontdoor.serve_forever, name="doorproof-frontdoor", daemon=True
         )
-        self._poller = QueuePoller(
-            session.client("sqs"),
-            self.lambdas,
-            queue_url=self._resources.queue_url,
-            queue_arn=self._resources.queue_arn,
-            region=REGION,
-        )
+        sqs = session.client("sqs")
+        self._pollers = [
+            QueuePoller(
+                sqs,
+                self.lambdas,
+                queue_url=self._resources.queue_url,
+                queue_arn=self._resources.queue_arn,
+                region=REGION,
+            )
+        ]
+        self._pollers += [
+            QueuePoller(
+                sqs,
+                self.lambdas,
+                queue_url=self._resources.webhook_queue_url,
+                queue_arn=self._resources.webhook_queue_arn,
+                region=REGION,
+                function="dispatcher",
+                batch_size=names.DISPATCHER_BATCH_SIZE,
+                name=f"doorproof-webhook-poller-{i}",
+            )
+            for i in range(names.FUNCTIONS["dispatcher"].local_instances)
+        ]
         self._sweeper = SweepTimer(
             self.lambdas,
             interval_s=self.sweep_interval_s,
@@ -234,7 +260,7 @@ class LocalStack:
             bucket=self._resources.bucket,
             interval_s=self.expiry_interval_s,
         )
-        self._threads = [serve, self._poller, self._sweeper, self._expiry]
+        self._threads = [serve, *self._pollers, self._sweeper, self._expiry]
         for thread in self._threads:
             thread.start()
 
@@ -242,7 +268,7 @@ class LocalStack:
         """Stop the timers, the poller, the front door, the workers and moto; restore the
         environment.
         Safe to call twice, or after a failed start."""
-        for worker in (self._expiry, self._sweeper, self._poller):
+        for worker in (self._expiry, self._sweeper, *self._pollers):
             if worker is not None:
                 worker.stop()
         if self._frontdoor is not None:

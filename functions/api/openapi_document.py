@@ -17,7 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
-from functions.api import console, manage, reads, sessions, telemetry
+from functions.api import console, manage, reads, sessions, telemetry, webhooks
 from functions.api.common import make_app
 from functions.api.openapi import COMMITTED
 from functions.core import names
@@ -31,7 +31,9 @@ POWERTOOLS_VALIDATION_SCHEMAS = (
 )
 """Components Powertools always adds for its own validation bodies; the API never answers
 them (every route's 422 is the error shape, a bad response is a 500), so they are dropped."""
-described = make_app(sessions.router, telemetry.router, reads.router, manage.router, console.router)
+described = make_app(
+    sessions.router, telemetry.router, reads.router, manage.router, console.router, webhooks.router
+)
 
 
 @cache

@@ -8,6 +8,7 @@ stack and tests call it when they point the process at a new backend.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
@@ -37,9 +38,36 @@ def table(name: str) -> Any:
     return boto3.resource("dynamodb", config=CONFIG).Table(name)
 
 
+def own_table(name: str) -> Any:
+    """A Table on a resource of its own (uncached): what a ``per_thread`` factory uses."""
+    return boto3.resource("dynamodb", config=CONFIG).Table(name)
+
+
+def per_thread(factory: Callable[[], T]) -> Callable[[], T]:
+    """Build once per thread: for a handler that works on several threads at once (boto3
+    resources such as ``Table`` are not thread-safe). In Lambda a container's threads are
+    reused, so this costs a few builds per container; ``reset`` clears it too."""
+    local = threading.local()
+
+    def built() -> T:
+        generation = len(_resets)
+        if getattr(local, "generation", None) != generation:
+            local.value = factory()
+            local.generation = generation
+        value: T = local.value
+        return value
+
+    return built
+
+
+_resets: list[None] = []
+"""One entry per ``reset``: a per-thread value built before the last reset is rebuilt."""
+
+
 def reset() -> None:
     """Forget cached clients and services built on them."""
     client.cache_clear()
     table.cache_clear()
     for cached in _caches:
         cached.cache_clear()
+    _resets.append(None)

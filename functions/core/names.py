@@ -79,6 +79,8 @@ RAW_ERROR_PREFIX = "raw-errors/"
 SESSIONS_PREFIX = "sessions/"
 """Per-session data: ``sessions/<sessionId>/chunks/…``, ``…/path.png``, ``…/pod.jpg``."""
 EVENT_SOURCE = "doorproof.insights"
+SESSION_EVENT_SOURCE = "doorproof.sessions"
+"""The bus source of ``session.*`` events (``EVENT_SOURCE`` is that of ``insight.*``)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,21 @@ ANSWERS_TABLE = Table(
 """The last error answers given to each key (the integration debugger), kept 14 days."""
 BUILDINGS_TABLE = Table("buildings", partition_key="buildingKey")
 """Building memory: one item per tenant and building (``functions.core.building_store``)."""
+WEBHOOKS_TABLE = Table("webhooks", partition_key="tenant", sort_key="endpointId")
+"""Webhook endpoints, one partition per tenant: the dispatcher's fan-out is one query, and
+another tenant's endpoint is not even addressable."""
+WEBHOOK_DELIVERIES_TABLE = Table(
+    "webhook-deliveries",
+    partition_key="endpointId",
+    sort_key="deliveryId",
+    ttl_attribute="expiresAt",
+)
+"""One item per event and endpoint, holding every attempt (the delivery log); ``deliveryId``
+starts with the creation time, so a query lists an endpoint's deliveries in time order."""
+WEBHOOK_MESSAGES_TABLE = Table(
+    "webhook-messages", partition_key="tenant", sort_key="messageKey", ttl_attribute="expiresAt"
+)
+"""Every webhook event of a tenant by time (``createdAt#messageId``): what replay re-sends."""
 TABLES: tuple[Table, ...] = (
     KEYS_TABLE,
     SESSIONS_TABLE,
@@ -142,6 +159,7 @@ TABLES: tuple[Table, ...] = (
     IDEMPOTENCY_TABLE,
 )
 TABLES += (PROJECTS_TABLE, ANSWERS_TABLE, BUILDINGS_TABLE)
+TABLES += (WEBHOOKS_TABLE, WEBHOOK_DELIVERIES_TABLE, WEBHOOK_MESSAGES_TABLE)
 SWEEP_SHARDS = 4
 
 
@@ -166,6 +184,24 @@ def bus_name(stage: str) -> str:
     return f"doorproof-{stage}-insights"
 
 
+def webhook_queue_name(stage: str) -> str:
+    return f"doorproof-{stage}-webhooks"
+
+
+def webhook_dlq_name(stage: str) -> str:
+    return f"doorproof-{stage}-webhooks-dlq"
+
+
+def webhook_rule_name(stage: str) -> str:
+    """The bus rule that sends every webhook event type to the webhook queue."""
+    return f"doorproof-{stage}-webhooks"
+
+
+def webhook_key_alias(stage: str) -> str:
+    """The KMS key that encrypts webhook signing secrets at rest."""
+    return f"alias/doorproof-{stage}-webhooks"
+
+
 PROCESSOR_TIMEOUT_S = 120
 QUEUE_VISIBILITY_TIMEOUT_S = 6 * PROCESSOR_TIMEOUT_S
 """AWS advises at least six times the consuming function's timeout for an SQS event source,
@@ -174,9 +210,37 @@ QUEUE_MAX_RECEIVES = 5
 """Deliveries before a message moves to the DLQ."""
 PROCESSOR_BATCH_SIZE = 10
 
+# --- webhooks ---------------------------------------------------------------------------
+
+SESSION_EVENT_TYPES = ("session.started", "session.stopped", "session.deleted")
+INSIGHT_EVENT_TYPES = ("insight.ready", "insight.updated", "insight.failed")
+WEBHOOK_EVENT_TYPES = SESSION_EVENT_TYPES + INSIGHT_EVENT_TYPES
+"""Every event published on the bus, each of which is also a webhook event."""
+WEBHOOK_TEST_EVENT = "webhook.test"
+"""What ``POST /v1/webhooks/{id}/test`` sends (whatever the endpoint subscribed to)."""
+WEBHOOK_RETRY_SCHEDULE_S = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+"""Standard Webhooks' schedule: the delay before each attempt (the first is immediate)."""
+WEBHOOK_RETRY_JITTER = 0.1
+"""Each delay is stretched or shrunk by up to this fraction, so retries do not arrive in herds."""
+WEBHOOK_TIMEOUT_S = 15
+WEBHOOK_RESPONSE_LIMIT_BYTES = 1024
+"""How much of an endpoint's answer is read and kept in the delivery log."""
+WEBHOOK_DISABLE_AFTER_S = 5 * 24 * 3600
+"""An endpoint whose deliveries have failed for this long (no success since) is disabled."""
+WEBHOOK_SECRET_OVERLAP_S = 24 * 3600
+"""After a rotation the previous secret keeps signing (beside the new one) this long."""
+WEBHOOK_LOG_RETENTION_S = 30 * 24 * 3600
+"""Deliveries and messages are kept (delivery log, replay window) this long."""
+WEBHOOK_REPLAY_MAX = 500
+"""Messages one replay call re-sends at most; the answer says where to continue."""
+SQS_MAX_DELAY_S = 900
+DISPATCHER_TIMEOUT_S = 60
+DISPATCHER_BATCH_SIZE = 10
+WEBHOOK_QUEUE_VISIBILITY_TIMEOUT_S = 6 * DISPATCHER_TIMEOUT_S
+
 # --- functions and routes ---------------------------------------------------------------
 
-HandlerKey = Literal["sessions", "telemetry", "reads", "manage", "openapi", "console"]
+HandlerKey = Literal["sessions", "telemetry", "reads", "manage", "openapi", "console", "webhooks"]
 
 
 @dataclass(frozen=True)
@@ -191,6 +255,9 @@ class Function:
     """Whether the handler's imports reach numpy (it then gets the numpy layer): only the
     processor, which decodes records and runs the engine. No API handler may (a cold start
     would pay ~0.6 s for it); tests/infra checks this against the real imports."""
+    local_instances: int = 1
+    """How many invocations the local stack runs at once (AWS runs many environments). Above
+    one only for handlers whose state is per thread: locally they share one process."""
 
 
 FUNCTIONS = {
@@ -207,6 +274,14 @@ FUNCTIONS = {
             "processor", "functions.processing.processor.handler", 1536, PROCESSOR_TIMEOUT_S, True
         ),
         Function("sweeper", "functions.processing.sweeper.handler", 512, 120),
+        Function("webhooks", "functions.api.webhooks.handler", 256, 15),
+        Function(
+            "dispatcher",
+            "functions.processing.dispatcher.handler",
+            256,
+            DISPATCHER_TIMEOUT_S,
+            local_instances=4,
+        ),
     )
 }
 
@@ -245,6 +320,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/buildings/{buildingId}", "reads", people="viewer"),
     Route("PATCH", "/v1/sessions/{sessionId}", "manage", people="admin"),
     Route("GET", "/v1/openapi.json", "openapi", authorized=False),
+    Route("POST", "/v1/webhooks", "webhooks"),
+    Route("GET", "/v1/webhooks", "webhooks"),
+    Route("GET", "/v1/webhooks/{webhookId}", "webhooks"),
+    Route("PATCH", "/v1/webhooks/{webhookId}", "webhooks"),
+    Route("DELETE", "/v1/webhooks/{webhookId}", "webhooks"),
+    Route("POST", "/v1/webhooks/{webhookId}/rotate", "webhooks"),
+    Route("POST", "/v1/webhooks/{webhookId}/test", "webhooks"),
+    Route("POST", "/v1/webhooks/{webhookId}/replay", "webhooks"),
+    Route("GET", "/v1/webhooks/{webhookId}/deliveries", "webhooks"),
+    Route("POST", "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry", "webhooks"),
 )
 ROUTES += (
     Route("GET", "/v1/sessions/{sessionId}/batches", "reads", people="viewer"),

@@ -48,6 +48,20 @@ class Settings(BaseModel):
     user_pool_client_id: str = ""
     """The dashboard's Cognito user pool and app client (people's sign-in); empty: no one
     can sign in, only keys work."""
+    webhooks_table: str = Field(default_factory=lambda: names.WEBHOOKS_TABLE.physical("local"))
+    webhook_deliveries_table: str = Field(
+        default_factory=lambda: names.WEBHOOK_DELIVERIES_TABLE.physical("local")
+    )
+    webhook_messages_table: str = Field(
+        default_factory=lambda: names.WEBHOOK_MESSAGES_TABLE.physical("local")
+    )
+    webhook_queue_url: str = ""
+    webhook_key: str = Field(default_factory=lambda: names.webhook_key_alias("local"))
+    webhook_retry_scale: float = Field(default=1.0, gt=0.0, le=1.0)
+    """Multiplies every delay of the retry schedule: 1.0 (the specification's) unless a test
+    compresses it (``WEBHOOK_RETRY_SCALE=0.001`` turns 5 min into 0.3 s)."""
+    webhook_sandbox_loopback: bool = False
+    """Whether sandbox endpoints may be ``http://127.0.0.1`` (the local stack sets it)."""
 
     def required(self, field: str) -> str:
         """An optional field this function cannot do without, or ``SettingsError``."""
@@ -79,14 +93,23 @@ ENV_VARS = {
     "answers_table": "ANSWERS_TABLE",
     "user_pool_id": "USER_POOL_ID",
     "user_pool_client_id": "USER_POOL_CLIENT_ID",
+    "webhooks_table": "WEBHOOKS_TABLE",
+    "webhook_deliveries_table": "WEBHOOK_DELIVERIES_TABLE",
+    "webhook_messages_table": "WEBHOOK_MESSAGES_TABLE",
+    "webhook_queue_url": "WEBHOOK_QUEUE_URL",
+    "webhook_key": "WEBHOOK_KEY",
+    "webhook_retry_scale": "WEBHOOK_RETRY_SCALE",
+    "webhook_sandbox_loopback": "WEBHOOK_SANDBOX_LOOPBACK",
 }
 
 
 def environment_for(stage: str, account: str = "local") -> dict[str, str]:
     """The environment variables for a stage whose resources carry the names in ``names``.
 
-    ``PROCESSING_QUEUE_URL``, ``USER_POOL_ID`` and ``USER_POOL_CLIENT_ID`` are left out: only
-    the deployer knows them (CDK tokens, or the ids moto hands back).
+    ``PROCESSING_QUEUE_URL``, ``WEBHOOK_QUEUE_URL``, ``USER_POOL_ID`` and
+    ``USER_POOL_CLIENT_ID`` are left out: only the deployer knows them (CDK tokens, or the
+    ids moto hands back). So are the webhook retry scale and sandbox loopback switch, whose
+    defaults hold unless a deployer changes them.
     """
     return {
         ENV_VARS["stage"]: stage,
@@ -101,6 +124,10 @@ def environment_for(stage: str, account: str = "local") -> dict[str, str]:
         ENV_VARS["event_bus"]: names.bus_name(stage),
         ENV_VARS["projects_table"]: names.PROJECTS_TABLE.physical(stage),
         ENV_VARS["answers_table"]: names.ANSWERS_TABLE.physical(stage),
+        ENV_VARS["webhooks_table"]: names.WEBHOOKS_TABLE.physical(stage),
+        ENV_VARS["webhook_deliveries_table"]: names.WEBHOOK_DELIVERIES_TABLE.physical(stage),
+        ENV_VARS["webhook_messages_table"]: names.WEBHOOK_MESSAGES_TABLE.physical(stage),
+        ENV_VARS["webhook_key"]: names.webhook_key_alias(stage),
     }
 
 

@@ -81,7 +81,12 @@ def test_queue_stream_bus_and_notification_match(
     )
     assert resources.queue_url.endswith(names.queue_name(STAGE))
     assert resources.dlq_url.endswith(names.dlq_name(STAGE))
-    assert set(queues) == {names.queue_name(STAGE), names.dlq_name(STAGE)}
+    assert set(queues) == {
+        names.queue_name(STAGE),
+        names.dlq_name(STAGE),
+        names.webhook_queue_name(STAGE),
+        names.webhook_dlq_name(STAGE),
+    }
     deployed_redrive = queues[names.queue_name(STAGE)]["RedrivePolicy"]
     assert int(redrive["maxReceiveCount"]) == deployed_redrive["maxReceiveCount"]
     assert redrive["deadLetterTargetArn"].endswith(names.dlq_name(STAGE))
@@ -102,3 +107,40 @@ def test_queue_stream_bus_and_notification_match(
 def _rules(queue_config: dict[str, Any]) -> list[tuple[str, str]]:
     """S3 answers ``Prefix`` where the request said ``prefix``: the name is case-blind."""
     return [(r["Name"].lower(), r["Value"]) for r in queue_config["Filter"]["Key"]["FilterRules"]]
+
+
+def test_webhook_queue_rule_and_key_match(
+    synthesized: Synthesized, local: tuple[Any, Resources]
+) -> None:
+    session, resources = local
+    queues = {
+        q["Properties"]["QueueName"]: q["Properties"]
+        for q in synthesized.of_type("AWS::SQS::Queue").values()
+    }
+    redrive = json.loads(
+        session.client("sqs").get_queue_attributes(
+            QueueUrl=resources.webhook_queue_url, AttributeNames=["RedrivePolicy"]
+        )["Attributes"]["RedrivePolicy"]
+    )
+    deployed = queues[names.webhook_queue_name(STAGE)]["RedrivePolicy"]
+    assert int(redrive["maxReceiveCount"]) == deployed["maxReceiveCount"]
+    assert redrive["deadLetterTargetArn"].endswith(names.webhook_dlq_name(STAGE))
+    assert resources.webhook_dlq_url.endswith(names.webhook_dlq_name(STAGE))
+
+    events = session.client("events")
+    rule = events.describe_rule(Name=names.webhook_rule_name(STAGE), EventBusName=resources.bus)
+    (deployed_rule,) = [
+        r["Properties"]
+        for r in synthesized.of_type("AWS::Events::Rule").values()
+        if r["Properties"].get("Name") == names.webhook_rule_name(STAGE)
+    ]
+    assert json.loads(rule["EventPattern"]) == deployed_rule["EventPattern"]
+    (target,) = events.list_targets_by_rule(
+        Rule=names.webhook_rule_name(STAGE), EventBusName=resources.bus
+    )["Targets"]
+    assert target["Arn"] == resources.webhook_queue_arn
+
+    aliases = session.client("kms").list_aliases()["Aliases"]
+    (deployed_alias,) = synthesized.of_type("AWS::KMS::Alias").values()
+    assert deployed_alias["Properties"]["AliasName"] == names.webhook_key_alias(STAGE)
+    assert names.webhook_key_alias(STAGE) in {a["AliasName"] for a in aliases}

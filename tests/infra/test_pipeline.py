@@ -75,8 +75,12 @@ def test_queue_has_dlq_and_visibility_of_six_processor_timeouts(
 def test_processor_consumes_the_queue_in_partial_failure_batches(
     synthesized: Synthesized,
 ) -> None:
-    props = _single(synthesized, "AWS::Lambda::EventSourceMapping")
     processing = synthesized.stack.processing
+    (props,) = [
+        m["Properties"]
+        for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": synthesized.logical_id(processing.processor)}
+    ]
     assert props["EventSourceArn"] == {
         "Fn::GetAtt": [synthesized.logical_id(processing.queue), "Arn"]
     }
@@ -87,7 +91,11 @@ def test_processor_consumes_the_queue_in_partial_failure_batches(
 
 
 def test_sweeper_runs_on_schedule_and_bus_is_named(synthesized: Synthesized) -> None:
-    rule = _single(synthesized, "AWS::Events::Rule")
+    (rule,) = [
+        r["Properties"]
+        for r in synthesized.of_type("AWS::Events::Rule").values()
+        if "ScheduleExpression" in r["Properties"]
+    ]
     assert rule["ScheduleExpression"] == f"rate({names.SWEEP_INTERVAL_MIN} minutes)"
     (target,) = rule["Targets"]
     sweeper = synthesized.stack.processing.sweeper
@@ -144,12 +152,13 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     template.resource_count_is("AWS::ApiGatewayV2::Authorizer", 1)
     template.resource_count_is("AWS::DynamoDB::Table", len(names.TABLES))
     template.resource_count_is("AWS::S3::Bucket", 4)  # data, access logs, dashboard, CDN logs
-    template.resource_count_is("AWS::SQS::Queue", 2)
+    template.resource_count_is("AWS::SQS::Queue", 4)  # processing and webhooks, each + DLQ
     template.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 1)
     template.resource_count_is("AWS::Events::EventBus", 1)
-    template.resource_count_is("AWS::Events::Rule", 1)
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", 1)
-    template.resource_count_is("AWS::CloudWatch::Alarm", 8 + len(names.TABLES))
+    template.resource_count_is("AWS::Events::Rule", 2)  # the sweep schedule, webhook events
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
+    template.resource_count_is("AWS::KMS::Key", 1)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 8 + 4 + len(names.TABLES))
     template.resource_count_is("AWS::SNS::Topic", 1)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     template.resource_count_is("Custom::S3AutoDeleteObjects", 0)

@@ -12,6 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks
 
 from functions.core import names
+from infra.webhooks import WEBHOOK_TABLES
 from tests.infra.conftest import Synthesized
 
 WRITE_ACTIONS = {
@@ -54,10 +55,15 @@ def _statements(resource: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for d in documents for s in d["Statement"]]
 
 
+def _function(synthesized: Synthesized, key: str) -> Any:
+    """The function construct of ``names.FUNCTIONS[key]``, in whichever construct owns it."""
+    stack = synthesized.stack
+    owners = (stack.processing, stack.webhooks)
+    return stack.api.functions.get(key) or next(getattr(o, key) for o in owners if hasattr(o, key))
+
+
 def _role_statements(synthesized: Synthesized, key: str) -> list[dict[str, Any]]:
-    function = synthesized.stack.api.functions.get(key) or getattr(
-        synthesized.stack.processing, key
-    )
+    function = _function(synthesized, key)
     role_id = synthesized.logical_id(function.role)
     return [
         s
@@ -99,9 +105,7 @@ def test_every_acknowledgement_has_a_reason(synthesized: Synthesized) -> None:
 
 def test_function_roles_have_no_managed_policies(synthesized: Synthesized) -> None:
     for key in names.FUNCTIONS:
-        function = synthesized.stack.api.functions.get(key) or getattr(
-            synthesized.stack.processing, key
-        )
+        function = _function(synthesized, key)
         role = synthesized.resources[synthesized.logical_id(function.role)]["Properties"]
         assert "ManagedPolicyArns" not in role, key
 
@@ -118,10 +122,54 @@ def test_openapi_touches_no_data(synthesized: Synthesized) -> None:
     assert services <= {"logs", "xray"}
 
 
+def _sends_to(synthesized: Synthesized, key: str, queue: Any) -> bool:
+    queue_id = synthesized.logical_id(queue)
+    return any(
+        "sqs:SendMessage" in _listify(s["Action"]) and queue_id in str(s["Resource"])
+        for s in _role_statements(synthesized, key)
+    )
+
+
 def test_finalizers_can_send_to_the_queue_and_readers_cannot(synthesized: Synthesized) -> None:
     for key in names.FUNCTIONS:
-        can_send = "sqs:SendMessage" in _actions(_role_statements(synthesized, key))
+        can_send = _sends_to(synthesized, key, synthesized.stack.processing.queue)
         assert can_send == (key in {"sessions", "manage", "sweeper"}), key
+
+
+def test_only_the_webhook_functions_queue_attempts(synthesized: Synthesized) -> None:
+    for key in names.FUNCTIONS:
+        can_send = _sends_to(synthesized, key, synthesized.stack.webhooks.queue)
+        assert can_send == (key in {"webhooks", "dispatcher"}), key
+        actions = _actions(_role_statements(synthesized, key))
+        assert ("sqs:SendMessage" in actions) == (
+            key in {"sessions", "manage", "sweeper", "webhooks", "dispatcher"}
+        ), key
+
+
+def test_only_the_api_encrypts_and_only_the_dispatcher_decrypts_secrets(
+    synthesized: Synthesized,
+) -> None:
+    key_id = synthesized.logical_id(synthesized.stack.webhooks.key)
+    for key in names.FUNCTIONS:
+        statements = _role_statements(synthesized, key)
+        kms = {a for a in _actions(statements) if a.startswith("kms:")}
+        expected = {"webhooks": {"kms:Encrypt"}, "dispatcher": {"kms:Decrypt"}}.get(key, set())
+        assert kms == expected, key
+        for statement in statements:
+            if any(a.startswith("kms:") for a in _listify(statement["Action"])):
+                assert key_id in str(statement["Resource"])
+
+
+def test_the_dispatcher_reaches_only_webhook_data(synthesized: Synthesized) -> None:
+    tables = synthesized.stack.storage.tables
+    webhook_ids = {synthesized.logical_id(tables[t]) for t in WEBHOOK_TABLES}
+    other_ids = {synthesized.logical_id(t) for n, t in tables.items() if n not in WEBHOOK_TABLES}
+    statements = _role_statements(synthesized, "dispatcher")
+    resources = " ".join(str(s["Resource"]) for s in statements)
+    assert all(table_id in resources for table_id in webhook_ids)
+    assert not any(table_id in resources for table_id in other_ids)
+    services = {a.split(":")[0] for a in _actions(statements)}
+    assert services == {"dynamodb", "sqs", "kms", "logs", "xray"}
 
 
 def test_only_telemetry_puts_to_firehose(synthesized: Synthesized) -> None:
@@ -242,10 +290,11 @@ def test_dynamodb_access_is_exactly_what_the_handler_does(
     assert _dynamodb_grants(synthesized, key) == DYNAMODB_ACTIONS.get(key, {})
 
 
-def test_only_the_processor_publishes_insight_events(synthesized: Synthesized) -> None:
+def test_only_the_processor_and_session_routes_publish_events(synthesized: Synthesized) -> None:
+    """insight.* from the processor; session.* from start/stop and erase."""
     for key in names.FUNCTIONS:
         puts = "events:PutEvents" in _actions(_role_statements(synthesized, key))
-        assert puts == (key == "processor"), key
+        assert puts == (key in {"processor", "sessions", "manage"}), key
 
 
 def test_cdk_nag_has_nothing_unacknowledged(synthesized: Synthesized) -> None:

@@ -33,6 +33,8 @@ from doorproof.local.lambdas import Handler
 
 SWEEP_INTERVAL_S = 1.0
 VISIBILITY_TIMEOUT_S = 1
+WEBHOOK_RETRY_SCALE = 0.001
+"""The webhook retry schedule compressed a thousandfold: 5 s, 5 min, 30 min → 5 ms, 0.3 s, 1.8 s."""
 
 
 def _lower(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -92,6 +94,7 @@ def local_api() -> Iterator[LocalApi]:
         sweep_interval_s=SWEEP_INTERVAL_S,
         visibility_timeout_s=VISIBILITY_TIMEOUT_S,
         handlers=handlers,
+        webhook_retry_scale=WEBHOOK_RETRY_SCALE,
     )
     with stack:
         yield LocalApi(stack, handlers)

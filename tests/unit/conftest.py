@@ -61,6 +61,7 @@ def mocked_account() -> Iterator[MockAws]:
         env = {
             **settings.environment_for(STAGE, "local"),
             settings.ENV_VARS["processing_queue_url"]: resources.queue_url,
+            settings.ENV_VARS["webhook_queue_url"]: resources.webhook_queue_url,
         }
         for var, value in env.items():
             patch.setenv(var, value)

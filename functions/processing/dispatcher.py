@@ -1,0 +1,93 @@
+"""The webhook dispatcher Lambda: webhook-queue messages → fan-out and signed attempts.
+
+Powertools' ``AsyncBatchProcessor`` runs a batch's messages concurrently (each on a worker
+thread, ``asyncio.to_thread``), so one endpoint that takes its full 15 s never delays the
+other messages of the batch, which are other organisations' as often as not; failures are
+reported per message (``batchItemFailures``). An HTTP failure is not a message failure: it
+is logged on the delivery and retried on the schedule. A message fails only when the
+dispatcher could not do its own work (DynamoDB, SQS, KMS), and after
+``names.QUEUE_MAX_RECEIVES`` such failures it moves to the DLQ, which is alarmed on.
+Services are built per thread (``aws.per_thread``): boto3 resources are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.core import aws
+from functions.core.observability import logger, metrics, tracer
+from functions.core.settings import get_settings
+from functions.core.webhooks.dispatch import Dispatcher, Outcome
+from functions.core.webhooks.queue import WebhookQueue
+from functions.core.webhooks.secrets import SecretBox
+from functions.core.webhooks.sender import Sender
+from functions.core.webhooks.store import DeliveryStore, EndpointStore, MessageStore
+
+
+def metric_name(outcome: Outcome) -> str:
+    """``WebhooksSucceeded``, ``WebhooksDisabled`` (an endpoint was disabled), …"""
+    return "Webhooks" + outcome.title().replace("-", "")
+
+
+@aws.per_container
+def secret_box() -> SecretBox:
+    """Shared by the threads (boto3 clients are thread-safe), so its cache of opened
+    secrets is too."""
+    settings = get_settings()
+    return SecretBox(aws.client("kms"), settings.webhook_key)
+
+
+@aws.per_thread
+def dispatcher() -> Dispatcher:
+    settings = get_settings()
+    return Dispatcher(
+        EndpointStore(aws.own_table(settings.webhooks_table)),
+        DeliveryStore(aws.own_table(settings.webhook_deliveries_table)),
+        MessageStore(aws.own_table(settings.webhook_messages_table)),
+        WebhookQueue(aws.client("sqs"), settings.webhook_queue_url),
+        secret_box(),
+        Sender(allow_loopback=settings.webhook_sandbox_loopback),
+        retry_scale=settings.webhook_retry_scale,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcomes: Counter[Outcome] = Counter()
+    counting = threading.Lock()
+
+    def work(body: str) -> None:
+        outcome = dispatcher().handle(json.loads(body))
+        with counting:
+            outcomes[outcome] += 1
+
+    async def record_handler(record: SQSRecord) -> None:
+        await asyncio.to_thread(work, record.body)
+
+    # A processor per invocation: it holds the batch, and locally invocations overlap.
+    response = async_process_partial_response(
+        event=event,
+        record_handler=record_handler,
+        processor=AsyncBatchProcessor(
+            event_type=EventType.SQS, raise_on_entire_batch_failure=False
+        ),
+        context=context,
+    )
+    for outcome, count in outcomes.items():
+        metrics.add_metric(metric_name(outcome), MetricUnit.Count, count)
+    return dict(response)
