@@ -23,6 +23,7 @@ COMMANDS = {
         "upload an earlier recording as a replay session, print its case",
     ),
     "loadtest": ("doorproof.loadtest", "many phones against a local stack, killed midway"),
+    "webhooks": ("doorproof.webhooks_command", "receive webhooks here: verify and print them"),
 }
 
 

@@ -1,5 +1,6 @@
 """The backend-side client: read sessions and insights, wait for a case file, manage and
-organise sessions, and replay recordings made earlier.
+organise sessions, replay recordings made earlier, manage webhook endpoints, and verify the
+webhooks Doorproof sends (``verify_webhook``).
 
 For a company's own servers, with a secret key (``sk_…``). Results are the server's own wire
 models (``functions.core.models``), so a field the server adds shows up here unchanged
@@ -13,7 +14,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
+
+from standardwebhooks import Webhook as StandardWebhook
 
 from doorproof.client.backoff import RetryPolicy
 from doorproof.client.transport import (
@@ -28,6 +32,22 @@ from functions.core.models.insights import InsightsDocument
 from functions.core.models.manage import PodUpload, ReprocessAccepted
 from functions.core.models.sessions import Session, SessionList, SessionStatusResponse
 from functions.core.models.telemetry import TelemetryAccepted
+from functions.core.models.webhooks import (
+    DeliveryList,
+    DeliveryQueued,
+    ReplayQueued,
+    Webhook,
+    WebhookList,
+)
+
+
+def verify_webhook(headers: Mapping[str, str], body: bytes | str, secret: str) -> dict[str, Any]:
+    """The event of a webhook Doorproof sent, after checking its Standard Webhooks signature
+    (``webhook-id``, ``webhook-timestamp`` within 5 minutes, ``webhook-signature``) with the
+    endpoint's ``whsec_…`` secret. ``body`` must be the raw request body. Raises
+    ``standardwebhooks.WebhookVerificationError`` when the webhook is not genuine."""
+    event: dict[str, Any] = StandardWebhook(secret).verify(body, dict(headers.items()))
+    return event
 
 
 def multipart(fields: dict[str, str], photo: bytes, content_type: str) -> tuple[bytes, str]:
@@ -222,6 +242,63 @@ class BackendClient:
     def delete_session(self, session_id: str) -> None:
         """Erase the session, its telemetry, insights and images."""
         self._channel.call("DELETE", f"/v1/sessions/{quote(session_id)}")
+
+    # --- webhook endpoints (docs/webhooks.md) ------------------------------------------
+
+    def create_webhook(
+        self, url: str, *, events: list[str] | None = None, description: str | None = None
+    ) -> Webhook:
+        """A new endpoint; keep the answer's ``secret`` (shown only now). ``events``: the
+        types to send (default: all, including future ones)."""
+        document: dict[str, Any] = {"url": url}
+        if events is not None:
+            document["events"] = events
+        if description is not None:
+            document["description"] = description
+        return Webhook.model_validate(self._channel.call("POST", "/v1/webhooks", document))
+
+    def list_webhooks(self) -> list[Webhook]:
+        return WebhookList.model_validate(self._get("/v1/webhooks")).webhooks
+
+    def get_webhook(self, webhook_id: str) -> Webhook:
+        return Webhook.model_validate(self._get(f"/v1/webhooks/{quote(webhook_id)}"))
+
+    def update_webhook(self, webhook_id: str, **changes: Any) -> Webhook:
+        """PATCH ``url``, ``events``, ``description`` or ``status`` (``"enabled"`` re-enables)."""
+        answer = self._channel.call("PATCH", f"/v1/webhooks/{quote(webhook_id)}", changes)
+        return Webhook.model_validate(answer)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._channel.call("DELETE", f"/v1/webhooks/{quote(webhook_id)}")
+
+    def rotate_webhook_secret(self, webhook_id: str) -> Webhook:
+        """A new ``secret``; the old one keeps signing beside it for 24 h."""
+        answer = self._channel.call("POST", f"/v1/webhooks/{quote(webhook_id)}/rotate")
+        return Webhook.model_validate(answer)
+
+    def test_webhook(self, webhook_id: str) -> DeliveryQueued:
+        """Queue a ``webhook.test`` event; follow it with ``webhook_deliveries``."""
+        answer = self._channel.call("POST", f"/v1/webhooks/{quote(webhook_id)}/test")
+        return DeliveryQueued.model_validate(answer)
+
+    def webhook_deliveries(
+        self, webhook_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> DeliveryList:
+        """One page of the delivery log, newest first, with every attempt."""
+        path = f"/v1/webhooks/{quote(webhook_id)}/deliveries"
+        return DeliveryList.model_validate(
+            self._get(path, query={"limit": limit, "cursor": cursor})
+        )
+
+    def retry_webhook_delivery(self, webhook_id: str, delivery_id: str) -> DeliveryQueued:
+        path = f"/v1/webhooks/{quote(webhook_id)}/deliveries/{quote(delivery_id)}/retry"
+        return DeliveryQueued.model_validate(self._channel.call("POST", path))
+
+    def replay_webhooks(self, webhook_id: str, since: datetime | str) -> ReplayQueued:
+        """Send again every event since ``since`` (a timezone-aware datetime or ISO-8601)."""
+        when = since.isoformat() if isinstance(since, datetime) else since
+        path = f"/v1/webhooks/{quote(webhook_id)}/replay"
+        return ReplayQueued.model_validate(self._channel.call("POST", path, {"since": when}))
 
     def _get(self, path: str, *, query: dict[str, Any] | None = None) -> Any:
         return self._channel.call("GET", path, query=query)

@@ -3,7 +3,8 @@
 Every name and key schema comes from ``functions.core.names``; nothing is restated here, so
 the local stack and a deployment cannot drift. What differs on purpose: the queue's
 visibility timeout is short (retries in seconds, not minutes), and what moto cannot do is
-left out (bucket lifecycle expiry, TTL deletion, IAM) — docs/local.md lists it.
+left out (bucket lifecycle expiry, TTL deletion, IAM) — docs/local.md lists it. The webhook
+queue's visibility timeout is the dispatcher's timeout (60 s) rather than six of them.
 """
 
 from __future__ import annotations
@@ -129,10 +130,9 @@ def existing_resources(
         webhook_dlq_url = sqs.get_queue_url(QueueName=names.webhook_dlq_name(stage))["QueueUrl"]
     except ClientError:
         return None
-    for url in (queue_url, webhook_url):
-        sqs.set_queue_attributes(
-            QueueUrl=url, Attributes={"VisibilityTimeout": str(visibility_timeout_s)}
-        )
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url, Attributes={"VisibilityTimeout": str(visibility_timeout_s)}
+    )
     return Resources(
         bucket=names.bucket_name(stage, bucket_account),
         stream=names.stream_name(stage),
@@ -163,10 +163,12 @@ def create_resources(
     queue_url, processing_arn, dlq_url = _create_queues(
         sqs, region, visibility_timeout_s, names.queue_name(stage), names.dlq_name(stage)
     )
+    # Not the short processing timeout: a message must stay hidden while an attempt may still
+    # run (up to the dispatcher's timeout), or a second poller would send it again.
     webhook_url, webhook_arn, webhook_dlq_url = _create_queues(
         sqs,
         region,
-        visibility_timeout_s,
+        names.DISPATCHER_TIMEOUT_S,
         names.webhook_queue_name(stage),
         names.webhook_dlq_name(stage),
     )
