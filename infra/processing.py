@@ -24,17 +24,16 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.core import names
 from infra.config import DeployConfig
 from infra.lambdas import FunctionFactory
 from infra.nag import acknowledge
+from infra.queues import queue_with_dlq
 from infra.storage import Storage
 
 PROCESSOR_MAX_CONCURRENCY = 10
-DLQ_RETENTION = Duration.days(14)
 
 
 class Processing(Construct):
@@ -51,26 +50,11 @@ class Processing(Construct):
         functions: FunctionFactory,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dlq = sqs.Queue(
+        self.queue, self.dlq = queue_with_dlq(
             self,
-            "DeadLetters",
-            queue_name=names.dlq_name(config.stage),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            queue_name=names.queue_name(config.stage),
-            # SSE-SQS: S3 event notifications cannot publish to a queue encrypted with the
-            # AWS managed KMS key.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(names.QUEUE_VISIBILITY_TIMEOUT_S),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dlq, max_receive_count=names.QUEUE_MAX_RECEIVES
-            ),
+            name=names.queue_name(config.stage),
+            dlq_name=names.dlq_name(config.stage),
+            visibility_timeout_s=names.QUEUE_VISIBILITY_TIMEOUT_S,
         )
         storage.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,

@@ -29,16 +29,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.core import names, settings
 from infra.config import DeployConfig
 from infra.lambdas import METRICS_NAMESPACE, SERVICE_NAME, FunctionFactory
+from infra.queues import queue_with_dlq
 from infra.storage import Storage
 
 DISPATCHER_MAX_CONCURRENCY = 20
-DLQ_RETENTION = Duration.days(14)
 PERIOD = Duration.minutes(5)
 QUEUE_AGE_ALARM = Duration.minutes(30)
 WEBHOOK_TABLES = ("webhooks", "webhook-deliveries", "webhook-messages")
@@ -80,25 +79,11 @@ class Webhooks(Construct):
             enable_key_rotation=True,
             removal_policy=config.removal_policy,
         )
-        self.dlq = sqs.Queue(
+        self.queue, self.dlq = queue_with_dlq(
             self,
-            "DeadLetters",
-            queue_name=names.webhook_dlq_name(config.stage),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            queue_name=names.webhook_queue_name(config.stage),
-            # SSE-SQS: EventBridge can send to it without a key policy for the service.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=Duration.seconds(names.WEBHOOK_QUEUE_VISIBILITY_TIMEOUT_S),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dlq, max_receive_count=names.QUEUE_MAX_RECEIVES
-            ),
+            name=names.webhook_queue_name(config.stage),
+            dlq_name=names.webhook_dlq_name(config.stage),
+            visibility_timeout_s=names.WEBHOOK_QUEUE_VISIBILITY_TIMEOUT_S,
         )
         self.rule = events.Rule(
             self,

@@ -28,7 +28,7 @@ from functions.core.timestamps import iso
 from functions.core.webhooks.endpoints import WebhookEndpoints
 from functions.core.webhooks.queue import WebhookQueue
 from functions.core.webhooks.secrets import SecretBox
-from functions.core.webhooks.store import DeliveryStore, EndpointStore, MessageStore
+from functions.core.webhooks.store import WebhookStores
 
 router = Router()
 WebhookId = Annotated[str, Path(max_length=64, description="A webhook endpoint id (ep_…)")]
@@ -40,9 +40,7 @@ TAGS = ["webhooks"]
 def endpoints() -> WebhookEndpoints:
     settings = get_settings()
     return WebhookEndpoints(
-        EndpointStore(aws.table(settings.webhooks_table)),
-        DeliveryStore(aws.table(settings.webhook_deliveries_table)),
-        MessageStore(aws.table(settings.webhook_messages_table)),
+        WebhookStores.build(settings, aws.table),
         WebhookQueue(aws.client("sqs"), settings.webhook_queue_url),
         SecretBox(aws.client("kms"), settings.webhook_key),
         allow_loopback=settings.webhook_sandbox_loopback,

@@ -26,7 +26,8 @@ class PublishError(RuntimeError):
     """EventBridge accepted the call but not the entry (throttled, internal failure)."""
 
 
-def event_detail(session: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+def _identity(session: dict[str, Any]) -> dict[str, Any]:
+    """Whose session this is and which delivery: what every event's detail starts with."""
     return {
         "sessionId": session["sessionId"],
         "organizationId": session.get("organizationId"),
@@ -34,6 +35,12 @@ def event_detail(session: dict[str, Any], document: dict[str, Any]) -> dict[str,
         "environment": session.get("environment"),
         "deliveryId": session.get("deliveryId"),
         "externalRiderId": session.get("externalRiderId"),
+    }
+
+
+def event_detail(session: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_identity(session),
         "status": document.get("status"),
         "version": document.get("version"),
         "engineVersion": document.get("engineVersion"),
@@ -46,12 +53,7 @@ def event_detail(session: dict[str, Any], document: dict[str, Any]) -> dict[str,
 def session_detail(session: dict[str, Any]) -> dict[str, Any]:
     """A session event's detail: who and what, its state; no start location or device."""
     return {
-        "sessionId": session["sessionId"],
-        "organizationId": session.get("organizationId"),
-        "projectId": session.get("projectId"),
-        "environment": session.get("environment"),
-        "deliveryId": session.get("deliveryId"),
-        "externalRiderId": session.get("externalRiderId"),
+        **_identity(session),
         "status": session.get("status"),
         "insightsStatus": session.get("insightsStatus"),
         "endReason": session.get("endReason"),

@@ -34,7 +34,7 @@ from functions.core.webhooks.dispatch import Dispatcher, Outcome
 from functions.core.webhooks.queue import WebhookQueue
 from functions.core.webhooks.secrets import SecretBox
 from functions.core.webhooks.sender import Sender
-from functions.core.webhooks.store import DeliveryStore, EndpointStore, MessageStore
+from functions.core.webhooks.store import WebhookStores
 
 
 def metric_name(outcome: Outcome) -> str:
@@ -54,9 +54,7 @@ def secret_box() -> SecretBox:
 def dispatcher() -> Dispatcher:
     settings = get_settings()
     return Dispatcher(
-        EndpointStore(aws.own_table(settings.webhooks_table)),
-        DeliveryStore(aws.own_table(settings.webhook_deliveries_table)),
-        MessageStore(aws.own_table(settings.webhook_messages_table)),
+        WebhookStores.build(settings, aws.own_table),
         WebhookQueue(aws.client("sqs"), settings.webhook_queue_url),
         secret_box(),
         Sender(allow_loopback=settings.webhook_sandbox_loopback),

@@ -65,6 +65,20 @@ def test_tables_have_the_same_keys_indexes_and_ttl(
     assert ttl.get("AttributeName") == there_ttl
 
 
+def _assert_same_redrive(
+    session: Any, deployed: dict[str, Any], url: str, name: str, dlq_name: str
+) -> None:
+    """The local queue at ``url`` redrives to ``dlq_name`` after as many receives as the
+    deployed queue ``name``."""
+    redrive = json.loads(
+        session.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])[
+            "Attributes"
+        ]["RedrivePolicy"]
+    )
+    assert int(redrive["maxReceiveCount"]) == deployed[name]["RedrivePolicy"]["maxReceiveCount"]
+    assert redrive["deadLetterTargetArn"].endswith(dlq_name)
+
+
 def test_queue_stream_bus_and_notification_match(
     synthesized: Synthesized, local: tuple[Any, Resources]
 ) -> None:
@@ -73,12 +87,6 @@ def test_queue_stream_bus_and_notification_match(
         q["Properties"]["QueueName"]: q["Properties"]
         for q in synthesized.of_type("AWS::SQS::Queue").values()
     }
-    sqs = session.client("sqs")
-    redrive = json.loads(
-        sqs.get_queue_attributes(QueueUrl=resources.queue_url, AttributeNames=["RedrivePolicy"])[
-            "Attributes"
-        ]["RedrivePolicy"]
-    )
     assert resources.queue_url.endswith(names.queue_name(STAGE))
     assert resources.dlq_url.endswith(names.dlq_name(STAGE))
     assert set(queues) == {
@@ -87,9 +95,9 @@ def test_queue_stream_bus_and_notification_match(
         names.webhook_queue_name(STAGE),
         names.webhook_dlq_name(STAGE),
     }
-    deployed_redrive = queues[names.queue_name(STAGE)]["RedrivePolicy"]
-    assert int(redrive["maxReceiveCount"]) == deployed_redrive["maxReceiveCount"]
-    assert redrive["deadLetterTargetArn"].endswith(names.dlq_name(STAGE))
+    _assert_same_redrive(
+        session, queues, resources.queue_url, names.queue_name(STAGE), names.dlq_name(STAGE)
+    )
 
     (stream,) = synthesized.of_type("AWS::KinesisFirehose::DeliveryStream").values()
     assert resources.stream == stream["Properties"]["DeliveryStreamName"]
@@ -117,14 +125,13 @@ def test_webhook_queue_rule_and_key_match(
         q["Properties"]["QueueName"]: q["Properties"]
         for q in synthesized.of_type("AWS::SQS::Queue").values()
     }
-    redrive = json.loads(
-        session.client("sqs").get_queue_attributes(
-            QueueUrl=resources.webhook_queue_url, AttributeNames=["RedrivePolicy"]
-        )["Attributes"]["RedrivePolicy"]
+    _assert_same_redrive(
+        session,
+        queues,
+        resources.webhook_queue_url,
+        names.webhook_queue_name(STAGE),
+        names.webhook_dlq_name(STAGE),
     )
-    deployed = queues[names.webhook_queue_name(STAGE)]["RedrivePolicy"]
-    assert int(redrive["maxReceiveCount"]) == deployed["maxReceiveCount"]
-    assert redrive["deadLetterTargetArn"].endswith(names.webhook_dlq_name(STAGE))
     assert resources.webhook_dlq_url.endswith(names.webhook_dlq_name(STAGE))
 
     events = session.client("events")

@@ -30,7 +30,7 @@ from functions.core.webhooks.payloads import Message, is_bus_event, message_from
 from functions.core.webhooks.queue import AttemptOrder, WebhookQueue
 from functions.core.webhooks.secrets import SecretBox
 from functions.core.webhooks.sender import AttemptResult, Sender, signature_headers
-from functions.core.webhooks.store import DeliveryStore, EndpointStore, MessageStore, delivery_id
+from functions.core.webhooks.store import DeliveryStore, WebhookStores, delivery_id
 
 Outcome = Literal[
     "fanned-out",
@@ -105,9 +105,7 @@ class Dispatcher:
 
     def __init__(
         self,
-        endpoints: EndpointStore,
-        deliveries: DeliveryStore,
-        messages: MessageStore,
+        stores: WebhookStores,
         queue: WebhookQueue,
         box: SecretBox,
         sender: Sender,
@@ -116,9 +114,9 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        self._endpoints = endpoints
-        self._deliveries = deliveries
-        self._messages = messages
+        self._endpoints = stores.endpoints
+        self._deliveries = stores.deliveries
+        self._messages = stores.messages
         self._queue = queue
         self._box = box
         self._sender = sender

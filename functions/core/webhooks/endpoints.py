@@ -30,12 +30,7 @@ from functions.core.webhooks.dispatch import expires_at, open_delivery
 from functions.core.webhooks.payloads import Message, probe_message
 from functions.core.webhooks.queue import AttemptOrder, WebhookQueue
 from functions.core.webhooks.secrets import SecretBox, new_secret
-from functions.core.webhooks.store import (
-    DeliveryStore,
-    EndpointStore,
-    MessageStore,
-    new_endpoint_id,
-)
+from functions.core.webhooks.store import WebhookStores, new_endpoint_id
 from functions.core.webhooks.urls import UrlRefused, check_url
 
 
@@ -73,18 +68,16 @@ class WebhookEndpoints:
 
     def __init__(
         self,
-        endpoints: EndpointStore,
-        deliveries: DeliveryStore,
-        messages: MessageStore,
+        stores: WebhookStores,
         queue: WebhookQueue,
         box: SecretBox,
         *,
         allow_loopback: bool,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._endpoints = endpoints
-        self._deliveries = deliveries
-        self._messages = messages
+        self._endpoints = stores.endpoints
+        self._deliveries = stores.deliveries
+        self._messages = stores.messages
         self._queue = queue
         self._box = box
         self._allow_loopback = allow_loopback

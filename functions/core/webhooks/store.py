@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -24,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from functions.core import errors, names
 from functions.core.session_store import dynamo, plain
+from functions.core.settings import Settings
 
 DELIVERY_ID = re.compile(r"^dlv_[0-9]{13}[0-9a-f]{10}$")
 
@@ -262,3 +265,20 @@ class MessageStore:
                 return items[:limit], len(items) <= limit
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return items[:limit], False
+
+
+@dataclass(frozen=True)
+class WebhookStores:
+    """The three webhook tables' stores; ``table`` makes a boto3 Table from a name."""
+
+    endpoints: EndpointStore
+    deliveries: DeliveryStore
+    messages: MessageStore
+
+    @classmethod
+    def build(cls, settings: Settings, table: Callable[[str], Any]) -> WebhookStores:
+        return cls(
+            EndpointStore(table(settings.webhooks_table)),
+            DeliveryStore(table(settings.webhook_deliveries_table)),
+            MessageStore(table(settings.webhook_messages_table)),
+        )

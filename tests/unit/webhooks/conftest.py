@@ -16,7 +16,12 @@ from functions.core.webhooks.endpoints import WebhookEndpoints
 from functions.core.webhooks.queue import AttemptOrder
 from functions.core.webhooks.secrets import SecretBox
 from functions.core.webhooks.sender import AttemptResult
-from functions.core.webhooks.store import DeliveryStore, EndpointStore, MessageStore
+from functions.core.webhooks.store import (
+    DeliveryStore,
+    EndpointStore,
+    MessageStore,
+    WebhookStores,
+)
 from tests.unit.conftest import MockAws, mocked_account
 
 
@@ -81,27 +86,20 @@ class World:
 
 def make_world(mock: MockAws, *, retry_scale: float = 1.0) -> World:
     settings = mock.settings
-    table = mock.session.resource("dynamodb").Table
+    stores = WebhookStores.build(settings, mock.session.resource("dynamodb").Table)
     clock = Clock()
     sender = ScriptedSender()
-    endpoints = EndpointStore(table(settings.webhooks_table))
-    deliveries = DeliveryStore(table(settings.webhook_deliveries_table))
-    messages = MessageStore(table(settings.webhook_messages_table))
     queue = RecordingQueue()
     box = SecretBox(mock.session.client("kms"), settings.webhook_key)
     api = WebhookEndpoints(
-        endpoints,
-        deliveries,
-        messages,
+        stores,
         queue,  # type: ignore[arg-type]
         box,
         allow_loopback=True,
         clock=clock,
     )
     dispatcher = Dispatcher(
-        endpoints,
-        deliveries,
-        messages,
+        stores,
         queue,  # type: ignore[arg-type]
         box,
         sender,  # type: ignore[arg-type]
@@ -109,7 +107,18 @@ def make_world(mock: MockAws, *, retry_scale: float = 1.0) -> World:
         clock=clock,
         rng=lambda: 0.5,
     )
-    return World(mock, clock, sender, endpoints, deliveries, messages, queue, box, api, dispatcher)
+    return World(
+        mock,
+        clock,
+        sender,
+        stores.endpoints,
+        stores.deliveries,
+        stores.messages,
+        queue,
+        box,
+        api,
+        dispatcher,
+    )
 
 
 @pytest.fixture
