@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from functions.api.common import make_app, make_handler, principal
+from functions.api.common import make_app, make_handler, principal, route
 from functions.core import aws, names
 from functions.core.models.webhooks import (
     CreateWebhookRequest,
@@ -47,28 +47,43 @@ def endpoints() -> WebhookEndpoints:
     )
 
 
-@router.post(
-    "/v1/webhooks",
-    summary="Create a webhook endpoint (the answer holds its secret, once)",
-    responses={201: {"description": "Created"}},
+NOT_FOUND = {404: ["WEBHOOK_NOT_FOUND"]}
+DISABLED = {404: ["WEBHOOK_NOT_FOUND"], 409: ["WEBHOOK_DISABLED"]}
+
+
+@route(
+    router,
+    "POST /v1/webhooks",
+    status=201,
+    description="Created; the only answer (with rotate) that holds the secret",
+    errors={422: ["WEBHOOK_URL_NOT_ALLOWED"]},
+    summary="Create a webhook endpoint",
     tags=TAGS,
 )
 def create_webhook(body: CreateWebhookRequest) -> tuple[Webhook, int]:
     return endpoints().create(principal(app), body), 201
 
 
-@router.get("/v1/webhooks", summary="List webhook endpoints", tags=TAGS)
+@route(router, "GET /v1/webhooks", summary="List webhook endpoints", tags=TAGS)
 def list_webhooks() -> WebhookList:
     return WebhookList(webhooks=endpoints().list(principal(app)))
 
 
-@router.get("/v1/webhooks/<webhookId>", summary="Get a webhook endpoint", tags=TAGS)
+@route(
+    router,
+    "GET /v1/webhooks/{webhookId}",
+    errors=NOT_FOUND,
+    summary="Get a webhook endpoint",
+    tags=TAGS,
+)
 def get_webhook(webhookId: WebhookId) -> Webhook:  # noqa: N803
     return endpoints().get(principal(app), webhookId)
 
 
-@router.patch(
-    "/v1/webhooks/<webhookId>",
+@route(
+    router,
+    "PATCH /v1/webhooks/{webhookId}",
+    errors={**NOT_FOUND, 422: ["WEBHOOK_URL_NOT_ALLOWED"]},
     summary="Change a webhook endpoint's url, events, description or status",
     tags=TAGS,
 )
@@ -76,10 +91,13 @@ def update_webhook(webhookId: WebhookId, body: UpdateWebhookRequest) -> Webhook:
     return endpoints().update(principal(app), webhookId, body)
 
 
-@router.delete(
-    "/v1/webhooks/<webhookId>",
+@route(
+    router,
+    "DELETE /v1/webhooks/{webhookId}",
+    status=204,
+    description="Deleted",
+    errors=NOT_FOUND,
     summary="Delete a webhook endpoint",
-    responses={204: {"description": "Deleted"}},
     tags=TAGS,
 )
 def delete_webhook(webhookId: WebhookId) -> Response[None]:  # noqa: N803
@@ -87,8 +105,10 @@ def delete_webhook(webhookId: WebhookId) -> Response[None]:  # noqa: N803
     return Response(status_code=204)
 
 
-@router.post(
-    "/v1/webhooks/<webhookId>/rotate",
+@route(
+    router,
+    "POST /v1/webhooks/{webhookId}/rotate",
+    errors=NOT_FOUND,
     summary="Rotate the signing secret (the old one keeps signing for 24 h)",
     tags=TAGS,
 )
@@ -96,20 +116,26 @@ def rotate_secret(webhookId: WebhookId) -> Webhook:  # noqa: N803
     return endpoints().rotate(principal(app), webhookId)
 
 
-@router.post(
-    "/v1/webhooks/<webhookId>/test",
+@route(
+    router,
+    "POST /v1/webhooks/{webhookId}/test",
+    status=202,
+    description="Queued",
+    errors=DISABLED,
     summary="Send a webhook.test event to the endpoint",
-    responses={202: {"description": "Queued"}},
     tags=TAGS,
 )
 def test_webhook(webhookId: WebhookId) -> tuple[DeliveryQueued, int]:  # noqa: N803
     return endpoints().test(principal(app), webhookId), 202
 
 
-@router.post(
-    "/v1/webhooks/<webhookId>/replay",
+@route(
+    router,
+    "POST /v1/webhooks/{webhookId}/replay",
+    status=202,
+    description="Queued",
+    errors=DISABLED,
     summary="Send again every event since a time",
-    responses={202: {"description": "Queued"}},
     tags=TAGS,
 )
 def replay(webhookId: WebhookId, body: ReplayRequest) -> tuple[ReplayQueued, int]:  # noqa: N803
@@ -117,8 +143,10 @@ def replay(webhookId: WebhookId, body: ReplayRequest) -> tuple[ReplayQueued, int
     return endpoints().replay(principal(app), webhookId, since), 202
 
 
-@router.get(
-    "/v1/webhooks/<webhookId>/deliveries",
+@route(
+    router,
+    "GET /v1/webhooks/{webhookId}/deliveries",
+    errors={**NOT_FOUND, 400: ["INVALID_CURSOR"]},
     summary="The delivery log: every attempt, newest delivery first",
     tags=TAGS,
 )
@@ -130,10 +158,13 @@ def list_deliveries(
     return endpoints().deliveries(principal(app), webhookId, limit, cursor)
 
 
-@router.post(
-    "/v1/webhooks/<webhookId>/deliveries/<deliveryId>/retry",
+@route(
+    router,
+    "POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+    status=202,
+    description="Queued",
+    errors={404: ["WEBHOOK_NOT_FOUND", "DELIVERY_NOT_FOUND"], 409: ["WEBHOOK_DISABLED"]},
     summary="Attempt a delivery once more, now",
-    responses={202: {"description": "Queued"}},
     tags=TAGS,
 )
 def retry_delivery(webhookId: WebhookId, deliveryId: DeliveryId) -> tuple[DeliveryQueued, int]:  # noqa: N803

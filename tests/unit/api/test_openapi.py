@@ -114,13 +114,21 @@ def _invoke(
 
 
 def _match(
-    route: names.Route, session_id: str = "ses_missing", key_id: str = "key_missing"
+    route: names.Route,
+    session_id: str = "ses_missing",
+    key_id: str = "key_missing",
+    webhook_id: str = "ep_missing",
 ) -> RouteMatch:
     """The route with ``session_id`` as its session's (or building's) id, ``key_id`` as its
-    key's."""
-    params = {n: session_id for n in ("sessionId", "buildingId") if f"{{{n}}}" in route.path}
-    if "{keyId}" in route.path:
-        params["keyId"] = key_id
+    key's, ``webhook_id`` as its webhook endpoint's."""
+    values = {
+        "sessionId": session_id,
+        "buildingId": session_id,
+        "keyId": key_id,
+        "webhookId": webhook_id,
+        "deliveryId": "dlv_missing",
+    }
+    params = {name: value for name, value in values.items() if f"{{{name}}}" in route.path}
     return RouteMatch(route, params)
 
 
@@ -133,6 +141,8 @@ def _body(route: names.Route) -> bytes:
         "PATCH /v1/sessions/{sessionId}": {"title": "a title"},
         "POST /v1/projects": {"name": "a project"},
         "POST /v1/keys": {"projectId": "prj_missing"},
+        "PATCH /v1/webhooks/{webhookId}": {"description": "x"},
+        "POST /v1/webhooks/{webhookId}/replay": {"since": "2026-01-01T00:00:00Z"},
     }
     key = f"{route.method} {route.path}"
     return json.dumps(bodies[key]).encode() if key in bodies else b""
@@ -151,6 +161,7 @@ class Probe:
     query: str = ""
     session_id: str = "ses_missing"
     key_id: str = "key_missing"
+    webhook_id: str = "ep_missing"
 
 
 def _probes(route: names.Route) -> list[Probe]:
@@ -190,7 +201,15 @@ def _probes(route: names.Route) -> list[Probe]:
         return probes
     if "{sessionId}" in route.path or route.path in ("/v1/sessions/stop", "/v1/telemetry"):
         probes.append(Probe("unknown session", 404, "SESSION_NOT_FOUND", key, _body(route)))
-    if "{sessionId}" in route.path:
+    if "{webhookId}" in route.path:
+        probes.append(Probe("unknown webhook", 404, "WEBHOOK_NOT_FOUND", key, _body(route)))
+        too_long = "e" * 65
+        probes.append(
+            Probe("id too long", 422, "VALIDATION_ERROR", key, _body(route), webhook_id=too_long)
+        )
+    elif (route.method, route.path) == ("GET", "/v1/webhooks"):
+        pass  # takes no input but the query: the typo probe above covers it
+    elif "{sessionId}" in route.path:
         probes.append(
             Probe("id too long", 422, "VALIDATION_ERROR", key, _body(route), session_id="s" * 65)
         )
@@ -209,7 +228,7 @@ def _probes(route: names.Route) -> list[Probe]:
 def test_every_probed_answer_is_documented(route: names.Route, mocked_aws: MockAws) -> None:
     for probe in _probes(route):
         answered, body = _invoke(
-            _match(route, probe.session_id, probe.key_id),
+            _match(route, probe.session_id, probe.key_id, probe.webhook_id),
             caller=probe.caller,
             body=probe.body,
             headers=probe.headers,
