@@ -1,7 +1,7 @@
 """The webhook dispatcher Lambda: webhook-queue messages → fan-out and signed attempts.
 
 Powertools' ``AsyncBatchProcessor`` runs a batch's messages concurrently (each on a worker
-thread, ``asyncio.to_thread``), so one endpoint that takes its full 15 s never delays the
+thread of ``WORKERS``), so one endpoint that takes its full 15 s never delays the
 other messages of the batch, which are other organisations' as often as not; failures are
 reported per message (``batchItemFailures``). An HTTP failure is not a message failure: it
 is logged on the delivery and retried on the schedule. A message fails only when the
@@ -16,6 +16,7 @@ import asyncio
 import json
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,7 +28,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.core import aws
+from functions.core import aws, names
 from functions.core.observability import logger, metrics, tracer
 from functions.core.settings import get_settings
 from functions.core.webhooks.dispatch import Dispatcher, Outcome
@@ -35,6 +36,15 @@ from functions.core.webhooks.queue import WebhookQueue
 from functions.core.webhooks.secrets import SecretBox
 from functions.core.webhooks.sender import Sender
 from functions.core.webhooks.store import WebhookStores
+
+WORKERS = ThreadPoolExecutor(
+    max_workers=names.DISPATCHER_BATCH_SIZE * names.FUNCTIONS["dispatcher"].local_instances,
+    thread_name_prefix="dispatch",
+)
+"""A thread for every message of a batch, so a batch's attempts all run at once (asyncio's
+default executor has only a few threads on a small Lambda); sized for the local stack's
+concurrent batches too. Threads start when first needed and are reused, with their
+services (``aws.per_thread``)."""
 
 
 def metric_name(outcome: Outcome) -> str:
@@ -75,7 +85,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             outcomes[outcome] += 1
 
     async def record_handler(record: SQSRecord) -> None:
-        await asyncio.to_thread(work, record.body)
+        await asyncio.get_running_loop().run_in_executor(WORKERS, work, record.body)
 
     # A processor per invocation: it holds the batch, and locally invocations overlap.
     response = async_process_partial_response(

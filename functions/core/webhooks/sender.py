@@ -113,6 +113,7 @@ class Sender:
                 timeout=timeout,
                 retries=False,
                 maxsize=1,
+                cert_reqs="CERT_REQUIRED",
                 server_hostname=target.host,
                 assert_hostname=target.host,
             )
