@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws, names
-from functions.core.observability import logger, metrics, tracer
+from functions.core.observability import logger, metrics, traced
 from functions.core.settings import get_settings
 from functions.core.webhooks.dispatch import Dispatcher, Outcome
 from functions.core.webhooks.queue import WebhookQueue
@@ -73,7 +73,7 @@ def dispatcher() -> Dispatcher:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcomes: Counter[Outcome] = Counter()
