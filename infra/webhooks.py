@@ -40,7 +40,31 @@ from infra.storage import Storage
 DISPATCHER_MAX_CONCURRENCY = 20
 PERIOD = Duration.minutes(5)
 QUEUE_AGE_ALARM = Duration.minutes(30)
-WEBHOOK_TABLES = ("webhooks", "webhook-deliveries", "webhook-messages")
+DISPATCHER_ITEMS = {
+    "webhooks": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"),
+    "webhook-deliveries": ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+    "webhook-messages": ("dynamodb:PutItem",),
+}
+"""What the dispatcher does: reads a tenant's endpoints and marks their health; opens,
+reads and logs deliveries; stores messages for replay."""
+API_ITEMS = {
+    "webhooks": (
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ),
+    "webhook-deliveries": (
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ),
+    "webhook-messages": ("dynamodb:PutItem", "dynamodb:Query"),
+}
+"""What the endpoints API does: the endpoints' whole lifecycle; the delivery log, and new
+deliveries for test and replay; messages for test (stored) and replay (read)."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +136,8 @@ class Webhooks(Construct):
                 max_concurrency=DISPATCHER_MAX_CONCURRENCY,
             )
         )
-        storage.grant_tables(self.dispatcher, *WEBHOOK_TABLES, write=True)
+        for table, actions in DISPATCHER_ITEMS.items():
+            storage.grant_items(self.dispatcher, table, *actions)
         self.queue.grant_send_messages(self.dispatcher)
         self.key.grant_decrypt(self.dispatcher)
         self.alarms = self._alarm_specs()
@@ -120,7 +145,8 @@ class Webhooks(Construct):
     def grant_api(self, function: lambda_.IFunction) -> None:
         """What the webhooks API function needs: the tables, encrypting new secrets, and
         queueing attempts (test, retry, replay)."""
-        self._storage.grant_tables(function, *WEBHOOK_TABLES, write=True)
+        for table, actions in API_ITEMS.items():
+            self._storage.grant_items(function, table, *actions)
         self.queue.grant_send_messages(function)
         # Exactly Encrypt: ``grant_encrypt`` would add ReEncrypt* and GenerateDataKey*.
         iam.Grant.add_to_principal(

@@ -12,7 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks
 
 from functions.core import names
-from infra.webhooks import WEBHOOK_TABLES
+from infra.webhooks import DISPATCHER_ITEMS
 from tests.infra.conftest import Synthesized
 
 WRITE_ACTIONS = {
@@ -162,8 +162,8 @@ def test_only_the_api_encrypts_and_only_the_dispatcher_decrypts_secrets(
 
 def test_the_dispatcher_reaches_only_webhook_data(synthesized: Synthesized) -> None:
     tables = synthesized.stack.storage.tables
-    webhook_ids = {synthesized.logical_id(tables[t]) for t in WEBHOOK_TABLES}
-    other_ids = {synthesized.logical_id(t) for n, t in tables.items() if n not in WEBHOOK_TABLES}
+    webhook_ids = {synthesized.logical_id(tables[t]) for t in DISPATCHER_ITEMS}
+    other_ids = {synthesized.logical_id(t) for n, t in tables.items() if n not in DISPATCHER_ITEMS}
     statements = _role_statements(synthesized, "dispatcher")
     resources = " ".join(str(s["Resource"]) for s in statements)
     assert all(table_id in resources for table_id in webhook_ids)
@@ -259,6 +259,16 @@ DYNAMODB_ACTIONS = {
         "buildings": {"GetItem", "PutItem"},  # learn: read, put back on condition
     },
     "sweeper": {"sessions": {"UpdateItem"}, "sessions/index/bySweep": {"Query"}},
+    "webhooks": {
+        "webhooks": {"GetItem", "PutItem", "Query", "UpdateItem", "DeleteItem"},
+        "webhook-deliveries": {"GetItem", "PutItem", "Query", "UpdateItem"},
+        "webhook-messages": {"PutItem", "Query"},
+    },
+    "dispatcher": {
+        "webhooks": {"GetItem", "Query", "UpdateItem"},
+        "webhook-deliveries": {"GetItem", "PutItem", "UpdateItem"},
+        "webhook-messages": {"PutItem"},
+    },
 }
 """Each handler's single-item calls, table by table (no Scan, no batch calls where one item
 is written at a time, each index by name)."""

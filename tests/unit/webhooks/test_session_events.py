@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from functions.core import names
+from functions.core.erased import ErasedMarkers
 from functions.core.events_bus import EventBus, SessionEvents, session_detail
 from functions.core.lifecycle import SessionLifecycle
 from functions.core.models.sessions import StartSessionRequest
@@ -17,7 +18,11 @@ def test_start_and_the_stopping_stop_publish_once(account, caller) -> None:
     published: list[tuple[str, dict[str, Any]]] = []
     sessions = SessionStore(account.table(names.SESSIONS_TABLE))
     lifecycle = SessionLifecycle(
-        sessions, lambda _sid: None, account.settings, publish=lambda k, s: published.append((k, s))
+        sessions,
+        lambda _sid: None,
+        account.settings,
+        erased=ErasedMarkers(account.table(names.BATCHES_TABLE)),
+        publish=lambda kind, session: published.append((kind, session)),
     )
     started = lifecycle.start(
         caller, StartSessionRequest.model_validate({"deliveryId": "d-1", "sessionType": "drop"})
