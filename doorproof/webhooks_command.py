@@ -169,7 +169,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     listener.start()
     printed(f"listening on {listener.url} (Ctrl-C to stop)")
     try:
-        stopping.wait()
+        while not stopping.wait(0.5):  # wake for signals delivered to other threads
+            pass
     finally:
         listener.stop()
         if client is not None and webhook_id is not None:

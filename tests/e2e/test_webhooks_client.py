@@ -99,8 +99,16 @@ def test_doorproof_webhooks_listen_registers_prints_and_cleans_up(local_api: Loc
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+    seen: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
 
     def next_line(timeout_s: float = 20.0) -> str:
         return lines.get(timeout=timeout_s).rstrip("\n")
@@ -116,9 +124,10 @@ def test_doorproof_webhooks_listen_registers_prints_and_cleans_up(local_api: Loc
         assert " webhook.test " in printed and webhook.id in printed, printed
     finally:
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
-    assert f"deleted webhook {webhook.id}" in out
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    assert f"deleted webhook {webhook.id}\n" in seen
     wait_for(lambda: BackendClient(local_api.url, org.secret_key).list_webhooks() == [])
 
 
