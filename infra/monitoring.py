@@ -41,6 +41,8 @@ API_5XX_RATE_PERCENT = 5
 API_MIN_REQUESTS = 20
 """Below this many requests in a period the 5xx rate is not evaluated."""
 QUEUE_AGE_ALARM = Duration.minutes(15)
+ALARM_MATH_MAX_METRICS = 10
+"""CloudWatch refuses an alarm whose math combines more metrics."""
 TABLE_OPERATIONS = [
     dynamodb.Operation.GET_ITEM,
     dynamodb.Operation.PUT_ITEM,
@@ -137,7 +139,21 @@ class Monitoring(Construct):
             label="Lambda throttles",
             period=PERIOD,
         )
-        self._alarm("LambdaThrottles", throttles, 1, "Lambda invocations throttled")
+        # An alarm's math may combine at most 10 metrics: one alarm per 10 functions.
+        keys = list(functions)
+        for group, start in enumerate(range(0, len(keys), ALARM_MATH_MAX_METRICS)):
+            part = keys[start : start + ALARM_MATH_MAX_METRICS]
+            some = cloudwatch.MathExpression(
+                expression="SUM(METRICS())",
+                using_metrics={
+                    f"t_{key}": functions[key].metric_throttles(period=PERIOD, statistic="Sum")
+                    for key in part
+                },
+                label=f"Lambda throttles ({', '.join(part)})",
+                period=PERIOD,
+            )
+            suffix = str(group + 1) if group else ""
+            self._alarm(f"LambdaThrottles{suffix}", some, 1, "Lambda invocations throttled")
         # Per table (the dashboard's alarm widget shows them): one graph cannot hold several
         # tables' operation sums, whose metric ids would collide.
         for logical, table in tables.items():

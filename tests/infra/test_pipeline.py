@@ -6,6 +6,7 @@ from typing import Any
 
 from functions.core import names
 from infra.ingest import BUFFER_INTERVAL_S
+from infra.monitoring import ALARM_MATH_MAX_METRICS
 from tests.infra.conftest import STAGE, Synthesized
 
 
@@ -158,7 +159,10 @@ def test_resource_counts(synthesized: Synthesized) -> None:
     template.resource_count_is("AWS::Events::Rule", 2)  # the sweep schedule, webhook events
     template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
     template.resource_count_is("AWS::KMS::Key", 1)
-    template.resource_count_is("AWS::CloudWatch::Alarm", 8 + 4 + len(names.TABLES))
+    throttle_alarms = -(-len(names.FUNCTIONS) // ALARM_MATH_MAX_METRICS)  # 10 functions each
+    template.resource_count_is(
+        "AWS::CloudWatch::Alarm", 7 + throttle_alarms + 4 + len(names.TABLES)
+    )
     template.resource_count_is("AWS::SNS::Topic", 1)
     template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     template.resource_count_is("Custom::S3AutoDeleteObjects", 0)
