@@ -263,6 +263,7 @@ DYNAMODB_ACTIONS = {
         "webhooks": {"GetItem", "PutItem", "Query", "UpdateItem", "DeleteItem"},
         "webhook-deliveries": {"GetItem", "PutItem", "Query", "UpdateItem"},
         "webhook-messages": {"PutItem", "Query"},
+        "answers": {"PutItem"},
     },
     "dispatcher": {
         "webhooks": {"GetItem", "Query", "UpdateItem"},
