@@ -141,6 +141,7 @@ def _body(route: names.Route) -> bytes:
         "PATCH /v1/sessions/{sessionId}": {"title": "a title"},
         "POST /v1/projects": {"name": "a project"},
         "POST /v1/keys": {"projectId": "prj_missing"},
+        "POST /v1/webhooks": {"url": "https://hooks.example.com/doorproof"},
         "PATCH /v1/webhooks/{webhookId}": {"description": "x"},
         "POST /v1/webhooks/{webhookId}/replay": {"since": "2026-01-01T00:00:00Z"},
     }
