@@ -41,7 +41,7 @@ def endpoints() -> WebhookEndpoints:
     settings = get_settings()
     return WebhookEndpoints(
         WebhookStores.build(settings, aws.table),
-        WebhookQueue(aws.client("sqs"), settings.webhook_queue_url),
+        WebhookQueue(aws.client("sqs"), settings.required("webhook_queue_url")),
         SecretBox(aws.client("kms"), settings.webhook_key),
         allow_loopback=settings.webhook_sandbox_loopback,
     )
@@ -172,4 +172,4 @@ def retry_delivery(webhookId: WebhookId, deliveryId: DeliveryId) -> tuple[Delive
 
 
 app = make_app(router)
-handler = make_handler(app)
+handler = make_handler(app, requires=("webhook_queue_url",))

@@ -48,15 +48,12 @@ class Settings(BaseModel):
     user_pool_client_id: str = ""
     """The dashboard's Cognito user pool and app client (people's sign-in); empty: no one
     can sign in, only keys work."""
-    webhooks_table: str = Field(default_factory=lambda: names.WEBHOOKS_TABLE.physical("local"))
-    webhook_deliveries_table: str = Field(
-        default_factory=lambda: names.WEBHOOK_DELIVERIES_TABLE.physical("local")
-    )
-    webhook_messages_table: str = Field(
-        default_factory=lambda: names.WEBHOOK_MESSAGES_TABLE.physical("local")
-    )
-    webhook_queue_url: str = ""
-    webhook_key: str = Field(default_factory=lambda: names.webhook_key_alias("local"))
+    webhooks_table: str = Field(min_length=1)
+    webhook_deliveries_table: str = Field(min_length=1)
+    webhook_messages_table: str = Field(min_length=1)
+    webhook_queue_url: str | None = None
+    """Only the webhooks API function and the dispatcher get it (``configured(requires=…)``)."""
+    webhook_key: str = Field(min_length=1)
     webhook_retry_scale: float = Field(default=1.0, gt=0.0, le=1.0)
     """Multiplies every delay of the retry schedule: 1.0 (the specification's) unless a test
     compresses it (``WEBHOOK_RETRY_SCALE=0.001`` turns 5 min into 0.3 s)."""
@@ -69,7 +66,7 @@ class Settings(BaseModel):
         if not value:
             raise SettingsError(
                 f"missing environment variable {ENV_VARS[field]}: this function needs it "
-                "(the CDK app passes it to the functions that send finalize messages)"
+                "(the CDK app passes it only to the functions that send to that queue)"
             )
         return str(value)
 

@@ -30,7 +30,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core import aws, names
 from functions.core.observability import logger, metrics, traced
-from functions.core.settings import get_settings
+from functions.core.settings import configured, get_settings
 from functions.core.webhooks.dispatch import Dispatcher, Outcome
 from functions.core.webhooks.queue import WebhookQueue
 from functions.core.webhooks.secrets import SecretBox
@@ -65,13 +65,14 @@ def dispatcher() -> Dispatcher:
     settings = get_settings()
     return Dispatcher(
         WebhookStores.build(settings, aws.own_table),
-        WebhookQueue(aws.client("sqs"), settings.webhook_queue_url),
+        WebhookQueue(aws.client("sqs"), settings.required("webhook_queue_url")),
         secret_box(),
         Sender(allow_loopback=settings.webhook_sandbox_loopback),
         retry_scale=settings.webhook_retry_scale,
     )
 
 
+@configured(requires=("webhook_queue_url",))
 @logger.inject_lambda_context
 @traced
 @metrics.log_metrics

@@ -47,7 +47,7 @@ def new_org(api: LocalApi, environment: str = "sandbox") -> Org:
             organization_id=organization_id,
             project_id="proj_wh",
             environment=environment,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
         ).key
         for kind in ("secret", "publishable")
     }
@@ -124,18 +124,18 @@ def receivers() -> Iterator[Callable[..., Receiver]]:
 def create_webhook(api: LocalApi, key: str, url: str, **body: Any) -> dict[str, Any]:
     answer = call(api, "POST", "/v1/webhooks", key, {"url": url, **body})
     assert answer.status == 201, answer.body
-    created: dict[str, Any] = answer.json()  # type: ignore[assignment]
+    created: dict[str, Any] = answer.json()
     return created
 
 
 def deliveries(api: LocalApi, key: str, webhook_id: str) -> list[dict[str, Any]]:
     answer = call(api, "GET", f"/v1/webhooks/{webhook_id}/deliveries", key)
     assert answer.status == 200, answer.body
-    return list(answer.json()["deliveries"])  # type: ignore[index]
+    return list(answer.json()["deliveries"])
 
 
 def error_code(result: HttpResult) -> str:
-    return str(result.json()["error"]["code"])  # type: ignore[index]
+    return str(result.json()["error"]["code"])
 
 
 def types_for(receiver: Receiver, session_id: str) -> list[str]:
@@ -159,12 +159,12 @@ def test_every_event_type_reaches_a_verifying_receiver_across_a_rotation(
         {"deliveryId": f"d-{uuid.uuid4().hex[:6]}", "sessionType": "drop"},
     )
     assert started.status == 201, started.body
-    session_id = started.json()["sessionId"]  # type: ignore[index]
+    session_id = started.json()["sessionId"]
     wait_for(lambda: types_for(receiver, session_id) == ["session.started"])
 
     rotated = call(local_api, "POST", f"/v1/webhooks/{webhook['id']}/rotate", org.secret_key)
     assert rotated.status == 200, rotated.body
-    new_secret = rotated.json()["secret"]  # type: ignore[index]
+    new_secret = rotated.json()["secret"]
     assert new_secret != old_secret
     before_rotation = len(receiver.got)
 
@@ -220,10 +220,10 @@ def test_a_receiver_failing_three_times_gets_the_fourth_attempt_with_the_same_id
     webhook = create_webhook(local_api, org.secret_key, receiver.url)
     queued = call(local_api, "POST", f"/v1/webhooks/{webhook['id']}/test", org.secret_key)
     assert queued.status == 202, queued.body
-    delivery_id = queued.json()["deliveryId"]  # type: ignore[index]
+    delivery_id = queued.json()["deliveryId"]
 
     wait_for(lambda: len(receiver.got) == 4, timeout_s=30)
-    assert {r.headers["webhook-id"] for r in receiver.got} == {queued.json()["messageId"]}  # type: ignore[index]
+    assert {r.headers["webhook-id"] for r in receiver.got} == {queued.json()["messageId"]}
     assert all(len(e) for e in receiver.verified_with(webhook["secret"]))
 
     def logged() -> dict[str, Any] | None:
@@ -272,11 +272,11 @@ def test_a_410_disables_the_endpoint(
 
     def disabled() -> bool:
         got = call(local_api, "GET", f"/v1/webhooks/{webhook['id']}", org.secret_key).json()
-        return got["status"] == "disabled"  # type: ignore[index,no-any-return]
+        return got["status"] == "disabled"
 
     wait_for(disabled)
     got = call(local_api, "GET", f"/v1/webhooks/{webhook['id']}", org.secret_key).json()
-    assert "410" in got["disabledReason"]  # type: ignore[index]
+    assert "410" in got["disabledReason"]
     again = call(local_api, "POST", f"/v1/webhooks/{webhook['id']}/test", org.secret_key)
     assert again.status == 409 and error_code(again) == "WEBHOOK_DISABLED"
     time.sleep(0.5)
@@ -288,7 +288,7 @@ def test_a_410_disables_the_endpoint(
         org.secret_key,
         {"status": "enabled"},
     )
-    assert enabled.status == 200 and enabled.json()["status"] == "enabled"  # type: ignore[index]
+    assert enabled.status == 200 and enabled.json()["status"] == "enabled"
 
 
 def test_retry_after_of_a_429_is_honoured(
@@ -371,8 +371,8 @@ def test_the_api_is_scoped_to_the_secret_key_of_the_tenant(
     publishable = call(local_api, "GET", "/v1/webhooks", org.publishable_key)
     assert publishable.status == 403
     listed = call(local_api, "GET", "/v1/webhooks", org.secret_key).json()
-    assert [w["id"] for w in listed["webhooks"]] == [webhook["id"]]  # type: ignore[index]
-    assert "secret" not in listed["webhooks"][0] or listed["webhooks"][0]["secret"] is None  # type: ignore[index]
+    assert [w["id"] for w in listed["webhooks"]] == [webhook["id"]]
+    assert "secret" not in listed["webhooks"][0] or listed["webhooks"][0]["secret"] is None
     invalid = call(
         local_api, "POST", "/v1/webhooks", org.secret_key, {"url": "x", "events": ["no"]}
     )

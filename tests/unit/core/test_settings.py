@@ -3,6 +3,7 @@ fails before any work with an error naming the variable."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,8 @@ def test_the_environment_for_a_stage_is_complete() -> None:
     loaded = load_settings(COMPLETE)
     assert loaded.sessions_table == "doorproof-unit-sessions"
     assert loaded.processing_queue_url is None
+    assert loaded.webhook_queue_url is None
+    assert loaded.webhooks_table == "doorproof-unit-webhooks"
 
 
 def test_no_resource_name_has_a_local_default() -> None:
@@ -83,3 +86,14 @@ def test_an_optional_setting_a_function_needs_is_checked_too(
     environment.setenv("PROCESSING_QUEUE_URL", "https://sqs.example/q")
     settings.get_settings.cache_clear()
     assert handler({}, None) == "sent"
+
+
+@pytest.mark.parametrize("module", ["functions.processing.dispatcher", "functions.api.webhooks"])
+def test_the_webhook_functions_need_the_webhook_queue(
+    module: str, environment: pytest.MonkeyPatch
+) -> None:
+    for var, value in COMPLETE.items():
+        environment.setenv(var, value)
+    handler = importlib.import_module(module).handler
+    with pytest.raises(SettingsError, match="WEBHOOK_QUEUE_URL"):
+        handler({}, None)

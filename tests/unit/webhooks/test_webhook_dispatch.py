@@ -144,7 +144,7 @@ def test_failures_follow_the_schedule_with_the_same_message_id(world, caller) ->
     endpoint(world, caller)
     world.sender.script = [AttemptResult(500, 5, "HTTP 500", "boom")] * 3
     order = deliver(world, caller)
-    times = []
+    times: list[float] = []
     for _ in range(4):
         times.append(world.clock.now if not times else order.dueAt)
         outcome = world.run(order)
