@@ -41,12 +41,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_der_private_key,
+)
 from moto.backends import get_backend as _get_backend
 
 log = logging.getLogger("doorproof.local.persistence")
 
-SERVICES = ("dynamodb", "s3", "sqs", "firehose", "events")
-"""moto's services the stack uses (``resources.create_resources``)."""
+SERVICES = ("dynamodb", "s3", "sqs", "firehose", "events", "kms")
+"""moto's services the stack uses (``resources.create_resources``). KMS is in the snapshots
+only: a replayed ``CreateKey`` would make new key material, which opens none of the secrets
+sealed before, so the stack snapshots as soon as it has created its resources."""
 COMPACT_BYTES = 16 * 1024 * 1024
 """Log size at which a new snapshot is taken, or half the last snapshot's size if that is
 more (so snapshots cost at most twice the bytes logged). A restart replays the log through
@@ -67,11 +76,14 @@ LOGGED_TARGETS = {
     },
     "AmazonSQS": {"CreateQueue", "SetQueueAttributes", "SendMessage", "SendMessageBatch"},
     "Firehose_20150804": {"CreateDeliveryStream", "PutRecord", "PutRecordBatch"},
-    "AWSEvents": {"CreateEventBus"},
+    "AWSEvents": {"CreateEventBus", "PutRule", "PutTargets"},
 }
 """JSON-protocol operations that change state (``X-Amz-Target: <service>.<operation>``).
-SQS receives, deletes and visibility changes are left out on purpose (see the docstring);
-EventBridge's PutEvents has no subscriber locally and changes nothing."""
+SQS receives, deletes and visibility changes are left out on purpose (see the docstring).
+EventBridge's PutEvents is left out too: replayed, it would publish the event again under a
+new id, so a receiver would get a second webhook with another ``webhook-id``. What moto's
+rule sent on to the webhook queue is not a logged request either, so a webhook event the
+dispatcher had not yet fanned out when the process was killed is lost (docs/local.md)."""
 S3_WRITES = {"PUT", "POST", "DELETE"}
 """S3 (the one REST service here) changes state with these methods only."""
 _ENVIRON_KEYS = (
@@ -87,6 +99,8 @@ _ENVIRON_KEYS = (
     "RAW_URI",
     "wsgi.url_scheme",
 )
+PRIVATE_KEYS = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+"""What moto's KMS keys hold that pickle cannot copy (a Rust object of ``cryptography``)."""
 get_backend = cast(Callable[[str], Any], _get_backend)
 """moto's backend registry by service name (typed per literal name by moto)."""
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -102,12 +116,24 @@ def _is_logged(environ: dict[str, Any]) -> bool:
     return environ.get("REQUEST_METHOD") in S3_WRITES
 
 
+def _private_key(der: bytes) -> Any:
+    """The private key of ``der`` (what a snapshot keeps of one)."""
+    return load_der_private_key(der, None)
+
+
 class _Pickler(pickle.Pickler):
-    """Locks (moto's queues hold a Condition) are recreated, unlocked, on load."""
+    """Locks (moto's queues hold a Condition) are recreated, unlocked, on load; private keys
+    (moto's KMS keys hold one) travel as their PKCS#8 DER bytes."""
 
     dispatch_table = copyreg.dispatch_table.copy()
     dispatch_table[type(threading.Lock())] = lambda _lock: (threading.Lock, ())
     dispatch_table[type(threading.RLock())] = lambda _lock: (threading.RLock, ())
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, PRIVATE_KEYS):
+            der = obj.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+            return _private_key, (der,)
+        return NotImplemented
 
 
 class _Gate:

@@ -117,7 +117,7 @@ def _create_webhook_delivery(session: Any, stage: str, bus: str, webhook_queue_a
     )
 
 
-def existing_resources(
+def _existing_resources(
     session: Any, *, stage: str, bucket_account: str, visibility_timeout_s: int
 ) -> Resources | None:
     """The resources an earlier run created, when its data was restored
@@ -146,6 +146,34 @@ def existing_resources(
         ),
         webhook_dlq_url=webhook_dlq_url,
     )
+
+
+def _has_webhook_key(session: Any, stage: str) -> bool:
+    try:
+        session.client("kms").describe_key(KeyId=names.webhook_key_alias(stage))
+    except ClientError:
+        return False
+    return True
+
+
+def kept_or_new_resources(
+    session: Any, *, stage: str, bucket_account: str, visibility_timeout_s: int
+) -> tuple[Resources, bool]:
+    """The resources restored data holds, or new ones; and whether any were created (the
+    caller snapshots them then: ``persistence.SERVICES`` says why). A data directory from
+    before webhooks gets the webhook key and rule here."""
+    where: dict[str, Any] = {
+        "stage": stage,
+        "bucket_account": bucket_account,
+        "visibility_timeout_s": visibility_timeout_s,
+    }
+    kept = _existing_resources(session, **where)
+    if kept is None:
+        return create_resources(session, **where), True
+    if _has_webhook_key(session, stage):
+        return kept, False
+    _create_webhook_delivery(session, stage, kept.bus, kept.webhook_queue_arn)
+    return kept, True
 
 
 def create_resources(

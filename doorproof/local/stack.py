@@ -19,7 +19,6 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import boto3
 
@@ -37,12 +36,7 @@ from doorproof.local.lambdas import Handler, Lambdas
 from doorproof.local.moto_server import MotoServer
 from doorproof.local.people import LocalPeople, SignInLinks, create_people
 from doorproof.local.poller import QueuePoller, SweepTimer
-from doorproof.local.resources import (
-    MOTO_ACCOUNT,
-    Resources,
-    create_resources,
-    existing_resources,
-)
+from doorproof.local.resources import MOTO_ACCOUNT, Resources, kept_or_new_resources
 from functions.core import aws, names, settings
 
 REGION = "us-east-1"
@@ -177,12 +171,14 @@ class LocalStack:
             }
         )
         session = self.session()
-        where: dict[str, Any] = {
-            "stage": self.stage,
-            "bucket_account": BUCKET_ACCOUNT,
-            "visibility_timeout_s": self.visibility_timeout_s,
-        }
-        self._resources = existing_resources(session, **where) or create_resources(session, **where)
+        self._resources, created = kept_or_new_resources(
+            session,
+            stage=self.stage,
+            bucket_account=BUCKET_ACCOUNT,
+            visibility_timeout_s=self.visibility_timeout_s,
+        )
+        if created and self._moto.keeper is not None:
+            self._moto.keeper.compact()
         self._set_env(
             {
                 settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url,
