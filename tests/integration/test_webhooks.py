@@ -5,7 +5,9 @@ verify every signature with the ``standardwebhooks`` package itself.
 
 Each test uses organisations of its own (keys issued into the stack's keys table), so no
 other test's sessions reach its endpoints. The stack runs with the retry schedule compressed
-a thousandfold (``conftest.WEBHOOK_RETRY_SCALE``).
+a thousandfold (``conftest.WEBHOOK_RETRY_SCALE``). The restart test runs ``doorproof local``
+processes of its own on a data directory (the real schedule; its first attempts are
+immediate).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +28,11 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks import WebhookVerificationError
 
 from functions.core import names
-from functions.core.events_bus import EventBus, event_detail
 from functions.core.keys import KeyStore
+from functions.core.session_objects import CHUNKS, session_prefix
 from tests.integration.conftest import HttpResult, LocalApi, wait_for
 from tests.integration.test_api import call, samples
+from tests.integration.test_local_restart import Local, keys
 
 pytestmark = pytest.mark.integration
 
@@ -138,6 +143,12 @@ def error_code(result: HttpResult) -> str:
     return str(result.json()["error"]["code"])
 
 
+def ids_of(receiver: Receiver, message_id: str) -> list[str]:
+    """The ``webhook-id`` of each request that carried message ``message_id``."""
+    ids = [r.headers["webhook-id"] for r in receiver.got]
+    return [i for i in ids if i == message_id]
+
+
 def types_for(receiver: Receiver, session_id: str) -> list[str]:
     return [r.event["type"] for r in receiver.got if r.event["data"].get("sessionId") == session_id]
 
@@ -177,20 +188,18 @@ def test_every_event_type_reaches_a_verifying_receiver_across_a_rotation(
     assert reprocess.status == 202, reprocess.body
     wait_for(lambda: "insight.updated" in types_for(receiver, session_id), timeout_s=60)
 
-    # The real engine does not fail on demand: publish insight.failed the way the processor
-    # does (its EventBus, its detail), so the path under test, bus → rule → queue →
-    # dispatcher → receiver, is the same as for the other events.
-    boto = local_api.stack.session()
-    session_item = (
-        boto.resource("dynamodb")
-        .Table(names.SESSIONS_TABLE.physical("local"))
-        .get_item(Key={"sessionId": session_id})["Item"]
-    )
-    EventBus(boto.client("events"), local_api.stack.resources.bus).publish(
-        "insight.failed",
-        event_detail(session_item, {"status": "failed", "version": 3, "reasonCodes": []}),
-    )
-    wait_for(lambda: "insight.failed" in types_for(receiver, session_id))
+    # Computing fails for good when the stored telemetry cannot be read: every chunk of the
+    # session is overwritten, a reprocess asked for, and after the processing queue's last
+    # receive the processor itself publishes insight.failed.
+    s3 = local_api.stack.session().client("s3")
+    bucket = local_api.stack.resources.bucket
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=session_prefix(session_id) + CHUNKS)
+    assert listed["KeyCount"] > 0
+    for chunk in listed["Contents"]:
+        s3.put_object(Bucket=bucket, Key=chunk["Key"], Body=b"not an npz")
+    reprocess = call(local_api, "POST", f"/v1/sessions/{session_id}/reprocess", org.secret_key)
+    assert reprocess.status == 202, reprocess.body
+    wait_for(lambda: "insight.failed" in types_for(receiver, session_id), timeout_s=90)
     deleted = call(local_api, "DELETE", f"/v1/sessions/{session_id}", org.secret_key)
     assert deleted.status == 204, deleted.body
     wait_for(lambda: "session.deleted" in types_for(receiver, session_id))
@@ -381,3 +390,37 @@ def test_the_api_is_scoped_to_the_secret_key_of_the_tenant(
     assert deleted.status == 204
     gone = call(local_api, "GET", f"/v1/webhooks/{webhook['id']}", org.secret_key)
     assert gone.status == 404
+
+
+def test_endpoints_secrets_and_the_bus_rule_survive_kill_9_and_restart(
+    tmp_path: Path, receivers: Callable[..., Receiver]
+) -> None:
+    """``doorproof local`` keeps its data by default: an endpoint made before a ``kill -9``
+    still gets every event after the restart, signed with the secret it was given (the KMS
+    key that seals it is kept), and so after a clean stop."""
+    data = tmp_path / "data"
+    receiver = receivers()
+    first = Local(data)
+    try:
+        sk = keys(data)["sk"]
+        status, webhook = first.call("POST", "/v1/webhooks", sk, {"url": receiver.url})
+        assert status == 201, webhook
+        assert first.call("POST", f"/v1/webhooks/{webhook['id']}/test", sk)[0] == 202
+        wait_for(lambda: len(receiver.got) == 1)
+    finally:
+        first.kill_9()
+
+    for restart in ("after kill -9", "after a clean stop"):
+        local = Local(data)
+        try:
+            pk = keys(data)["pk"]
+            start = {"deliveryId": f"d-{restart[-4:]}", "sessionType": "drop"}
+            status, started = local.call("POST", "/v1/sessions/start", pk, start)
+            assert status == 201, (restart, started)
+            wait_for(partial(types_for, receiver, started["sessionId"]))
+            status, queued = local.call("POST", f"/v1/webhooks/{webhook['id']}/test", sk)
+            assert status == 202, (restart, queued)
+            wait_for(partial(ids_of, receiver, queued["messageId"]))
+        finally:
+            assert local.stop() == 0  # a clean stop snapshots
+    assert len(receiver.verified_with(webhook["secret"])) == len(receiver.got) == 5
