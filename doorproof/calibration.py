@@ -5,9 +5,10 @@
 - every simulator scenario (``doorproof.scenarios``, ``--seeds`` seeds each, Android and
   iOS), whose true category is ``SCENARIO_CATEGORIES``;
 - the real recordings in ``../shared/data`` (``doorproof.accuracy.common.data_dir``) that tell a
-  category: ``entry/`` and ``building/`` have no IMU, so the only right verdict is
-  ``insufficient_data``; ``vertical/stay`` is a phone held by someone standing, so
-  ``no_attempt``; the other real sets carry no delivery outcome and are only counted;
+  category: ``vertical/stay`` is a phone held by someone standing, so ``no_attempt``; the
+  other real sets carry no delivery outcome and are only counted (``entry/`` and
+  ``building/``, GPS + barometer without an IMU, are judged since engine 2026.12.6: their
+  walks are no deliveries, so no verdict of theirs is known to be right);
 
 and prints, per basis (``functions.engine.classification``), how many verdicts it gave, the
 share that was right, the estimate to state for it ((right + 1) / (n + 2)) and the
@@ -63,8 +64,6 @@ SCENARIO_CATEGORIES = {
 }
 """What really happened in each scenario, as a category (the physical truth: a delivery
 whose GPS was spoofed was still delivered at the door)."""
-REAL_TRUTH = {"entry": "insufficient_data", "building": "insufficient_data"}
-"""Real sets whose every recording has one right verdict (no IMU: nothing to judge)."""
 REAL_LABELLED = {("vertical", "stay"): "no_attempt"}
 PLATFORMS: tuple[Platform, ...] = ("android", "ios")
 
@@ -94,7 +93,7 @@ def _real_files(root: Path) -> list[tuple[str, str | None, Path]]:
     for set_name in ("vertical", "elevators", "entry", "building"):
         for path in sorted((root / set_name).rglob("*.ndjson.gz")):
             label = path.parent.name if set_name == "vertical" else ""
-            truth = REAL_TRUTH.get(set_name) or REAL_LABELLED.get((set_name, label))
+            truth = REAL_LABELLED.get((set_name, label))
             files.append((set_name, truth, path))
     return files
 

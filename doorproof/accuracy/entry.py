@@ -10,7 +10,11 @@ flagged change of the same direction; each flag is matched once. Scored:
 - doors reported where none was flagged (false passages), listed;
 - reliability: the stated confidences in bins against the share of those doors found;
 - the same on the simulator's scenarios (``doorproof.scenarios``, every scenario by
-  ``SCENARIO_SEEDS``), whose truth is where the courier's body went through a door.
+  ``SCENARIO_SEEDS``), whose truth is where the courier's body went through a door;
+- GPS + barometer alone: how many real walks are judged (no INSUFFICIENT_DATA: they carry
+  no IMU), and the simulator's scenarios sent as such a phone would (``gps_barometer``: one
+  sample a second, no IMU) against their truth: reason codes, floors climbed, the doorstep
+  verdict and the category.
 
 Baseline, computed in the same run: "the first fix worse than ``BASELINE_LOST_M``" is an
 entry, "the first fix back under ``BASELINE_SKY_M``" an exit, with no hold and no ramp.
@@ -27,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.calibration import SCENARIO_CATEGORIES as CATEGORY_OF
 from doorproof.recordings import load_samples
 from doorproof.scenarios import build, names
 from functions.engine.entry import MATCH_S
@@ -39,6 +44,9 @@ BASELINE_LOST_M = 65.0
 BASELINE_SKY_M = 30.0
 """…and one this good is outdoors."""
 BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+GPS_BAROMETER_SKIP = frozenset({"no_barometer", "ground_floor_1hz", "insufficient_data"})
+"""Scenarios left out of the GPS + barometer run: nothing of them is left to send (no
+barometer), they already are a 1-Hz stream, or they are six seconds long."""
 SCENARIO_SEEDS = (0, 1, 2)
 
 
@@ -127,7 +135,55 @@ def _score(
 
 def evaluate(root: Path) -> dict[str, Any]:
     """Doors of engine and baseline against the flags (entry/) and the simulator's truth."""
-    return {**evaluate_walks(root), **evaluate_simulator(SCENARIO_SEEDS)}
+    return {
+        **evaluate_walks(root),
+        **evaluate_simulator(SCENARIO_SEEDS),
+        "gps_barometer": evaluate_gps_barometer(SCENARIO_SEEDS),
+    }
+
+
+def gps_barometer(samples: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A session as a phone streaming only GPS and its barometer once a second would send it
+    (entry/'s and building/'s iPhones): the first sample of each second, without its IMU."""
+    out: list[dict[str, Any]] = []
+    for sample in samples:
+        if not out or sample["ts"] - out[-1]["ts"] >= 1.0:
+            out.append({k: v for k, v in sample.items() if k != "imu"})
+    return out
+
+
+def evaluate_gps_barometer(seeds: Sequence[int]) -> dict[str, Any]:
+    """Every scenario with an exact truth and a barometer, as a 1-Hz GPS + barometer
+    stream: reason codes exactly the truth's, floors climbed, doorstep verdict, category."""
+    runs = [(name, seed) for name in names() for seed in seeds if name not in GPS_BAROMETER_SKIP]
+    records = []
+    for name, seed in progress("entry (GPS + barometer)", runs):
+        sc = build(name, seed=seed)
+        if not sc.truth.exact:
+            continue
+        doc = compute_insights(from_samples(gps_barometer(sc.samples)), sc.context())
+        codes = set(doc["reasonCodes"])
+        truth = sc.truth
+        checks = {
+            "codes": codes == truth.reason_codes,
+            "floors": doc["summary"]["floorsClimbed"] == truth.floors_climbed,
+            "doorstep": doc["summary"]["rightDoorstep"] == truth.right_doorstep,
+            "category": doc["classification"]["category"] == CATEGORY_OF.get(name),
+        }
+        records.append(
+            {
+                "session": f"{name}/{seed}",
+                "reason_codes": sorted(codes),
+                "truth": sorted(truth.reason_codes),
+                "floors_climbed": [doc["summary"]["floorsClimbed"], truth.floors_climbed],
+                **checks,
+            }
+        )
+    return {
+        "records": records,
+        "summary": {k: share([r[k] for r in records]) for k in ("codes", "floors", "doorstep")}
+        | {"category": share([r["category"] for r in records]), "sessions": len(records)},
+    }
 
 
 def evaluate_walks(root: Path) -> dict[str, Any]:
@@ -139,8 +195,14 @@ def evaluate_walks(root: Path) -> dict[str, Any]:
         samples = load_samples(root / row["file"])
         doc = compute_insights(from_samples(samples), SessionContext())
         truth = flags(row["indoors_changes"])
-        records.append(_score(row["file"], row["indoors_changes"], truth, doc, samples))
-    return {"records": records, "summary": summary(records)}
+        record = _score(row["file"], row["indoors_changes"], truth, doc, samples)
+        record["reason_codes"] = doc["reasonCodes"]
+        records.append(record)
+    judged = [r for r in records if "INSUFFICIENT_DATA" not in r["reason_codes"]]
+    return {
+        "records": records,
+        "summary": summary(records) | {"judged": len(judged)},
+    }
 
 
 def evaluate_simulator(seeds: Sequence[int]) -> dict[str, Any]:
@@ -283,6 +345,26 @@ def _section(title: str, part: dict[str, Any], *, list_found: bool) -> list[str]
     return lines
 
 
+def _gps_barometer_lines(report: dict[str, Any]) -> list[str]:
+    g = report["gps_barometer"]
+    s = g["summary"]
+    lines = [
+        f"GPS + BAROMETER ONLY (no IMU): real walks judged {report['summary']['judged']} of"
+        f" {report['summary']['recordings']} (the rest: INSUFFICIENT_DATA, nothing seen to"
+        " judge); simulator as a 1-Hz GPS + barometer stream, "
+        f"{s['sessions']} sessions: reason codes exact {pct(s['codes'])}, floors climbed"
+        f" {pct(s['floors'])}, doorstep {pct(s['doorstep'])}, category {pct(s['category'])}",
+    ]
+    for r in g["records"]:
+        wrong = [k for k in ("codes", "floors", "doorstep", "category") if not r[k]]
+        if wrong:
+            lines.append(
+                f"    {r['session']}: {', '.join(wrong)} wrong (codes {r['reason_codes']}, truth"
+                f" {r['truth']}; floors {r['floors_climbed'][0]}, truth {r['floors_climbed'][1]})"
+            )
+    return lines
+
+
 def table(report: dict[str, Any]) -> list[str]:
     d = report["door_stop"]["summary"]
     lines = [
@@ -292,7 +374,7 @@ def table(report: dict[str, Any]) -> list[str]:
         f" {d['false']} door stops elsewhere; stated confidence (the stop's share of still"
         " seconds) → share that were the handover:",
     ]
-    return lines + reliability_lines(d["reliability"])
+    return lines + reliability_lines(d["reliability"]) + _gps_barometer_lines(report)
 
 
 SET = AccuracySet(name="entry", folder="entry", evaluate=evaluate, table=table)

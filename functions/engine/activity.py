@@ -17,6 +17,12 @@ of evidence, strongest first:
    aliases and its bounce comes and goes: walking at 1-2 Hz is seen in patches. (GPS pace
    was tried as extra evidence and made the scenario suite worse: parked GPS noise and
    spoofed tracks walk too.)
+4. **GPS pace, without any IMU** (a 1-Hz GPS + barometer stream: entry/, building/): a
+   window whose latest fix is a fresh sky fix (``entry.lost_fixes``, held no longer than
+   ``entry.STALE_FIX_S``) moving at walking pace (``WALK_PACE_MPS``), not within
+   ``CRAWL_S`` of vehicle speed, is WALKING, and only sky fixes vouch for DRIVING (indoor
+   positions jump tens of metres). Only there: with an accelerometer, steps and bounce are
+   better evidence than a position that wanders.
 
 Anything else is STOPPED. Windows without any sample are GAP (not an event), and windows
 inside a vertical move are VERTICAL (the move is its own event). Runs shorter than their
@@ -41,6 +47,7 @@ from typing import Literal
 
 import numpy as np
 
+from functions.engine.entry import STALE_FIX_S, lost_fixes
 from functions.engine.gps import Fixes
 from functions.engine.signal import Motion
 from functions.engine.steps import MIN_RATE_HZ
@@ -67,6 +74,13 @@ vs a vehicle (0.1-0.5 m/s²: road vibration; its accelerations are horizontal)."
 STILL_ENERGY_MS2 = 0.035
 """Below this the phone lies still (a table, a parked car's cradle): an accelerometer's own
 noise is ~0.01-0.03 m/s²; a hand or a running engine adds more."""
+WALK_PACE_MPS = (0.5, 2.5)
+"""Ground speed of a walk: entry/ walks at 0.6-1.5 m/s and stands at 0-0.5 (``entry``); a
+brisk walk with a parcel stays under 2.5 m/s. Between that and ``DRIVE_SPEED_MPS`` is
+neither (a jog, a vehicle crawling): left STOPPED."""
+CRAWL_S = 5.0
+"""GPS pace this close to vehicle speed is the vehicle pulling in or away (0 to 4 m/s takes
+2-4 s), not a walk: a courier leaves a parked vehicle seconds after it stops."""
 MIN_RUN_S = {DRIVING: 8.0, WALKING: 4.0, STOPPED: 5.0, VERTICAL: 0.0, GAP: 0.0}
 
 
@@ -148,6 +162,20 @@ def _speed(f: Fixes, grid0: float, n: int) -> np.ndarray:
     centres = grid0 + (np.arange(n) + 0.5) * WINDOW_S
     latest = np.searchsorted(f.t[ok], centres, side="right") - 1
     return np.where(latest >= 0, speed[ok][np.maximum(latest, 0)], np.nan)
+
+
+def _sky_pace(f: Fixes, grid0: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per window: whether its latest fix is a fresh sky fix (``entry.lost_fixes``, held no
+    longer than ``entry.STALE_FIX_S``), and whether that fix moves at walking pace."""
+    if len(f) == 0:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    centres = grid0 + (np.arange(n) + 0.5) * WINDOW_S
+    latest = np.searchsorted(f.t, centres, side="right") - 1
+    i = np.maximum(latest, 0)
+    speed = f.ground_speed()[i]
+    sky = (latest >= 0) & (centres - f.t[i] <= STALE_FIX_S) & ~lost_fixes(f)[i]
+    pace = (speed >= WALK_PACE_MPS[0]) & (speed <= WALK_PACE_MPS[1])
+    return np.asarray(sky), np.asarray(sky & pace)
 
 
 def _covered(t: np.ndarray, grid0: float, n: int, max_gap_s: float) -> np.ndarray:
@@ -276,6 +304,12 @@ def segment_activity(
     fast = (np.nan_to_num(speed, nan=0.0) >= DRIVE_SPEED_MPS) & ~still
     lively = np.nan_to_num(bounce, nan=0.0) >= WALK_BOUNCE_MS2
     walking = stepping | (lively & ~fast & (not can_see_steps))
+    if not np.isfinite(energy).any():
+        sky, pace = _sky_pace(f, grid0, n)
+        fast &= sky  # indoor positions jump: their derived speed is no vehicle's
+        # a vehicle pulling in or away passes walking pace for a few seconds
+        near_drive = _rolling(fast.astype(float), 2 * int(CRAWL_S / WINDOW_S) + 1) > 0
+        walking |= pace & ~near_drive
     driving = _bridge(fast & ~walking, walking, int(DRIVE_BRIDGE_S / WINDOW_S))
     raw = np.full(n, STOPPED)
     raw[driving] = DRIVING

@@ -36,14 +36,15 @@ def events(
     out: list[dict[str, Any]] = []
     door = place.door
     for seg in activity.segments:
+        # every event carries metadata, null when it has none: the API's shape, so that
+        # ``doorproof analyze`` prints what GET /v1/sessions/{id}/insights serves
         event: dict[str, Any] = {
             "type": seg.kind,
             "tStart": _t(seg.t_start, t0),
             "tEnd": _t(seg.t_end, t0),
             "confidence": seg.confidence,
+            "metadata": {"atDoor": seg == door} if seg.kind == "STOPPED" else None,
         }
-        if seg.kind == "STOPPED":
-            event["metadata"] = {"atDoor": seg == door}
         out.append(event)
     for mv in moves:
         out.append(

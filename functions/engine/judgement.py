@@ -39,6 +39,9 @@ from functions.engine.types import Steps, VerticalMove
 
 MIN_IMU_SAMPLES = 20
 MIN_COVERED_S = 20.0
+MIN_GPS_FIXES = 20
+"""Without an IMU, GPS and a barometer still place the courier (walking pace, the door, the
+entry) and measure floors: a 1-Hz iPhone stream (entry/, building/) sends one fix a second."""
 INTERRUPT_GAP_S = 30.0
 EDGE_GAP_S = 120.0
 """Silence after the start or before the stop that counts as lost data: the server's clock
@@ -87,8 +90,16 @@ class Findings:
         stairs = sum(mv.t_end - mv.t_start for mv in self.moves if mv.mode == "STAIRS")
         return self.activity.seconds("WALKING") + stairs
 
+    def imu_blind(self) -> bool:
+        """No IMU to speak of: GPS and the barometer are all there is (a 1-Hz GPS stream)."""
+        return self.quality.imu_samples < MIN_IMU_SAMPLES
+
     def on_foot(self) -> bool:
-        return self.steps.count >= ON_FOOT_STEPS or self.walking_s() >= ON_FOOT_WALK_S
+        """Steps or walking; without an IMU also any vertical move (a vehicle takes no lift,
+        and ``activity.on_foot_moves`` dropped the roads)."""
+        if self.steps.count >= ON_FOOT_STEPS or self.walking_s() >= ON_FOOT_WALK_S:
+            return True
+        return self.imu_blind() and bool(self.moves)
 
     def judged(self) -> bool:
         return self.session_type in ATTEMPT_SESSION_TYPES and insufficient_data(self) is None
@@ -253,12 +264,17 @@ def session_timeout(fd: Findings) -> Evidence | None:
 
 
 def insufficient_data(fd: Findings) -> Evidence | None:
-    """Too little to judge: fewer than 20 IMU samples, or under 20 s of the session covered
-    by data. No attempt code is given then."""
+    """Too little to judge: fewer than 20 IMU samples, unless 20 GPS fixes and a barometer
+    saw the courier walk, drive or change floors; or under 20 s of the session covered by
+    data. No attempt code is given then."""
     q = fd.quality
-    if q.imu_samples >= MIN_IMU_SAMPLES and q.covered_s >= MIN_COVERED_S:
+    gps_and_barometer = q.gps_fixes >= MIN_GPS_FIXES and q.sensors.get("barometer", False)
+    sees = q.imu_samples >= MIN_IMU_SAMPLES or (
+        gps_and_barometer and (fd.on_foot() or fd.activity.seconds("DRIVING") > 0)
+    )
+    if sees and q.covered_s >= MIN_COVERED_S:
         return None
-    return {"imuSamples": q.imu_samples, "coveredSec": _round(q.covered_s)}
+    return {"imuSamples": q.imu_samples, "gpsFixes": q.gps_fixes, "coveredSec": _round(q.covered_s)}
 
 
 def telemetry_stream_interrupted(fd: Findings) -> Evidence | None:

@@ -288,7 +288,10 @@ def locate(
     storeys = storeys or Storeys()
     th = relative_height(tel)
     has_baro = th[0].shape[0] > 0
-    walking = activity.grid[activity.labels == WALKING]
+    # steps or bounce, not GPS pace (``activity``, rule 4): a fix's own speed must not vouch
+    # for the fix going stale
+    seen = activity.labels == WALKING
+    walking = activity.grid[seen if np.isfinite(activity.energy).any() else np.zeros_like(seen)]
     found = entry.passages(f, th, walking, float(tel.t[-1]) if len(tel) else 0.0)
     entered = _gate(found, activity, f, address)
     inside = _inside_move(found, f, moves)

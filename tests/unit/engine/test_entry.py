@@ -25,6 +25,8 @@ ENTRIES_FLOOR_PCT = 90.0
 """Issue 9's target: entries within 20 s of the truth."""
 ENTRIES_FOUND_PCT = 100.0
 """What entry/ measures: 12 of 12 (11 from the sky's loss, the glass lobby from its lift ride)."""
+JUDGED_WALKS = 24
+"""entry/ walks given reason codes other than INSUFFICIENT_DATA (engine 2026.12.5; before: 0)."""
 GATE_RIGHT_PCT = 97.1
 """entry/: 33 of 34 GATEs right (the miss: a walk that began inside and flickered at its exit)."""
 
@@ -205,6 +207,8 @@ def test_entries_on_real_walks_are_found_within_twenty_seconds(walks: dict[str, 
     assert engine["entries_found"] >= base["entries_found"]
     assert engine["median_entry_error_s"] < base["median_entry_error_s"]
     assert engine["false_doors"] <= 2 < base["false_doors"]
+    # GPS + barometer without an IMU is judged: 24 of 34 (the rest saw nothing to judge)
+    assert walks["summary"]["judged"] >= JUDGED_WALKS
 
 
 def test_stated_confidence_is_the_share_found(walks: dict[str, Any]) -> None:
