@@ -32,8 +32,8 @@ from functions.engine.building import (
     MIN_HEIGHT_M,
     Observation,
     Storeys,
+    level_sd,
     profile_of,
-    sigma,
 )
 from functions.engine.insights import SessionContext, compute
 from functions.engine.place import on_claimed_floor
@@ -67,7 +67,7 @@ def _rngs() -> list[np.random.Generator]:
 
 def _within(o: Observation, storeys: Storeys) -> list[bool]:
     return [
-        abs(h - storeys.height_of(storeys.level_of(h))) <= 2 * float(sigma(h))
+        abs(h - storeys.height_of(storeys.level_of(h))) <= 2 * float(level_sd(h))
         for h in o.heights_m
         if abs(h) >= MIN_HEIGHT_M
     ]

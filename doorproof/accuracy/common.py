@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+"""Confidence bins of the reliability tables (a last bin for 0.9-1.0, where most answers sit)."""
 
 
 @dataclass(frozen=True)
@@ -86,3 +89,31 @@ def verdict_shares(
 
 def pct(value: float | None) -> str:
     return "   -  " if value is None else f"{value:5.1f}%"
+
+
+def reliability(pairs: Sequence[tuple[float, bool]]) -> list[dict[str, Any]]:
+    """Stated confidence in ``BINS`` against the share of those answers that were right
+    ("found"): a calibrated 0.9 is right 9 times in 10. Empty bins are left out."""
+    out = []
+    for lo, hi in itertools.pairwise(BINS):
+        hits = [u for c, u in pairs if lo <= c < hi]
+        if hits:
+            mean = float(sum(c for c, _ in pairs if lo <= c < hi) / len(hits))
+            out.append(
+                {
+                    "bin": [lo, min(hi, 1.0)],
+                    "n": len(hits),
+                    "stated": round(mean, 2),
+                    "found": share(hits),
+                }
+            )
+    return out
+
+
+def reliability_lines(rows: Sequence[dict[str, Any]], word: str = "found") -> list[str]:
+    """One line per confidence bin: how many, the mean stated, the share right."""
+    return [
+        f"    {r['bin'][0]:.1f}-{r['bin'][1]:.1f}: n={r['n']:<4} stated {r['stated']:.2f}"
+        f" {word} {pct(r['found'])}"
+        for r in rows
+    ]

@@ -24,7 +24,7 @@ import numpy as np
 
 from doorproof.accuracy.common import AccuracySet, pct, progress, share
 from doorproof.recordings import load_samples
-from functions.engine.building import Observation, Storeys, profile_of, sigma
+from functions.engine.building import Observation, Storeys, level_sd, profile_of
 from functions.engine.telemetry import from_samples
 from functions.engine.vertical import detect_vertical
 
@@ -155,7 +155,7 @@ def evaluate(root: Path) -> dict[str, Any]:
         }
     everything = learned_storeys(rides)
     z = [
-        abs(abs(r.height_m) - everything.height_of(r.floors)) / float(sigma(r.height_m))
+        abs(abs(r.height_m) - everything.height_of(r.floors)) / float(level_sd(r.height_m))
         for r in rides
         if r.height_m is not None
     ]
@@ -206,7 +206,7 @@ def table(report: dict[str, Any]) -> list[str]:
     lines.append(
         f"all {report['rides']} rides learned: storey {every['storeyHeightM']:.2f} m, lobby"
         f" {every['lobbyHeightM']:.2f} m, storey confidence {every['storeyConfidence']:.2f};"
-        f" ride heights within 1 / 2 sd (heightSdM) of their floor's level:"
+        f" ride heights within 1 / 2 level_sd of their floor's level:"
         f" {pct(every['heightsWithin1Sd']).strip()} / {pct(every['heightsWithin2Sd']).strip()}"
         " (a normal error: 68 % / 95 %)"
     )

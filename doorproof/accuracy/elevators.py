@@ -23,6 +23,8 @@ from doorproof.accuracy.common import (
     labels,
     pct,
     progress,
+    reliability,
+    reliability_lines,
     share,
     verdict_shares,
 )
@@ -78,10 +80,20 @@ def _ride(file: str) -> str:
 
 
 def _summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    out = {
+    out: dict[str, Any] = {
         style: verdict_shares(rs, CONVENTIONS) for style, rs in grouped(records, "style").items()
     }
     out["height_sd"] = {c: _height_coverage(records, c) for c in CONVENTIONS}
+    out["reliability"] = reliability(
+        [
+            (
+                max(r[CONVENTIONS[0]]["moves"], key=lambda mv: abs(mv[2]))[3],
+                r[CONVENTIONS[0]]["engine"] == r["expected"],
+            )
+            for r in records
+            if r[CONVENTIONS[0]]["moves"]
+        ]
+    )
     return out
 
 
@@ -114,7 +126,7 @@ def table(report: dict[str, Any]) -> list[str]:
         f"{'hold':<14}{'n':>4}  {'convention':<10}  {'mode':^15}  {'mode and direction':^18}",
     ]
     for style, entry in report["summary"].items():
-        if style == "height_sd":
+        if style in ("height_sd", "reliability"):
             continue
         for convention in CONVENTIONS:
             eng, base = entry[f"{convention}.engine"], entry[f"{convention}.baseline"]
@@ -128,6 +140,11 @@ def table(report: dict[str, Any]) -> list[str]:
             f" {pct(cover['within_1sd'])} | {pct(cover['within_2sd'])} of {cover['n']}"
             " (a normal error: 68.3% | 95.4%)"
         )
+    lines.append(
+        f"reliability ({CONVENTIONS[0]}): the largest move's stated confidence → share whose"
+        " mode and direction are right"
+    )
+    lines += reliability_lines(report["summary"]["reliability"], "right")
     lines.append("")
     lines.append("Rides the engine gets wrong, with every move it found:")
     for r in report["records"]:

@@ -23,14 +23,20 @@ entry, "the first fix back under ``BASELINE_SKY_M``" an exit, with no hold and n
 from __future__ import annotations
 
 import csv
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from doorproof.accuracy.common import AccuracySet, pct, progress, share
+from doorproof.accuracy.common import (
+    AccuracySet,
+    pct,
+    progress,
+    reliability,
+    reliability_lines,
+    share,
+)
 from doorproof.calibration import SCENARIO_CATEGORIES as CATEGORY_OF
 from doorproof.recordings import load_samples
 from doorproof.scenarios import build, names
@@ -43,7 +49,6 @@ BASELINE_LOST_M = 65.0
 """Baseline: a fix this bad is indoors (the top of Wi-Fi positioning's 10-65 m)…"""
 BASELINE_SKY_M = 30.0
 """…and one this good is outdoors."""
-BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 GPS_BAROMETER_SKIP = frozenset({"no_barometer", "ground_floor_1hz", "insufficient_data"})
 """Scenarios left out of the GPS + barometer run: nothing of them is left to send (no
 barometer), they already are a 1-Hz stream, or they are six seconds long."""
@@ -251,24 +256,6 @@ def door_stop_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def reliability(pairs: Sequence[tuple[float, bool]]) -> list[dict[str, Any]]:
-    """Stated confidence in bins against the share of those doors found."""
-    out = []
-    for lo, hi in itertools.pairwise(BINS):
-        hits = [u for c, u in pairs if lo <= c < hi]
-        if hits:
-            mean = float(np.mean([c for c, _ in pairs if lo <= c < hi]))
-            out.append(
-                {
-                    "bin": [lo, min(hi, 1.0)],
-                    "n": len(hits),
-                    "stated": round(mean, 2),
-                    "found": share(hits),
-                }
-            )
-    return out
-
-
 def summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"recordings": len(records)}
     for who in ("engine", "baseline"):
@@ -296,15 +283,6 @@ def _nearest(got: Sequence[Sequence[Any]], direction: str, t: float) -> str:
     """The error of the nearest reported door of that direction, for a miss."""
     errors = [float(g[1]) - t for g in got if g[0] == direction]
     return f"nearest {min(errors, key=abs):+.0f} s" if errors else f"no {direction} door"
-
-
-def reliability_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """One line per confidence bin: how many, the mean stated, the share found."""
-    return [
-        f"    {r['bin'][0]:.1f}-{r['bin'][1]:.1f}: n={r['n']:<4} stated {r['stated']:.2f}"
-        f" found {pct(r['found'])}"
-        for r in rows
-    ]
 
 
 def _section(title: str, part: dict[str, Any], *, list_found: bool) -> list[str]:

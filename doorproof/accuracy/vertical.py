@@ -23,6 +23,8 @@ from doorproof.accuracy.common import (
     labels,
     pct,
     progress,
+    reliability,
+    reliability_lines,
     share,
     verdict_shares,
 )
@@ -188,7 +190,24 @@ def _vertical_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["platform_agreement"] = share(
         [r["android"]["engine"] == r["ios"]["engine"] for r in records]
     )
+    out["reliability"] = reliability(
+        [
+            (_largest(r["android"]["moves"])["confidence"], r["android"]["engine"] == r["sensors"])
+            for r in records
+            if r["android"]["moves"]
+        ]
+    )
     return out
+
+
+def _largest(moves: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return max(moves, key=lambda mv: abs(mv["heightM"]))
+
+
+def ceiling(records: Sequence[dict[str, Any]]) -> float | None:
+    """The best score against the labels that an engine reporting what the sensors show can
+    reach: every recording whose label the sensors contradict is lost to it."""
+    return share([r["sensors"] == r["expected"] for r in records])
 
 
 def table(report: dict[str, Any]) -> list[str]:
@@ -199,7 +218,7 @@ def table(report: dict[str, Any]) -> list[str]:
     ]
     summary = report["summary"]
     for label, entry in summary.items():
-        if label == "platform_agreement":
+        if label in ("platform_agreement", "reliability"):
             continue
         for convention in CONVENTIONS:
             eng, base = entry[f"{convention}.engine"], entry[f"{convention}.baseline"]
@@ -214,18 +233,31 @@ def table(report: dict[str, Any]) -> list[str]:
         f"'{CORRECTED}': the {len(CONTRADICTED)} recordings whose label the sensors contradict"
         " scored against what the sensors show (listed below)"
     )
+    lines.append(
+        "reliability (android, labels corrected): the largest move's stated confidence →"
+        " share whose mode and direction are right"
+    )
+    lines += reliability_lines(summary["reliability"], "right")
+    records = report["records"]
+    disagree = [r for r in records if r["android"]["engine"] != r["expected"]]
+    noise = [r for r in disagree if r["file"] in CONTRADICTED]
+    misses = [r for r in disagree if r["file"] not in CONTRADICTED]
     lines.append("")
     lines.append(
-        "Recordings where the engine disagrees with the label (android), with the evidence:"
+        f"Disagreements with the label (android): {len(disagree)} of {len(records)}:"
+        f" {len(noise)} label noise (the sensors contradict the label: an engine that reports"
+        f" them cannot agree; the best score against these labels is {pct(ceiling(records))}),"
+        f" {len(misses)} engine miss(es). Each, with the evidence:"
     )
-    for r in report["records"]:
+    for r in disagree:
         got = r["android"]["engine"]
         if got != r["expected"]:
             ev = r["evidence"]
             expected = "/".join(r["expected"])
             sensors = CONTRADICTED.get(r["file"])
             lines.append(
-                f"  {r['file']}: label {r['label']} {expected}, engine {'/'.join(got)}"
+                f"  [{'label noise' if sensors else 'engine miss'}] {r['file']}: label"
+                f" {r['label']} {expected}, engine {'/'.join(got)}"
                 + (f" (label contradicted: {sensors[2]})" if sensors else "")
                 + ";"
                 f" net height {ev['net_height_m']:+.2f} m ({ev['pressure_change_hpa']:+.3f} hPa),"

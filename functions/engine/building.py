@@ -177,8 +177,12 @@ def _heights(level: np.ndarray, storey: Any, extra: Any) -> np.ndarray:
     return out
 
 
-def sigma(height: float | np.ndarray) -> Any:
-    """The sd of a height ``height`` m above the entrance (``NOISE_M``, ``NOISE_PER_M``)."""
+def level_sd(height: float | np.ndarray) -> Any:
+    """How far a height measured ``height`` m above the entrance may sit from its level's
+    model height, one sd (``NOISE_M``, ``NOISE_PER_M``): the fit's tolerance. Not a move's
+    ``height_sd_m`` (``vertical.height_sd``, one sd of the move's own measured height, what
+    the case file's ``heightSdM`` means): this one also holds where on a floor the courier
+    dwelt and how one building's floors vary, so it is wider at small heights."""
     return NOISE_M + NOISE_PER_M * np.abs(height)
 
 
@@ -204,7 +208,7 @@ def _level_probability(
     below = _heights(np.array([level - 1]), storey, extra)
     above = _heights(np.array([level + 1]), storey, extra)
     lo, hi = (centre + below) / 2, (centre + above) / 2
-    s = float(sigma(height))
+    s = float(level_sd(height))
     p = _phi((hi - height) / s) - _phi((lo - height) / s)
     return float(np.clip((w * p).sum() / w.sum(), 0.0, 1.0))
 
@@ -392,7 +396,7 @@ def _cost(claimed: Sequence[tuple[float, int]], heights: Sequence[float]) -> np.
     if heights:
         u, n = np.unique(np.round(np.asarray(heights) / BIN_M) * BIN_M, return_counts=True)
         fit = _heights(_levels(u, storey, extra), storey, extra)
-        misfit = np.minimum(((u - fit) / sigma(u)) ** 2, CAP) @ n
+        misfit = np.minimum(((u - fit) / level_sd(u)) ** 2, CAP) @ n
         cost = cost + misfit[:, :, None]
     if claimed:
         binned = np.asarray([(round(h / BIN_M) * BIN_M, c) for h, c in claimed])
@@ -400,7 +404,7 @@ def _cost(claimed: Sequence[tuple[float, int]], heights: Sequence[float]) -> np.
         h, level = pairs[:, 0], pairs[:, 1].astype(int)
         for k, offset in enumerate(ENTRANCE_OFFSETS):
             expected = _heights(level - offset, storey, extra)
-            cost[:, :, k] += np.minimum(((h - expected) / sigma(h)) ** 2, CAP) @ n
+            cost[:, :, k] += np.minimum(((h - expected) / level_sd(h)) ** 2, CAP) @ n
     out: np.ndarray = cost
     return out
 

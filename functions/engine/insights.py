@@ -22,7 +22,7 @@ import numpy as np
 from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
 from functions.engine.address import building_id, ground_floor
-from functions.engine.building import Observation, Storeys, sigma
+from functions.engine.building import Observation, Storeys
 from functions.engine.classification import classify
 from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
@@ -202,10 +202,12 @@ def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None)
     document["elevation"] = elevation(*th, quality.started_at)
     document["classification"] = classify(findings, verdict)
     for event in document["events"]:
-        confidence = _floors_confidence(event, counted, quality.started_at)
-        if confidence is not None:
-            event["metadata"]["floorsConfidence"] = confidence
-            event["metadata"]["heightSdM"] = round(float(sigma(event["metadata"]["heightM"])), 2)
+        found = _counted_move(event, counted, quality.started_at)
+        if found is not None:
+            mv, confidence = found
+            event["metadata"]["floorsConfidence"] = round(confidence, 3)
+            # one meaning everywhere: one standard deviation of this move's measured height
+            event["metadata"]["heightSdM"] = round(mv.height_sd_m, 2)
     document["building"] = _building_use(ctx, storeys, place, claimed, findings.right_doorstep())
     return Result(document, _observation(ctx, spans, place, f, started))
 
@@ -246,12 +248,13 @@ def _count_floors(
     return out
 
 
-def _floors_confidence(
+def _counted_move(
     event: dict[str, Any], counted: list[tuple[VerticalMove, float]], t0: float
-) -> float | None:
+) -> tuple[VerticalMove, float] | None:
+    """The move (with its floor count's confidence) a vertical-move event was made from."""
     for mv, confidence in counted:
         if event["type"] == mv.mode and event["tStart"] == round(mv.t_start - t0, 3):
-            return round(confidence, 3)
+            return mv, confidence
     return None
 
 

@@ -10,9 +10,17 @@ import pytest
 
 from doorproof.scenarios import build
 from functions.engine.address import building_id, ground_floor
-from functions.engine.building import Observation, Profile, Storeys, learn, profile_of
+from functions.engine.building import (
+    Observation,
+    Profile,
+    Storeys,
+    learn,
+    level_sd,
+    profile_of,
+)
 from functions.engine.insights import SessionContext, compute
 from functions.engine.telemetry import Telemetry, from_samples
+from functions.engine.vertical import height_sd
 
 
 def test_one_building_whatever_the_unit_and_spelling() -> None:
@@ -167,3 +175,17 @@ def test_the_observation_carries_what_the_building_learns() -> None:
     assert obs.door_height_m == pytest.approx(12.8, abs=0.8)
     assert obs.gate is not None
     assert compute(tel, SessionContext()).observation is None  # no address, no building
+
+
+def test_height_sd_has_one_meaning() -> None:
+    """A move's ``heightSdM`` in the case file is its ``VerticalMove.height_sd_m`` (one sd of
+    its measured height, ``vertical.height_sd``), not the building fit's wider tolerance
+    (``building.level_sd``)."""
+    sc = build("elevator_floor4", seed=0)
+    doc = compute(from_samples(sc.samples), sc.context()).document
+    lifts = [e for e in doc["events"] if e["type"] == "ELEVATOR"]
+    assert len(lifts) == 2
+    for e in lifts:
+        height = e["metadata"]["heightM"]
+        assert e["metadata"]["heightSdM"] == pytest.approx(height_sd(height), abs=0.011)
+        assert e["metadata"]["heightSdM"] < float(level_sd(height))
