@@ -202,12 +202,40 @@ def evaluate_walks(root: Path) -> dict[str, Any]:
         truth = flags(row["indoors_changes"])
         record = _score(row["file"], row["indoors_changes"], truth, doc, samples)
         record["reason_codes"] = doc["reasonCodes"]
+        record["floors_climbed"] = [doc["summary"]["floorsClimbed"], inside_floors(row, doc)]
         records.append(record)
     judged = [r for r in records if "INSUFFICIENT_DATA" not in r["reason_codes"]]
     return {
         "records": records,
-        "summary": summary(records) | {"judged": len(judged)},
+        "summary": summary(records)
+        | {
+            "judged": len(judged),
+            "floors_inside": share([a == b for a, b in (r["floors_climbed"] for r in records)]),
+        },
     }
+
+
+def inside_floors(row: dict[str, str], doc: dict[str, Any]) -> int:
+    """Floors of the engine's upward moves whose middle the recorder's flag puts indoors:
+    what floorsClimbed should count (a street's slope outdoors is no floor)."""
+    changes = row["indoors_changes"].split()
+    inside = bool(changes) and changes[0].startswith("in")
+    doors = flags(row["indoors_changes"])
+
+    def indoors(t: float) -> bool:
+        state = inside
+        for direction, when in doors:
+            if when <= t:
+                state = direction == "in"
+        return state
+
+    return sum(
+        e["metadata"]["floors"]
+        for e in doc["events"]
+        if e["type"] in ("STAIRS", "ELEVATOR", "ESCALATOR")
+        and e["metadata"]["direction"] == "up"
+        and indoors((e["tStart"] + e["tEnd"]) / 2)
+    )
 
 
 def evaluate_simulator(seeds: Sequence[int]) -> dict[str, Any]:
@@ -327,6 +355,9 @@ def _gps_barometer_lines(report: dict[str, Any]) -> list[str]:
     g = report["gps_barometer"]
     s = g["summary"]
     lines = [
+        f"FLOORS CLIMBED (real walks): floorsClimbed equals the floors of the upward moves the"
+        f" flags put indoors in {pct(report['summary']['floors_inside'])} of"
+        f" {report['summary']['recordings']} walks (a street's climb outdoors is no floor)",
         f"GPS + BAROMETER ONLY (no IMU): real walks judged {report['summary']['judged']} of"
         f" {report['summary']['recordings']} (the rest: INSUFFICIENT_DATA, nothing seen to"
         " judge); simulator as a 1-Hz GPS + barometer stream, "

@@ -129,7 +129,7 @@ def assemble(
             "visibilityScore": round(verdict.visibility, 3),
             "rightDoorstep": fd.right_doorstep(),
             "suspiciousBehavior": verdict.suspicious,
-            "floorsClimbed": int(sum(abs(mv.floors) for mv in fd.moves if mv.direction == "up")),
+            "floorsClimbed": fd.floors_climbed(),
             "elevatorUsed": any(mv.mode == "ELEVATOR" for mv in fd.moves),
             "totalDurationSec": round(quality.duration_s, 3),
             "attemptCycles": verdict.attempt_cycles,

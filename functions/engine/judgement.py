@@ -32,7 +32,7 @@ from typing import Any
 from functions.engine.activity import Activity
 from functions.engine.gps import Fixes
 from functions.engine.integrity import Check
-from functions.engine.place import ARRIVAL_RADIUS_M, FLOOR_M, Place
+from functions.engine.place import ARRIVAL_RADIUS_M, FLOOR_M, Place, under_sky
 from functions.engine.quality import Quality
 from functions.engine.steps import MIN_RATE_HZ
 from functions.engine.types import Steps, VerticalMove
@@ -103,6 +103,19 @@ class Findings:
 
     def judged(self) -> bool:
         return self.session_type in ATTEMPT_SESSION_TYPES and insufficient_data(self) is None
+
+    def floors_climbed(self) -> int:
+        """Floors of the upward moves made inside: a move whose middle GPS puts outdoors
+        (before the GATE, after an exit: ``Place.inside``), or, where GPS saw no door at all,
+        a move made under fresh sky fixes throughout (``place.under_sky``), is a street's
+        slope or steps up to a door, not a floor of the building."""
+        return sum(abs(mv.floors) for mv in self.moves if mv.direction == "up" and self._inside(mv))
+
+    def _inside(self, mv: VerticalMove) -> bool:
+        inside = self.place.inside((mv.t_start + mv.t_end) / 2)
+        if inside is None:
+            return not under_sky(self.fixes, mv.t_start, mv.t_end)
+        return inside
 
     def gps_trusted(self) -> bool:
         """No GPS integrity check fired at half strength or more (``integrity``)."""

@@ -82,7 +82,7 @@ vertical-move GATE was within 20 s of the real door 2 of 5 times: entry/'s glass
 lift ride) and 1 of 4 on the simulator (the 3 others: a frozen spoofed fix while driving up a
 hill), (2 + 1) / (5 + 2) = 0.43, rounded to 0.05. The door-stop fallback is only an upper
 bound of the entry time and is reported only when GPS did not keep the sky over the stop
-(``_under_sky``: a handover under the sky entered no building); it is never the basis on
+(``under_sky``: a handover under the sky entered no building); it is never the basis on
 entry/ or the simulator: unmeasured, kept low."""
 
 
@@ -182,6 +182,24 @@ class Place:
     entrance_height_m: float | None = None
     """Height of the entrance (just before the GATE, else the session's first reading) above
     the session's first reading: what the building's heights are measured from."""
+    began_inside: bool = False
+    """GPS says the session began inside a building (``entry.Passages.began_inside``)."""
+
+    def inside(self, t: float) -> bool | None:
+        """Whether the courier was inside a building at ``t``, as GPS and the GATE tell it:
+        after the GATE or an entry, before the next exit; None when nothing tells (no entry,
+        no exit, no GATE but the door-stop fallback, which only bounds the entry)."""
+        doors = [(p.t, p.direction == "in") for p in self.passages]
+        if self.gate is not None and self.gate_basis != "door-stop":
+            doors.append((self.gate, True))
+        if not doors and not self.began_inside:
+            return None
+        state = self.began_inside
+        for when, entering in sorted(doors):
+            if when > t:
+                break
+            state = entering
+        return state
 
 
 def _on_foot_start(activity: Activity) -> float | None:
@@ -328,7 +346,7 @@ def locate(
         extreme = max(abs(v) for v in levels)
         at_extreme = [s for s, v in zip(stops, levels, strict=True) if abs(v) == extreme]
         door = max(at_extreme, key=lambda s: s.seconds)
-    if door is not None and gate is None and not _under_sky(f, door.t_start, door.t_end):
+    if door is not None and gate is None and not under_sky(f, door.t_start, door.t_end):
         gate, basis = door.t_start, "door-stop"
 
     door_height = door_level = None
@@ -377,6 +395,7 @@ def locate(
         floor_ok=floor_ok if door is not None else None,
         inside_height_range_m=_height_range(th, gate, door.t_end if door else None),
         entrance_height_m=ground if has_baro else None,
+        began_inside=found.began_inside,
     )
 
 
@@ -403,7 +422,7 @@ def _entrance_height(
     return _height_at(th, gate - ENTRANCE_S, gate)
 
 
-def _under_sky(f: Fixes, t0: float, t1: float) -> bool:
+def under_sky(f: Fixes, t0: float, t1: float) -> bool:
     """Whether GPS kept the sky over [t0, t1]: the fix in force at ``t0`` and every new one
     until ``t1`` are sky fixes (``entry.lost_fixes``) and none was held past
     ``STALE_FIX_S``. A handover there was made outdoors (at the kerb, on a doorstep): no
