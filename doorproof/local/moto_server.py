@@ -12,13 +12,25 @@ particular, which sleep inside the request and would otherwise stall the API.
 
 Otherwise this is ``moto.server.ThreadedMotoServer`` (same app, same request handler). It
 binds in the caller's thread, and a busy port raises ``OSError`` (not hangs, not exits).
+
+``MotoProcess`` runs the same server in a process of its own, as AWS is a service of its own:
+with workers (``lambdas.Lambdas.start_workers``) the stack's process then only receives
+requests, and moto gets a GIL of its own (profiled under load, moto was three quarters of the
+stack's process). The stack's process holds one end of a pipe; when it is gone (``kill -9``)
+moto's process exits at once, as if killed with it, without writing a snapshot: the next start
+finds the data directory as a ``kill -9`` of one process leaves it.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import socket
 import threading
+import urllib.request
 from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +72,7 @@ class MotoServer:
     """``MotoServer("127.0.0.1", 0).start()``; ``url`` once started; ``stop()``.
 
     With ``data_dir``, moto's state is kept there (``persistence.StateKeeper``): call
-    ``restore()`` after ``start()`` and before any client does anything.
+    ``start()`` restores it before it returns.
     """
 
     def __init__(self, host: str, port: int, data_dir: Path | None = None) -> None:
@@ -85,11 +97,13 @@ class MotoServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> None:
+    def start(self) -> int:
+        """Serve: from nothing (moto keeps its state in the process, which may hold a previous
+        stack's; moto's public reset API), then from what ``data_dir`` kept. Returns how many
+        logged requests were replayed (0 without ``data_dir``)."""
         self._thread.start()
-
-    def restore(self) -> int:
-        """Load the kept state (requests replayed; 0 without ``data_dir``)."""
+        reset = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
+        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310
         return self.keeper.restore() if self.keeper is not None else 0
 
     def stop(self) -> None:
@@ -99,3 +113,73 @@ class MotoServer:
         self._server.server_close()
         if self.keeper is not None:
             self.keeper.close()
+
+
+START_TIMEOUT_S = 300.0
+"""A restart replays the data directory's log before moto answers (seconds, on a busy
+machine more)."""
+
+
+class MotoProcess:
+    """``MotoServer`` in a process of its own: ``start()`` (returns requests replayed), ``url``,
+    ``stop()`` (a clean stop: the snapshot is written)."""
+
+    def __init__(self, host: str, port: int, data_dir: Path | None = None) -> None:
+        if port:
+            _check_port_free(host, port)
+        self._where = (host, port, data_dir)
+        self._conn: Connection | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self.url = ""
+
+    def start(self) -> int:
+        parent, child = multiprocessing.get_context("spawn").Pipe()
+        context = multiprocessing.get_context("spawn")
+        self._process = context.Process(
+            target=_serve, args=(child, *self._where), name="doorproof-moto", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._conn = parent
+        if not parent.poll(START_TIMEOUT_S):
+            raise OSError(f"moto did not start within {START_TIMEOUT_S:.0f} s")
+        answer = parent.recv()
+        if answer[0] == "error":
+            raise OSError(answer[1])
+        _, self.url, replayed = answer
+        return int(replayed)
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.send("stop")
+                self._conn.poll(START_TIMEOUT_S)  # the snapshot is written, then it answers
+            except (BrokenPipeError, EOFError, OSError):
+                pass
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            self._process.join(timeout=30)
+            if self._process.is_alive():
+                self._process.kill()
+            self._process = None
+
+
+def _serve(conn: Connection, host: str, port: int, data_dir: Path | None) -> None:
+    """In moto's process: serve until told to stop, or until the stack's process is gone.
+    Ctrl-C reaches every process of the terminal: the stack's process decides, and stops this
+    one with a snapshot."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        server = MotoServer(host, port, data_dir)
+        replayed = server.start()
+    except OSError as exc:
+        conn.send(("error", str(exc)))
+        return
+    conn.send(("ready", server.url, replayed))
+    try:
+        conn.recv()
+    except (EOFError, OSError):  # the stack was killed: so is moto, with nothing written
+        os._exit(0)
+    server.stop()
+    conn.send("stopped")

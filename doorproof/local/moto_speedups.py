@@ -1,4 +1,4 @@
-"""Three of moto's costs that grow with everything stored, cut to what a request touches.
+"""Four of moto's costs that grow with everything stored, cut to what a request touches.
 
 Both were found by profiling ``doorproof loadtest`` (docs/reliability.md); each keeps moto's
 own logic and answers, and only stops it copying what the request does not touch.
@@ -23,6 +23,10 @@ own logic and answers, and only stops it copying what the request does not touch
   of the whole queue per message, so draining a backlog (after a restart, every message sent
   since the snapshot is delivered again) was quadratic. Here the retention period is read
   from the queue.
+- **Queries**: moto's ``Query`` on a table (no index) sorts every item of the table, then
+  keeps those of the hash key asked for. The processor queries a session's stored-object
+  items in the batch ledger, the biggest table, once per object. Here moto's query sees only
+  the items of that hash key (it sorts them by range key itself).
 
 The local stack runs DynamoDB requests one at a time (``moto_server``), so no other request
 sees a table between a failed transaction's writes and their undoing.
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -49,8 +54,9 @@ Undo = tuple[Table, DynamoType, DynamoType | None, Item | None]
 
 
 def speed_up_moto() -> None:
-    """Install all three (idempotent, process-wide: the same answers, so harmless to mock_aws)."""
+    """Install all four (idempotent, process-wide: the same answers, so harmless to mock_aws)."""
     _wrap(DynamoDBBackend, "transact_write_items", _journaled)
+    _wrap(Table, "query", _by_hash_key)
     _wrap(S3Backend, "list_object_versions", _under_prefix)
     _wrap(SQSBackend, "is_message_valid_based_on_retention_period", _retention_read)
 
@@ -197,3 +203,31 @@ class _RetentionOnly:
     def get_queue_attributes(self, queue_name: str, attribute_names: list[str]) -> dict[str, Any]:
         queue: Any = self._backend.get_queue(queue_name)  # attributes set from their names
         return {"MessageRetentionPeriod": queue.message_retention_period}
+
+
+# --- queries --------------------------------------------------------------------------
+
+
+def _by_hash_key(original: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        asked = signature.bind(self, *args, **kwargs).arguments
+        hash_key = asked.get("hash_key")
+        if asked.get("index_name") or hash_key is None:
+            return original(self, *args, **kwargs)
+        # While it runs, the table's ``all_items`` are the hash key's (an instance attribute).
+        self.__dict__["all_items"] = functools.partial(_items_of, self, hash_key)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            self.__dict__.pop("all_items", None)
+
+    return query
+
+
+def _items_of(table: Table, hash_key: DynamoType) -> list[Item]:
+    found: Any = table.items.get(hash_key)
+    if found is None:
+        return []
+    return list(found.values()) if table.range_key_attr else [found]

@@ -5,8 +5,9 @@ The handlers read their configuration from the process environment (as in Lambda
 stack sets it — ``settings.environment_for(stage)``, ``PROCESSING_QUEUE_URL``, the moto
 endpoint and fake credentials — before any handler is imported, and puts every variable back
 when it stops. Hence one stack per process at a time. moto's state lives in this process
-(``moto_server.MotoServer``), and is reset when a stack starts; with ``data_dir`` it is then
-restored from there and kept there (``persistence``), and the demo keys are kept in
+(``moto_server.MotoServer``), or with ``workers`` in a process of its own
+(``MotoProcess``), and is reset when a stack starts; with ``data_dir`` it is then restored
+from there and kept there (``persistence``), and the demo keys are kept in
 ``data_dir/keys.json`` so they stay the same across restarts.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -33,7 +33,7 @@ from doorproof.local.demo_keys import (
 from doorproof.local.expiry import ExpiryTimer
 from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambdas import Handler, Lambdas
-from doorproof.local.moto_server import MotoServer
+from doorproof.local.moto_server import MotoProcess, MotoServer
 from doorproof.local.people import LocalPeople, SignInLinks, create_people
 from doorproof.local.poller import QueuePoller, SweepTimer
 from doorproof.local.resources import MOTO_ACCOUNT, Resources, kept_or_new_resources
@@ -87,13 +87,14 @@ class LocalStack:
         self.data_dir = data_dir
         self.expiry_interval_s = expiry_interval_s
         self.workers = workers
-        """API worker processes (``Lambdas.start_workers``); 0: every function in-process."""
+        """API worker processes (``Lambdas.start_workers``), and moto in a process of its own;
+        0: moto and every function in this process."""
         self.replayed = 0
         """Requests replayed from ``data_dir`` at start (0: nothing, or a snapshot only)."""
         self.webhook_retry_scale = webhook_retry_scale
         self.lambdas = Lambdas(stage=stage, region=REGION, account=MOTO_ACCOUNT, overrides=handlers)
         self.keys: list[DemoOrg] = []
-        self._moto: MotoServer | None = None
+        self._moto: MotoServer | MotoProcess | None = None
         self._saved_env: dict[str, str | None] = {}
         self._frontdoor: FrontDoor | None = None
         self._threads: list[threading.Thread] = []
@@ -151,14 +152,11 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
-        self._moto = MotoServer("127.0.0.1", self.moto_port, self.data_dir)
-        self._moto.start()
+        # With workers, moto too gets a process of its own (moto_server.MotoProcess).
+        serve_moto = MotoProcess if self.workers else MotoServer
+        self._moto = serve_moto("127.0.0.1", self.moto_port, self.data_dir)
+        self.replayed = self._moto.start()
         moto_url = self.moto_url
-        # moto keeps its state in this process: start from nothing (moto's public reset API),
-        # then from what the data directory kept, if any.
-        reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")  # noqa: S310
-        urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310
-        self.replayed = self._moto.restore()
         self._set_env(
             {
                 "AWS_ENDPOINT_URL": moto_url,

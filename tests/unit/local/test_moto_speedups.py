@@ -1,7 +1,8 @@
 """The local stack's moto undoes a cancelled transaction item by item (every table is left as
 it was, and no table is copied), lists object versions under a prefix without copying the
-rest of the bucket, and receives messages without scanning the queue per message, with
-moto's own answers (``doorproof.local.moto_speedups``)."""
+rest of the bucket, receives messages without scanning the queue per message, and queries a
+hash key without sorting the table, with moto's own answers
+(``doorproof.local.moto_speedups``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.backends import get_backend
 from moto.core.utils import unix_time
+from moto.dynamodb.models.table import Table
 from moto.s3 import models as s3_models
 from moto.s3.models import S3Backend
 from moto.sqs.models import Queue
@@ -220,3 +222,51 @@ def test_a_receive_reads_the_retention_period_without_scanning_the_queue(
         ],
     )
     assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+
+
+QUERIES: list[dict[str, Any]] = [
+    {"KeyConditionExpression": "sessionId = :s", "ExpressionAttributeValues": {":s": {"S": "s1"}}},
+    {
+        "KeyConditionExpression": "sessionId = :s AND begins_with(itemId, :p)",
+        "ExpressionAttributeValues": {":s": {"S": "s1"}, ":p": {"S": "b1"}},
+        "ScanIndexForward": False,
+    },
+    {
+        "KeyConditionExpression": "sessionId = :s",
+        "ExpressionAttributeValues": {":s": {"S": "none"}},
+    },
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_query_of_one_hash_key_is_moto_own_answer(
+    dynamodb: Any, query: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamodb.put_item(TableName="batches", Item={"sessionId": {"S": "s2"}, "itemId": {"S": "b1"}})
+
+    def pages() -> list[list[dict[str, Any]]]:
+        paginator = dynamodb.get_paginator("query")
+        pages = paginator.paginate(TableName="batches", PaginationConfig={"PageSize": 7}, **query)
+        return [page["Items"] for page in pages]
+
+    ours = pages()
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)  # type: ignore[attr-defined]
+    assert ours == pages()
+    assert all(item["sessionId"] == query["ExpressionAttributeValues"][":s"]
+               for page in ours for item in page)  # fmt: skip
+
+
+def test_a_query_of_one_hash_key_does_not_sort_the_table(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sorted_tables: list[str] = []
+    every_item = Table.all_items
+
+    def counted(table: Table) -> Any:
+        sorted_tables.append(table.name)
+        return every_item(table)
+
+    monkeypatch.setattr(Table, "all_items", counted)
+    assert len(dynamodb.query(TableName="batches", **QUERIES[0])["Items"]) == 50
+    assert sorted_tables == []
+    assert "all_items" not in vars(get_backend("dynamodb")[ACCOUNT][REGION].tables["batches"])

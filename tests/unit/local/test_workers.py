@@ -1,5 +1,6 @@
 """API functions in worker processes (``doorproof.local.workers``): the same answers as in
-this process, a worker that dies is replaced, and workers leave with their stack."""
+this process, a worker that dies is replaced, and workers (and moto's process,
+``moto_server.MotoProcess``) leave with their stack."""
 
 from __future__ import annotations
 
@@ -81,23 +82,27 @@ def test_the_workers_are_other_processes_and_a_dead_one_is_replaced(workers) -> 
     assert set(answers) <= {200, 500}
 
 
-WORKERS_OF_A_KILLED_STACK = """
-import os, sys
+KILLED_STACK = """
+import multiprocessing, os, sys, time
 from doorproof.local.lambdas import Lambdas
+from doorproof.local.moto_server import MotoProcess
 from functions.core import settings
-lambdas = Lambdas(stage="unit", region="us-east-1", account="1")
-lambdas.start_workers(1, {**os.environ, **settings.environment_for("unit", "local")})
-import multiprocessing, time
-while len(multiprocessing.active_children()) < 2:
-    time.sleep(0.1)
+if sys.argv[1] == "workers":
+    lambdas = Lambdas(stage="unit", region="us-east-1", account="1")
+    lambdas.start_workers(1, {**os.environ, **settings.environment_for("unit", "local")})
+else:
+    MotoProcess("127.0.0.1", 0).start()
 print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
 time.sleep(600)
 """
 
 
-def test_workers_exit_when_their_stack_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("children", "count"), [("workers", 2), ("moto", 1)])
+def test_child_processes_exit_when_their_stack_is_killed(children: str, count: int) -> None:
+    """``kill -9`` leaves no one to stop them: workers and moto's process notice by
+    themselves (the next start must not share the data directory with an old moto)."""
     stack = subprocess.Popen(
-        [sys.executable, "-c", WORKERS_OF_A_KILLED_STACK],
+        [sys.executable, "-c", KILLED_STACK, children],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[3],
@@ -105,7 +110,7 @@ def test_workers_exit_when_their_stack_is_killed(tmp_path: Path) -> None:
     try:
         assert stack.stdout is not None
         pids = [int(p) for p in stack.stdout.readline().split()]
-        assert len(pids) == 2
+        assert len(pids) == count
     finally:
         stack.kill()
         stack.wait(10)
@@ -114,4 +119,4 @@ def test_workers_exit_when_their_stack_is_killed(tmp_path: Path) -> None:
         time.sleep(0.2)
     alive = [p for p in pids if Path(f"/proc/{p}/status").exists()]
     zombies = [p for p in alive if "zombie" in Path(f"/proc/{p}/status").read_text()]
-    assert alive == zombies, f"workers outlived their stack: {alive}"
+    assert alive == zombies, f"{children} outlived their stack: {alive}"
