@@ -106,6 +106,12 @@ class MotoServer:
         urllib.request.urlopen(reset, timeout=10).close()  # noqa: S310
         return self.keeper.restore() if self.keeper is not None else 0
 
+    def snapshot(self) -> None:
+        """Write a snapshot now (nothing without ``data_dir``): resources just created are kept
+        as they are, since replaying their creation would not make the same KMS key."""
+        if self.keeper is not None:
+            self.keeper.compact()
+
     def stop(self) -> None:
         if self._thread.is_alive():
             self._server.shutdown()
@@ -149,6 +155,13 @@ class MotoProcess:
         _, self.url, replayed = answer
         return int(replayed)
 
+    def snapshot(self) -> None:
+        """``MotoServer.snapshot`` in moto's process; returns once it is written."""
+        if self._conn is not None:
+            self._conn.send("snapshot")
+            if not self._conn.poll(START_TIMEOUT_S) or self._conn.recv() != "snapshot written":
+                raise OSError("moto did not write its snapshot")
+
     def stop(self) -> None:
         if self._conn is not None:
             try:
@@ -178,7 +191,9 @@ def _serve(conn: Connection, host: str, port: int, data_dir: Path | None) -> Non
         return
     conn.send(("ready", server.url, replayed))
     try:
-        conn.recv()
+        while conn.recv() == "snapshot":
+            server.snapshot()
+            conn.send("snapshot written")
     except (EOFError, OSError):  # the stack was killed: so is moto, with nothing written
         os._exit(0)
     server.stop()

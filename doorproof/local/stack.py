@@ -175,8 +175,8 @@ class LocalStack:
             bucket_account=BUCKET_ACCOUNT,
             visibility_timeout_s=self.visibility_timeout_s,
         )
-        if created and self._moto.keeper is not None:
-            self._moto.keeper.compact()
+        if created:
+            self._moto.snapshot()
         self._set_env(
             {
                 settings.ENV_VARS["processing_queue_url"]: self._resources.queue_url,
