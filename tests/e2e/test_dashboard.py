@@ -10,9 +10,14 @@ look at.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
+import json
 import os
 import re
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +27,7 @@ import pytest
 
 from doorproof.client.backend import BackendClient
 from doorproof.courier import Delivery, Target, drive
+from doorproof.local.dashboard import CONTENT_SECURITY_POLICY
 from doorproof.simulate import plan
 from tests.integration.conftest import LocalApi
 from tests.integration.test_api import call, samples
@@ -402,3 +408,75 @@ def test_the_debugger_shows_rejections_retries_late_batches_and_errors(
     answered = page.locator("section", has_text=str(refused.json()["error"]["code"]))
     expect(answered.first).to_contain_text("422")
     shot(page, "9-debugger-rejections")
+
+
+def test_in_aws_a_person_signs_in_through_cognito_with_pkce(local_api: LocalApi, page) -> None:
+    """The AWS sign-in (config.json ``kind: cognito``: Cognito's managed login, authorization
+    code + PKCE) in the real browser, under the deployed policy, which names the Cognito domain
+    in connect-src. Playwright routes play Cognito's two endpoints; the token they hand out is
+    a real one of the local (moto) pool, so the API accepts it."""
+    expect = sync_api.expect
+    login = "https://doorproof-ci.auth.eu-west-1.amazoncognito.com"
+    policy = CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {login}")
+    client_id = "dashboard-client"
+    asked: dict[str, str] = {}
+
+    def app(route) -> None:
+        if route.request.url.endswith("/config.json"):
+            auth = {"kind": "cognito", "domain": login, "clientId": client_id}
+            route.fulfill(json={"apiUrl": "", "auth": auth})
+        elif route.request.resource_type == "document":
+            answer = route.fetch()
+            route.fulfill(
+                response=answer, headers={**answer.headers, "content-security-policy": policy}
+            )
+        else:
+            route.continue_()
+
+    def authorize(route) -> None:
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(route.request.url).query))
+        asked.update(query)
+        assert (query["response_type"], query["client_id"]) == ("code", client_id)
+        assert query["redirect_uri"] == f"{local_api.url}/callback"
+        assert query["code_challenge_method"] == "S256"
+        assert set(query["scope"].split()) == {"openid", "aws.cognito.signin.user.admin"}
+        back = f"{query['redirect_uri']}?code=the-code&state={query['state']}"
+        # Back to the app as Cognito's page sends a person (a new navigation, routed again).
+        page_back = f'<meta http-equiv="refresh" content="0;url={html.escape(back)}">'
+        route.fulfill(content_type="text/html", body=page_back)
+
+    def token(route) -> None:
+        form = dict(urllib.parse.parse_qsl(route.request.post_data or ""))
+        verifier = form["code_verifier"].encode()
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=")
+        assert challenge.decode() == asked["code_challenge"]  # PKCE: the verifier matches
+        assert (form["grant_type"], form["code"], form["client_id"]) == (
+            "authorization_code",
+            "the-code",
+            client_id,
+        )
+        code = urllib.parse.parse_qs(
+            urllib.parse.urlsplit(local_api.stack.signin_link("admin")).query
+        )["code"][0]
+        signin = local_api.request(
+            "POST", "/local/signin", body=json.dumps({"code": code}).encode()
+        )
+        tokens = signin.json()
+        route.fulfill(
+            json={
+                "access_token": tokens["accessToken"],
+                "expires_in": 3600,
+                "token_type": "Bearer",
+            },
+            headers={"access-control-allow-origin": local_api.url},
+        )
+
+    page.route(f"{local_api.url}/**", app)
+    page.route(f"{login}/oauth2/authorize?*", authorize)
+    page.route(f"{login}/oauth2/token", token)
+    page.goto(local_api.url)
+    expect(page.get_by_role("heading", name="Sign in to Doorproof")).to_be_visible()
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#who")).to_contain_text("admin")
+    expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
+    assert page.url == f"{local_api.url}/"  # the code left the address bar
