@@ -150,6 +150,8 @@ NOT_FOUND_BY_PARAMETER = {
     "sessionId": "SESSION_NOT_FOUND",
     "keyId": "KEY_NOT_FOUND",
     "buildingId": "BUILDING_NOT_FOUND",
+    "webhookId": "WEBHOOK_NOT_FOUND",
+    "deliveryId": "DELIVERY_NOT_FOUND",
 }
 """The 404 a route answers when its path names a resource the caller does not have (an
 unknown id, or another tenant's): a property of the path, so no route restates it."""

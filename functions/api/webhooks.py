@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
@@ -47,8 +46,7 @@ def endpoints() -> WebhookEndpoints:
     )
 
 
-NOT_FOUND = {404: ["WEBHOOK_NOT_FOUND"]}
-DISABLED = {404: ["WEBHOOK_NOT_FOUND"], 409: ["WEBHOOK_DISABLED"]}
+DISABLED = {409: ["WEBHOOK_DISABLED"]}
 
 
 @route(
@@ -60,8 +58,8 @@ DISABLED = {404: ["WEBHOOK_NOT_FOUND"], 409: ["WEBHOOK_DISABLED"]}
     summary="Create a webhook endpoint",
     tags=TAGS,
 )
-def create_webhook(body: CreateWebhookRequest) -> tuple[Webhook, int]:
-    return endpoints().create(principal(app), body), 201
+def create_webhook(body: CreateWebhookRequest) -> Webhook:
+    return endpoints().create(principal(app), body)
 
 
 @route(router, "GET /v1/webhooks", summary="List webhook endpoints", tags=TAGS)
@@ -72,7 +70,6 @@ def list_webhooks() -> WebhookList:
 @route(
     router,
     "GET /v1/webhooks/{webhookId}",
-    errors=NOT_FOUND,
     summary="Get a webhook endpoint",
     tags=TAGS,
 )
@@ -83,7 +80,7 @@ def get_webhook(webhookId: WebhookId) -> Webhook:  # noqa: N803
 @route(
     router,
     "PATCH /v1/webhooks/{webhookId}",
-    errors={**NOT_FOUND, 422: ["WEBHOOK_URL_NOT_ALLOWED"]},
+    errors={422: ["WEBHOOK_URL_NOT_ALLOWED"]},
     summary="Change a webhook endpoint's url, events, description or status",
     tags=TAGS,
 )
@@ -96,19 +93,16 @@ def update_webhook(webhookId: WebhookId, body: UpdateWebhookRequest) -> Webhook:
     "DELETE /v1/webhooks/{webhookId}",
     status=204,
     description="Deleted",
-    errors=NOT_FOUND,
     summary="Delete a webhook endpoint",
     tags=TAGS,
 )
-def delete_webhook(webhookId: WebhookId) -> Response[None]:  # noqa: N803
+def delete_webhook(webhookId: WebhookId) -> None:  # noqa: N803
     endpoints().delete(principal(app), webhookId)
-    return Response(status_code=204)
 
 
 @route(
     router,
     "POST /v1/webhooks/{webhookId}/rotate",
-    errors=NOT_FOUND,
     summary="Rotate the signing secret (the old one keeps signing for 24 h)",
     tags=TAGS,
 )
@@ -125,8 +119,8 @@ def rotate_secret(webhookId: WebhookId) -> Webhook:  # noqa: N803
     summary="Send a webhook.test event to the endpoint",
     tags=TAGS,
 )
-def test_webhook(webhookId: WebhookId) -> tuple[DeliveryQueued, int]:  # noqa: N803
-    return endpoints().test(principal(app), webhookId), 202
+def test_webhook(webhookId: WebhookId) -> DeliveryQueued:  # noqa: N803
+    return endpoints().test(principal(app), webhookId)
 
 
 @route(
@@ -138,15 +132,15 @@ def test_webhook(webhookId: WebhookId) -> tuple[DeliveryQueued, int]:  # noqa: N
     summary="Send again every event since a time",
     tags=TAGS,
 )
-def replay(webhookId: WebhookId, body: ReplayRequest) -> tuple[ReplayQueued, int]:  # noqa: N803
+def replay(webhookId: WebhookId, body: ReplayRequest) -> ReplayQueued:  # noqa: N803
     since = iso(body.since.timestamp())
-    return endpoints().replay(principal(app), webhookId, since), 202
+    return endpoints().replay(principal(app), webhookId, since)
 
 
 @route(
     router,
     "GET /v1/webhooks/{webhookId}/deliveries",
-    errors={**NOT_FOUND, 400: ["INVALID_CURSOR"]},
+    errors={400: ["INVALID_CURSOR"]},
     summary="The delivery log: every attempt, newest delivery first",
     tags=TAGS,
 )
@@ -163,12 +157,12 @@ def list_deliveries(
     "POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
     status=202,
     description="Queued",
-    errors={404: ["WEBHOOK_NOT_FOUND", "DELIVERY_NOT_FOUND"], 409: ["WEBHOOK_DISABLED"]},
+    errors=DISABLED,
     summary="Attempt a delivery once more, now",
     tags=TAGS,
 )
-def retry_delivery(webhookId: WebhookId, deliveryId: DeliveryId) -> tuple[DeliveryQueued, int]:  # noqa: N803
-    return endpoints().retry(principal(app), webhookId, deliveryId), 202
+def retry_delivery(webhookId: WebhookId, deliveryId: DeliveryId) -> DeliveryQueued:  # noqa: N803
+    return endpoints().retry(principal(app), webhookId, deliveryId)
 
 
 app = make_app(router)
