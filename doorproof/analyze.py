@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from doorproof.recordings import RecordingError, iter_samples, open_text
-from functions.core.timestamps import iso
+from functions.core.domain.timestamps import iso
 from functions.engine.building import Profile, learn
 from functions.engine.insights import SessionContext, compute
 from functions.engine.telemetry import from_samples

@@ -32,7 +32,7 @@ from doorproof.client.faults import FaultyTransport
 from doorproof.client.queue import QueueStats
 from doorproof.client.transport import UrllibTransport
 from doorproof.scenarios import Scenario, build
-from functions.core.models.insights import InsightsDocument
+from functions.core.wire.models.insights import InsightsDocument
 
 FAULTS = ("outage", "duplicate", "restart")
 OUTAGE = (0.30, 0.55)

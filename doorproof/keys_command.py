@@ -14,8 +14,8 @@ import sys
 
 import boto3
 
-from functions.core import names
-from functions.core.keys import KeyStore
+from functions.core.adapters.keys import KeyStore
+from functions.core.config import names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from functions.core.body import GZIP_MAGIC
+from functions.core.wire.body import GZIP_MAGIC
 
 
 class RecordingError(ValueError):

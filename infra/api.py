@@ -36,7 +36,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.core import names
+from functions.core.config import names
 from infra.config import DeployConfig
 from infra.lambdas import FunctionFactory
 from infra.logs import log_group

@@ -2,7 +2,7 @@
 
 Everything a DevOps engineer may change per deployment lives here, validated once at synth
 time, so a typo fails ``cdk synth`` with a clear message instead of a half-applied deploy.
-Resource names and limits are not configuration: they come from ``functions.core.names``.
+Resource names and limits are not configuration: they come from ``functions.core.config.names``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Literal, Protocol
 
 from aws_cdk import RemovalPolicy
 
-from functions.core import names
+from functions.core.config import names
 
 Environment = Literal["sandbox", "live"]
 

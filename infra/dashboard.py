@@ -6,7 +6,7 @@
   ``organizationId`` (immutable) and the groups of ``names.ROLES``. One public app client
   (no secret: the app runs in a browser) with the authorization-code grant and PKCE, the
   scopes ``openid`` and ``aws.cognito.signin.user.admin`` (what ``GetUser`` needs to check
-  the token, ``functions.core.people``), one-hour access tokens, token revocation on.
+  the token, ``functions.core.adapters.people``), one-hour access tokens, token revocation on.
 - **Site**: the built app (``dashboard/dist``, ``make dashboard``) and a generated
   ``config.json`` (Cognito domain and client id) are deployed to a bucket that only
   CloudFront can read (origin access control). The same distribution forwards ``/v1/*`` to
@@ -34,8 +34,8 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
 
-from functions.core import names
-from functions.core.people import ORGANIZATION_ATTRIBUTE
+from functions.core.adapters.people import ORGANIZATION_ATTRIBUTE
+from functions.core.config import names
 from infra.config import DeployConfig
 from infra.nag import acknowledge, arn_ref
 from infra.storage import ACCESS_LOG_EXPIRY_DAYS, private_bucket

@@ -17,7 +17,7 @@ from aws_cdk import Duration, Size
 from aws_cdk import aws_kinesisfirehose as firehose
 from constructs import Construct
 
-from functions.core import names
+from functions.core.config import names
 from infra.config import DeployConfig
 from infra.logs import log_group
 from infra.nag import acknowledge, arn_ref

@@ -25,8 +25,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.core import names, settings
-from functions.core.observability import TRACE_DISABLED_ENV
+from functions.core.config import names, settings
+from functions.core.config.observability import TRACE_DISABLED_ENV
 from infra.config import DeployConfig
 from infra.layers import BUILD_ROOT, Layers
 from infra.logs import log_group
@@ -81,7 +81,7 @@ class FunctionFactory:
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             # The X-Ray SDK only when asked for: its import is ~0.7 s of each cold start
-            # (functions.core.observability.traced); active tracing stays on regardless.
+            # (functions.core.config.observability.traced); active tracing stays on regardless.
             TRACE_DISABLED_ENV: "false" if config.xray_sdk else "true",
             # Powertools' tracer would put every handler's return value into its X-Ray
             # segment: session documents with addresses, presigned URLs. Traces keep timings

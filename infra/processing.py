@@ -26,7 +26,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
-from functions.core import names
+from functions.core.config import names
 from infra.config import DeployConfig
 from infra.lambdas import FunctionFactory
 from infra.nag import acknowledge

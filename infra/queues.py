@@ -12,7 +12,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.core import names
+from functions.core.config import names
 
 DLQ_RETENTION = Duration.days(14)
 

@@ -12,7 +12,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from functions.core import settings
+from functions.core.config import settings
 from infra.api import Api
 from infra.config import DeployConfig
 from infra.dashboard import Dashboard

@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from functions.core import names
+from functions.core.config import names
 from infra.config import DeployConfig
 from infra.nag import acknowledge, arn_ref, principal_construct
 

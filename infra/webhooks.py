@@ -31,7 +31,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
-from functions.core import names, settings
+from functions.core.config import names, settings
 from infra.config import DeployConfig
 from infra.lambdas import METRICS_NAMESPACE, SERVICE_NAME, FunctionFactory
 from infra.queues import queue_with_dlq

@@ -3,7 +3,7 @@ organise sessions, replay recordings made earlier, manage webhook endpoints, and
 webhooks Doorproof sends (``verify_webhook``).
 
 For a company's own servers, with a secret key (``sk_…``). Results are the server's own wire
-models (``functions.core.models``), so a field the server adds shows up here unchanged
+models (``functions.core.wire.models``), so a field the server adds shows up here unchanged
 (responses keep unknown fields). Every failure is a ``DoorproofError``.
 """
 
@@ -27,12 +27,12 @@ from doorproof.client.transport import (
     open_channel,
     quote,
 )
-from functions.core.models.buildings import BuildingProfile
-from functions.core.models.insights import InsightsDocument
-from functions.core.models.manage import PodUpload, ReprocessAccepted
-from functions.core.models.sessions import Session, SessionList, SessionStatusResponse
-from functions.core.models.telemetry import TelemetryAccepted
-from functions.core.models.webhooks import (
+from functions.core.wire.models.buildings import BuildingProfile
+from functions.core.wire.models.insights import InsightsDocument
+from functions.core.wire.models.manage import PodUpload, ReprocessAccepted
+from functions.core.wire.models.sessions import Session, SessionList, SessionStatusResponse
+from functions.core.wire.models.telemetry import TelemetryAccepted
+from functions.core.wire.models.webhooks import (
     DeliveryList,
     DeliveryQueued,
     ReplayQueued,

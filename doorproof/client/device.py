@@ -31,8 +31,8 @@ from doorproof.client.transport import (
     gzip_json,
     open_channel,
 )
-from functions.core.models.sessions import SessionStatusResponse, StartSessionRequest
-from functions.core.models.telemetry import Sample, TelemetryAccepted
+from functions.core.wire.models.sessions import SessionStatusResponse, StartSessionRequest
+from functions.core.wire.models.telemetry import Sample, TelemetryAccepted
 
 log = logging.getLogger("doorproof.client")
 Result = TelemetryAccepted | SessionStatusResponse | DoorproofError

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from functions.core.names import KEY_HEADER
+from functions.core.config.names import KEY_HEADER
 
 USER_AGENT = "doorproof-python/0.1"
 JSON_TYPE = "application/json; charset=utf-8"

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from functions.core import names
+from functions.core.config import names
 
 STAGE = "$default"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024

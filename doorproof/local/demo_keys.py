@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from functions.core.keys import KeyStore
-from functions.core.projects import ProjectStore
+from functions.core.adapters.keys import KeyStore
+from functions.core.adapters.projects import ProjectStore
 
 DEMO_ORGS = (("org_demo_a", "proj_demo_a"), ("org_demo_b", "proj_demo_b"))
 ENVIRONMENT = "sandbox"

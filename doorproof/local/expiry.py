@@ -17,7 +17,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 
-from functions.core import names
+from functions.core.config import names
 
 log = logging.getLogger("local.expiry")
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from functions.core import names
+from functions.core.config import names
 
 
 @dataclass(frozen=True)

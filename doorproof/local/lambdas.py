@@ -24,7 +24,7 @@ from typing import Any
 
 from doorproof.local.lambda_context import context_for
 from doorproof.local.workers import WorkerPool
-from functions.core import names
+from functions.core.config import names
 
 # Not under "doorproof": that is the Powertools Logger's name (see frontdoor.py).
 log = logging.getLogger("local.lambdas")

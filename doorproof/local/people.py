@@ -3,7 +3,7 @@
 The dashboard signs people in with Cognito in AWS (``infra/dashboard.py``); locally the same
 user pool exists in moto, with the same custom attribute (``custom:organizationId``) and
 groups (``names.ROLES``), and one user per role in the first demo organisation. The API checks
-the tokens exactly as deployed (``functions.core.people``: Cognito's GetUser, here moto's).
+the tokens exactly as deployed (``functions.core.adapters.people``: Cognito's GetUser, here moto's).
 
 What differs is how a person gets a token: in AWS through Cognito's managed login; here
 through a one-time link that ``doorproof local`` prints (``SignInLinks``). The link's code is
@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from functions.core import names
-from functions.core.people import ORGANIZATION_ATTRIBUTE
+from functions.core.adapters.people import ORGANIZATION_ATTRIBUTE
+from functions.core.config import names
 
 CODE_TTL_S = 15 * 60.0
 POOL_NAME = "doorproof-{stage}-people"

@@ -19,7 +19,7 @@ from typing import Any
 
 from doorproof.local.lambdas import Lambdas
 from doorproof.local.trigger_events import failed_message_ids, scheduled_event, sqs_event
-from functions.core import names
+from functions.core.config import names
 
 # Not under "doorproof": that is the Powertools Logger's name (the service), whose JSON
 # handler would print these lines with the last invocation's Lambda context keys.

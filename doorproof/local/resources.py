@@ -1,6 +1,6 @@
 """Create the stage's AWS resources in moto, from the same definitions the CDK app uses.
 
-Every name and key schema comes from ``functions.core.names``; nothing is restated here, so
+Every name and key schema comes from ``functions.core.config.names``; nothing is restated here, so
 the local stack and a deployment cannot drift. What differs on purpose: the queue's
 visibility timeout is short (retries in seconds, not minutes), and what moto cannot do is
 left out (bucket lifecycle expiry, TTL deletion, IAM) — docs/local.md lists it. The webhook
@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from doorproof.local.trigger_events import queue_arn
-from functions.core import names
+from functions.core.config import names
 
 MOTO_ACCOUNT = "123456789012"
 """The account id moto serves by default (what ARNs and ``requestContext`` report)."""

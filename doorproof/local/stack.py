@@ -37,7 +37,8 @@ from doorproof.local.moto_server import MotoProcess, MotoServer
 from doorproof.local.people import LocalPeople, SignInLinks, create_people
 from doorproof.local.poller import QueuePoller, SweepTimer
 from doorproof.local.resources import MOTO_ACCOUNT, Resources, kept_or_new_resources
-from functions.core import aws, names, settings
+from functions.core.adapters import aws
+from functions.core.config import names, settings
 
 REGION = "us-east-1"
 BUCKET_ACCOUNT = "local"

@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from doorproof.local.lambda_context import context_for
-from functions.core import names
+from functions.core.config import names
 
 log = logging.getLogger("local.workers")
 

@@ -5,8 +5,8 @@ handlers answer 401/403 in the API's one error shape (``functions.api.common.aut
 API Gateway cannot shape its own 401/403 bodies for HTTP APIs, which is why the refusal
 happens behind it. Keys come in ``Desmo-Key`` (the SDK) or ``Authorization: Bearer``;
 look-ups are cached in the warm container (``CachedResolver``). A Cognito access token in
-``Authorization: Bearer`` is a person signed in to the dashboard (``functions.core.people``),
-looking at the project and environment its headers name.
+``Authorization: Bearer`` is a person signed in to the dashboard
+(``functions.core.adapters.people``), looking at the project and environment its headers name.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.core import aws, names
-from functions.core.keys import CachedResolver, KeyStore, Principal
-from functions.core.observability import logger, traced
-from functions.core.people import People, looks_like_token
-from functions.core.settings import configured, get_settings
+from functions.core.adapters import aws
+from functions.core.adapters.keys import CachedResolver, KeyStore, Principal
+from functions.core.adapters.people import People, looks_like_token
+from functions.core.config import names
+from functions.core.config.observability import logger, traced
+from functions.core.config.settings import configured, get_settings
 
 
 @aws.per_container

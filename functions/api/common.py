@@ -33,12 +33,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.api.services import answers
-from functions.core import errors, names
-from functions.core.body import inflate_event
-from functions.core.keys import Principal
-from functions.core.models.errors import ErrorBody
-from functions.core.observability import logger, metrics, traced
-from functions.core.settings import configured
+from functions.core.adapters.keys import Principal
+from functions.core.config import names
+from functions.core.config.observability import logger, metrics, traced
+from functions.core.config.settings import configured
+from functions.core.domain import errors
+from functions.core.wire.body import inflate_event
+from functions.core.wire.models.errors import ErrorBody
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 SessionId = Annotated[

@@ -17,9 +17,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from functions.api.common import make_app, make_handler, principal, route
 from functions.api.services import answers
-from functions.core import aws, errors
-from functions.core.keys import KeyStore
-from functions.core.models.console import (
+from functions.core.adapters import aws
+from functions.core.adapters.keys import KeyStore
+from functions.core.adapters.projects import ProjectStore
+from functions.core.config.settings import get_settings
+from functions.core.domain import errors
+from functions.core.wire.models.console import (
     ApiKey,
     CreatedKey,
     CreateKey,
@@ -31,8 +34,6 @@ from functions.core.models.console import (
     ProjectList,
     RevokedKey,
 )
-from functions.core.projects import ProjectStore
-from functions.core.settings import get_settings
 
 router = Router()
 KeyId = Annotated[str, Path(max_length=64, description="A key id (key_…)")]

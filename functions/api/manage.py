@@ -27,19 +27,20 @@ from functions.api.services import (
     session_events,
     sessions,
 )
-from functions.core import aws, errors
-from functions.core.erase import SessionEraser
-from functions.core.models.manage import (
+from functions.core.adapters import aws
+from functions.core.adapters.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
+from functions.core.adapters.session_objects import SessionObjects, pod_photo_key
+from functions.core.adapters.session_store import to_resource
+from functions.core.config.settings import get_settings
+from functions.core.domain import errors
+from functions.core.usecases.erase import SessionEraser
+from functions.core.wire.models.manage import (
     PodUpload,
     ReprocessAccepted,
     ReprocessRequest,
     resolve_engine_version,
 )
-from functions.core.models.sessions import Session, UpdateSessionRequest
-from functions.core.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
-from functions.core.session_objects import SessionObjects, pod_photo_key
-from functions.core.session_store import to_resource
-from functions.core.settings import get_settings
+from functions.core.wire.models.sessions import Session, UpdateSessionRequest
 
 router = Router()
 

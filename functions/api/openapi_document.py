@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn,
 from functions.api import console, manage, reads, sessions, telemetry, webhooks
 from functions.api.common import make_app
 from functions.api.openapi import COMMITTED
-from functions.core import names
+from functions.core.config import names
 
 TITLE = "Doorproof API"
 VERSION = "1.0.0"

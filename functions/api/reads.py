@@ -17,13 +17,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import buildings, insights, presigner, sessions
-from functions.core import aws, errors, names
-from functions.core.ingest import BatchLedger
-from functions.core.insights_view import public_document
-from functions.core.models.batches import BatchList, batch_view
-from functions.core.models.buildings import BuildingProfile
-from functions.core.models.insights import Category, InsightsDocument, ReasonCode
-from functions.core.models.sessions import (
+from functions.core.adapters import aws
+from functions.core.adapters.session_store import ListFilters, to_resource
+from functions.core.config import names
+from functions.core.config.settings import get_settings
+from functions.core.domain import errors
+from functions.core.domain.timestamps import iso
+from functions.core.usecases.ingest import BatchLedger
+from functions.core.usecases.insights_view import public_document
+from functions.core.wire.models.batches import BatchList, batch_view
+from functions.core.wire.models.buildings import BuildingProfile
+from functions.core.wire.models.insights import Category, InsightsDocument, ReasonCode
+from functions.core.wire.models.sessions import (
     Session,
     SessionList,
     SessionMode,
@@ -31,9 +36,6 @@ from functions.core.models.sessions import (
     SessionType,
     Tag,
 )
-from functions.core.session_store import ListFilters, to_resource
-from functions.core.settings import get_settings
-from functions.core.timestamps import iso
 
 router = Router()
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from functions.core import aws
-from functions.core.answers import AnswerLog
-from functions.core.building_store import BuildingStore
-from functions.core.events_bus import EventBus, SessionEvents
-from functions.core.insights_store import InsightsStore
-from functions.core.observability import logger, metrics
-from functions.core.presign import Presigner
-from functions.core.processing_queue import ProcessingQueue
-from functions.core.session_store import SessionStore
-from functions.core.settings import get_settings
+from functions.core.adapters import aws
+from functions.core.adapters.answers import AnswerLog
+from functions.core.adapters.building_store import BuildingStore
+from functions.core.adapters.events_bus import EventBus, SessionEvents
+from functions.core.adapters.insights_store import InsightsStore
+from functions.core.adapters.presign import Presigner
+from functions.core.adapters.processing_queue import ProcessingQueue
+from functions.core.adapters.session_store import SessionStore
+from functions.core.config.observability import logger, metrics
+from functions.core.config.settings import get_settings
 
 
 @aws.per_container

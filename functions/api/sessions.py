@@ -29,15 +29,16 @@ from pydantic import BaseModel
 
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import queue, session_events, sessions
-from functions.core import aws, errors
-from functions.core.erased import ErasedMarkers
-from functions.core.lifecycle import SessionLifecycle
-from functions.core.models.sessions import (
+from functions.core.adapters import aws
+from functions.core.adapters.erased import ErasedMarkers
+from functions.core.config.settings import get_settings
+from functions.core.domain import errors
+from functions.core.usecases.lifecycle import SessionLifecycle
+from functions.core.wire.models.sessions import (
     SessionStatusResponse,
     StartSessionRequest,
     StopSessionRequest,
 )
-from functions.core.settings import get_settings
 
 router = Router()
 

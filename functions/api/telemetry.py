@@ -12,12 +12,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.api.common import make_app, make_handler, principal, route
 from functions.api.services import sessions
-from functions.core import aws
-from functions.core.firehose_sink import FirehoseSink
-from functions.core.ingest import BatchLedger, TelemetryIngest
-from functions.core.models.telemetry import TelemetryAccepted, TelemetryBatch
-from functions.core.observability import metrics
-from functions.core.settings import get_settings
+from functions.core.adapters import aws
+from functions.core.adapters.firehose_sink import FirehoseSink
+from functions.core.config.observability import metrics
+from functions.core.config.settings import get_settings
+from functions.core.usecases.ingest import BatchLedger, TelemetryIngest
+from functions.core.wire.models.telemetry import TelemetryAccepted, TelemetryBatch
 
 router = Router()
 

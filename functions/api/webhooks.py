@@ -11,8 +11,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions.api.common import make_app, make_handler, principal, route
-from functions.core import aws, names
-from functions.core.models.webhooks import (
+from functions.core.adapters import aws
+from functions.core.adapters.webhooks.queue import WebhookQueue
+from functions.core.adapters.webhooks.secrets import SecretBox
+from functions.core.adapters.webhooks.store import WebhookStores
+from functions.core.config import names
+from functions.core.config.settings import get_settings
+from functions.core.domain.timestamps import iso
+from functions.core.usecases.webhooks.endpoints import WebhookEndpoints
+from functions.core.wire.models.webhooks import (
     CreateWebhookRequest,
     DeliveryList,
     DeliveryQueued,
@@ -22,12 +29,6 @@ from functions.core.models.webhooks import (
     Webhook,
     WebhookList,
 )
-from functions.core.settings import get_settings
-from functions.core.timestamps import iso
-from functions.core.webhooks.endpoints import WebhookEndpoints
-from functions.core.webhooks.queue import WebhookQueue
-from functions.core.webhooks.secrets import SecretBox
-from functions.core.webhooks.store import WebhookStores
 
 router = Router()
 WebhookId = Annotated[str, Path(max_length=64, description="A webhook endpoint id (ep_…)")]

@@ -3,7 +3,7 @@
 The engine stays pure: a ``Storeys`` (the building's storey model, estimated from earlier
 sessions) goes in, an ``Observation`` (what this session measured, plus the floor its address
 claims) comes out, and ``learn`` folds an observation into a ``Profile``. Storing profiles is
-the processor's business (``functions.core.building_store``), not the engine's.
+the processor's business (``functions.core.adapters.building_store``), not the engine's.
 
 The storey model. Heights are metres above the entrance (the GATE's height, else the first
 move's start). Level 0 is the entrance, level 1 sits ``lobby_m`` above it (a lobby is often

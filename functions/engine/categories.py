@@ -2,7 +2,7 @@
 (a session's ``terminalOutcome``).
 
 Numpy-free on purpose (unlike the rest of the engine): the server's wire models
-(``functions.core.models.insights``) take the type from here, and the API handlers that load
+(``functions.core.wire.models.insights``) take the type from here, and the API handlers that load
 those models must not load numpy (tests/unit/api/test_cold_imports.py).
 """
 

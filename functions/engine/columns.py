@@ -1,5 +1,5 @@
 """Which wire field fills which ``Telemetry`` column: the engine's columns and the Firehose
-record format (``functions.core.records``) both follow these tables.
+record format (``functions.core.wire.records``) both follow these tables.
 
 Plain data, no numpy: the telemetry Lambda encodes records with them and must not import numpy
 on a cold start.

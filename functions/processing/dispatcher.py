@@ -28,14 +28,15 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.core import aws, names
-from functions.core.observability import logger, metrics, traced
-from functions.core.settings import configured, get_settings
-from functions.core.webhooks.dispatch import Dispatcher, Outcome
-from functions.core.webhooks.queue import WebhookQueue
-from functions.core.webhooks.secrets import SecretBox
-from functions.core.webhooks.sender import Sender
-from functions.core.webhooks.store import WebhookStores
+from functions.core.adapters import aws
+from functions.core.adapters.webhooks.queue import WebhookQueue
+from functions.core.adapters.webhooks.secrets import SecretBox
+from functions.core.adapters.webhooks.sender import Sender
+from functions.core.adapters.webhooks.store import WebhookStores
+from functions.core.config import names
+from functions.core.config.observability import logger, metrics, traced
+from functions.core.config.settings import configured, get_settings
+from functions.core.usecases.webhooks.dispatch import Dispatcher, Outcome
 
 WORKERS = ThreadPoolExecutor(
     max_workers=names.DISPATCHER_BATCH_SIZE * names.FUNCTIONS["dispatcher"].local_instances,

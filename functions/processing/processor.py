@@ -2,7 +2,7 @@
 
 Thin: Powertools' ``BatchProcessor`` reports each failed message (``batchItemFailures``), so a
 poison message is retried and dead-lettered on its own while the rest of the batch succeeds.
-The work is ``functions.core.pipeline.Pipeline``, built once per container
+The work is ``functions.core.usecases.pipeline.Pipeline``, built once per container
 (``aws.per_container``, which the local stack resets when it points at a new backend).
 """
 
@@ -19,18 +19,18 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.core import aws
-from functions.core.building_store import BuildingStore
-from functions.core.chunk_store import ChunkStore
-from functions.core.events_bus import EventBus
-from functions.core.finalize import Finalizer
-from functions.core.insights_store import InsightsStore
-from functions.core.observability import logger, metrics, traced
-from functions.core.pipeline import Pipeline
-from functions.core.session_store import SessionStore
-from functions.core.sessionize import SessionizedWriter
-from functions.core.settings import configured, get_settings
-from functions.core.stored_parts import StoredParts
+from functions.core.adapters import aws
+from functions.core.adapters.building_store import BuildingStore
+from functions.core.adapters.chunk_store import ChunkStore
+from functions.core.adapters.events_bus import EventBus
+from functions.core.adapters.insights_store import InsightsStore
+from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.stored_parts import StoredParts
+from functions.core.config.observability import logger, metrics, traced
+from functions.core.config.settings import configured, get_settings
+from functions.core.usecases.finalize import Finalizer
+from functions.core.usecases.pipeline import Pipeline
+from functions.core.usecases.sessionize import SessionizedWriter
 
 batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 """A batch whose every message failed is still a partial response (all listed), not an

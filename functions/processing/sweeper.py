@@ -1,5 +1,5 @@
 """The sweeper Lambda (EventBridge schedule): ends silent sessions and requests finalization
-of those whose deadline passed. Logic in ``functions.core.sweep``."""
+of those whose deadline passed. Logic in ``functions.core.usecases.sweep``."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.core import aws
-from functions.core.observability import logger, metrics, traced
-from functions.core.processing_queue import ProcessingQueue
-from functions.core.settings import configured, get_settings
-from functions.core.sweep import Sweeper
+from functions.core.adapters import aws
+from functions.core.adapters.processing_queue import ProcessingQueue
+from functions.core.config.observability import logger, metrics, traced
+from functions.core.config.settings import configured, get_settings
+from functions.core.usecases.sweep import Sweeper
 
 
 @aws.per_container

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from functions.core import names, settings
+from functions.core.config import names, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 9

@@ -39,12 +39,12 @@ from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambda_context import context_for
 from doorproof.local.lambdas import Lambdas
 from doorproof.scenarios import build_shift
-from functions.core import names
-from functions.core.keys import KeyStore
+from functions.core.adapters.keys import KeyStore
+from functions.core.config import names
 from infra.ingest import BUFFER_INTERVAL_S
 from tests.bench.aws_calls import observed
 from tests.unit.conftest import STAGE, mocked_account
-from tests.unit.processing.conftest import s3_message
+from tests.unit.core.conftest import s3_message
 
 MINUTES = 10
 BATCH_S = 5.0

@@ -19,10 +19,10 @@ import pytest
 
 from doorproof.local.lambda_context import context_for
 from functions.api import telemetry
-from functions.core import names, settings
-from functions.core.ingest import TelemetryIngest
-from functions.core.keys import Principal
-from functions.core.records import encode_batch
+from functions.core.adapters.keys import Principal
+from functions.core.config import names, settings
+from functions.core.usecases.ingest import TelemetryIngest
+from functions.core.wire.records import encode_batch
 
 CALLER = Principal("org_bench", "proj", "sandbox", "publishable", "key_bench")
 T0 = 1_763_900_000.0

@@ -37,16 +37,16 @@ from typing import Any
 import pytest
 
 from doorproof.scenarios import Scenario, build_shift
-from functions.core import chunk_store
-from functions.core import pipeline as pipeline_module
-from functions.core.chunk_store import to_npz
-from functions.core.finalize import run_engine
-from functions.core.processing_queue import finalize_body
-from functions.core.sessionize import read_object, split_by_session
+from functions.core.adapters import chunk_store
+from functions.core.adapters.chunk_store import to_npz
+from functions.core.adapters.processing_queue import finalize_body
+from functions.core.usecases import pipeline as pipeline_module
+from functions.core.usecases.finalize import run_engine
+from functions.core.usecases.sessionize import read_object, split_by_session
 from functions.engine.telemetry import Telemetry
 from tests.bench.aws_calls import observed
 from tests.unit.conftest import mocked_account
-from tests.unit.processing.conftest import World, s3_message
+from tests.unit.core.conftest import World, s3_message
 
 MINUTES = 10
 BATCH_S = 5.0

@@ -13,7 +13,7 @@ import pytest
 
 from doorproof.client import BackendClient, DeviceClient, DoorproofError
 from doorproof.scenarios import build
-from functions.core.models.insights import InsightsDocument
+from functions.core.wire.models.insights import InsightsDocument
 from tests.integration.conftest import LocalApi
 from tests.unit.engine.test_building import taller
 

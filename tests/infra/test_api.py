@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from functions.core import names, settings
-from functions.core.names import function_name
+from functions.core.config import names, settings
+from functions.core.config.names import function_name
 from infra.lambdas import TRACER_CAPTURE_RESPONSE
 from infra.runtime import RUNTIME
 from tests.infra.conftest import CONTEXT, STAGE, Synthesized

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from doorproof.local.dashboard import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
-from functions.core import names, settings
+from functions.core.config import names, settings
 from infra.dashboard import content_security_policy
 from tests.infra.conftest import Synthesized
 

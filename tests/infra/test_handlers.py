@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.core import names
+from functions.core.config import names
 from layers.build import RUNTIME_PROVIDED, pins
 
 ROOT = Path(__file__).resolve().parents[2]

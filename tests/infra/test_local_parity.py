@@ -17,7 +17,7 @@ import pytest
 from moto import mock_aws
 
 from doorproof.local.resources import Resources, create_resources
-from functions.core import names
+from functions.core.config import names
 from tests.infra.conftest import STAGE, Synthesized
 
 

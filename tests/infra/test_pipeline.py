@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core import names
+from functions.core.config import names
 from infra.ingest import BUFFER_INTERVAL_S
 from infra.monitoring import ALARM_MATH_MAX_METRICS
 from tests.infra.conftest import STAGE, Synthesized

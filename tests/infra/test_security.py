@@ -11,7 +11,7 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import AwsSolutionsChecks
 
-from functions.core import names
+from functions.core.config import names
 from infra.webhooks import DISPATCHER_ITEMS
 from tests.infra.conftest import Synthesized
 

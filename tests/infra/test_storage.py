@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from functions.core import names
+from functions.core.config import names
 from tests.infra.conftest import STAGE, Synthesized
 
 

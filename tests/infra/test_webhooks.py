@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core import names, settings
+from functions.core.config import names, settings
 from tests.infra.conftest import STAGE, Synthesized
 
 

@@ -23,8 +23,8 @@ import pytest
 
 from doorproof.local import LocalStack
 from doorproof.local.lambdas import Handler
-from functions.core import names
-from functions.core.keys import KeyStore
+from functions.core.adapters.keys import KeyStore
+from functions.core.config import names
 from tests.integration.conftest import (
     LocalApi,
     doorproof_command,

@@ -21,9 +21,9 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from functions.core import names
-from functions.core.session_objects import SessionObjects
-from functions.core.timestamps import iso
+from functions.core.adapters.session_objects import SessionObjects
+from functions.core.config import names
+from functions.core.domain.timestamps import iso
 from functions.engine import insights as insights_module
 from functions.engine.version import ENGINE_VERSION
 from tests.integration.conftest import LocalApi, wait_for

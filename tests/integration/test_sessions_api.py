@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from functions.core import names
+from functions.core.config import names
 from functions.engine.version import ENGINE_VERSION
 from tests.integration.conftest import LocalApi, wait_for
 from tests.integration.test_api import call, error_code, samples

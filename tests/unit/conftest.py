@@ -17,7 +17,8 @@ from moto import mock_aws
 
 from doorproof.local.resources import Resources, create_resources
 from doorproof.local.stack import REGION
-from functions.core import aws, names, settings
+from functions.core.adapters import aws
+from functions.core.config import names, settings
 
 STAGE = "unit"
 UNIT_TESTS = Path(__file__).resolve().parent

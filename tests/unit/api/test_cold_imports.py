@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.core import names
+from functions.core.config import names
 
 ROOT = Path(__file__).resolve().parents[3]
 HEAVY = {"numpy", "aws_xray_sdk", "aws_cdk", "jsii", "cdk_nag"}

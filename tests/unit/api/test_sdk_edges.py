@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from functions.core import names
+from functions.core.config import names
 from tests.unit.api.gateway import BACKEND, STRANGER, call
 
 DEVICE_FIELDS = {"platform": "android", "sdkVersion": "1.0.2"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from doorproof.cli import main
-from functions.core import names
-from functions.core.keys import KeyStore
+from functions.core.adapters.keys import KeyStore
+from functions.core.config import names
 from tests.unit.conftest import STAGE
 
 

@@ -7,7 +7,7 @@ import pytest
 from client_fakes import START, FakeServer, api_error, down, samples
 
 from doorproof.client import DeviceClient, DoorproofError, RetryPolicy
-from functions.core.names import KEY_HEADER
+from functions.core.config.names import KEY_HEADER
 
 
 class Clock:

@@ -3,7 +3,7 @@ import pytest
 from doorproof.courier import Delivery, scenario_for
 from doorproof.scenarios import names
 from doorproof.simulate import MIX_EXCLUDED, scenario_names, succeeded, table
-from functions.core.models.insights import InsightsDocument
+from functions.core.wire.models.insights import InsightsDocument
 
 
 def test_mix_cycles_through_every_scenario_but_the_never_stopped_one() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from doorproof.cli import main
 from doorproof.scenarios import build
-from functions.core.models.insights import InsightsDocument
+from functions.core.wire.models.insights import InsightsDocument
 from tests.unit.engine.test_scenarios import scenario
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"

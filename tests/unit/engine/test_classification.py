@@ -18,7 +18,7 @@ from doorproof.calibration import (
 )
 from doorproof.scenarios import names
 from functions.api.openapi import COMMITTED
-from functions.core.models.insights import Classification
+from functions.core.wire.models.insights import Classification
 from functions.engine.categories import CATEGORIES
 from functions.engine.classification import CALIBRATION, confidence_of
 from functions.engine.insights import SessionContext, compute_insights

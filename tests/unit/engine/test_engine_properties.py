@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from functions.core.finalize import run_engine
-from functions.core.models.insights import InsightsDocument
-from functions.core.models.telemetry import SAMPLES
+from functions.core.usecases.finalize import run_engine
+from functions.core.wire.models.insights import InsightsDocument
+from functions.core.wire.models.telemetry import SAMPLES
 from functions.engine.telemetry import from_samples
 
 T0 = 1_790_000_000.0

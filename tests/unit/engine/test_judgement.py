@@ -13,7 +13,7 @@ import pytest
 from doorproof.scenarios import names
 from doorproof.scenarios.catalog import SPECS
 from doorproof.scenarios.scenario import Platform
-from functions.core.models.insights import Event, EventType, Metrics, ReasonCode, Summary
+from functions.core.wire.models.insights import Event, EventType, Metrics, ReasonCode, Summary
 from functions.engine import integrity
 from functions.engine.activity import Activity, Segment, on_foot_moves
 from functions.engine.document import EVENT_ORDER

@@ -28,7 +28,7 @@ from doorproof.local.apigw_events import (
     match_route,
 )
 from doorproof.local.trigger_events import failed_message_ids, scheduled_event, sqs_event
-from functions.core import names
+from functions.core.config import names
 
 API = Api(api_id="abc123", account_id="123456789012", region="us-east-1")
 NOW = datetime(2026, 3, 7, 9, 5, 3, 250000, tzinfo=UTC)

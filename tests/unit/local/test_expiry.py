@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from doorproof.local.expiry import ExpiryTimer
-from functions.core import names
+from functions.core.config import names
 from tests.unit.conftest import STAGE
 
 

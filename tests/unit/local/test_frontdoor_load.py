@@ -13,7 +13,7 @@ from doorproof.client.transport import HttpRequest, UrllibTransport
 from doorproof.local import frontdoor
 from doorproof.local.apigw_events import Api
 from doorproof.local.lambdas import Lambdas
-from functions.core import names
+from functions.core.config import names
 
 
 def test_beyond_the_in_flight_limit_requests_are_shed_with_retry_after(

@@ -20,7 +20,7 @@ from doorproof.client.transport import HttpRequest, UrllibTransport
 from doorproof.local.apigw_events import Api
 from doorproof.local.frontdoor import FrontDoor
 from doorproof.local.lambdas import Lambdas
-from functions.core import settings
+from functions.core.config import settings
 
 OPENAPI = HttpRequest("GET", "/v1/openapi.json", {}, None)
 UNKNOWN = HttpRequest("GET", "/v1/nowhere", {}, None)
@@ -86,7 +86,7 @@ KILLED_STACK = """
 import multiprocessing, os, sys, time
 from doorproof.local.lambdas import Lambdas
 from doorproof.local.moto_server import MotoProcess
-from functions.core import settings
+from functions.core.config import settings
 if sys.argv[1] == "workers":
     lambdas = Lambdas(stage="unit", region="us-east-1", account="1")
     lambdas.start_workers(1, {**os.environ, **settings.environment_for("unit", "local")})

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 from doorproof.local.lambda_context import context_for
 from doorproof.local.trigger_events import scheduled_event
-from functions.core import names
+from functions.core.config import names
 from functions.processing import processor, sweeper
-from tests.unit.processing.conftest import CALLER, T0, s3_message, samples
+from tests.unit.core.conftest import CALLER, T0, s3_message, samples
 
 
 def _record(message_id, body, receives=1):

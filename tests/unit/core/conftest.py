@@ -1,0 +1,233 @@
+"""A small world for the pipeline's unit tests: moto resources, sessions, accepted batches,
+raw Firehose objects, a fake engine and a recording event bus.
+
+One mocked account per test module rather than per test (``mocked_aws`` in the parent
+conftest costs about a second a test, mostly boto3 building clients): every test makes its
+own sessions, whose ids are random, so the tests cannot see each other's data. Not package
+scope: this directory is no package, and the mock must end before other tests run.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.core.adapters.building_store import BuildingStore
+from functions.core.adapters.chunk_store import ChunkStore
+from functions.core.adapters.insights_store import InsightsStore
+from functions.core.adapters.keys import Principal
+from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.stored_parts import StoredParts
+from functions.core.config import names
+from functions.core.usecases.finalize import EndReason, Finalizer, run_engine
+from functions.core.usecases.ingest import batch_digest
+from functions.core.usecases.pipeline import Pipeline
+from functions.core.usecases.sessionize import SessionizedWriter
+from functions.core.wire.models.sessions import StartSessionRequest
+from functions.core.wire.records import encode_batch
+from functions.engine.telemetry import Telemetry
+from tests.unit.conftest import STAGE, MockAws, mocked_account
+
+CALLER = Principal("org_1", "prj_1", "sandbox", "secret", "key_1")
+ADDRESS = {"line1": "Torstraße 1", "lat": 52.5290, "lng": 13.4010}
+T0 = 1_790_000_000.0
+
+
+def samples(start: float, n: int, rate_hz: float = 50.0) -> list[dict[str, Any]]:
+    """``n`` wire samples from ``start`` with IMU and a slowly moving fix."""
+    out = []
+    for i in range(n):
+        t = start + i / rate_hz
+        out.append(
+            {
+                "ts": round(t, 4),
+                "imu": {"accel": [0.1, 0.2, 9.8], "gyro": [0.0, 0.0, 0.01]},
+                "position": {"lat": 52.5290 + i * 1e-6, "lng": 13.4010, "accuracyM": 5.0},
+            }
+        )
+    return out
+
+
+@dataclass
+class FakeEngine:
+    """Records what it was asked; answers a minimal document with ``events`` (or raises
+    ``error``)."""
+
+    calls: list[tuple[int, EndReason]] = field(default_factory=list)
+    error: Exception | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(
+        self,
+        telemetry: Telemetry,
+        session: dict[str, Any],
+        end_reason: EndReason,
+        storeys: object = None,
+    ) -> dict[str, Any]:
+        self.calls.append((len(telemetry), end_reason))
+        if self.error is not None:
+            raise self.error
+        codes = {
+            "stopped": ["FULL_ATTEMPT"],
+            "timeout": ["SESSION_TIMEOUT"],
+            "interrupted": ["TELEMETRY_STREAM_INTERRUPTED"],
+        }[end_reason]
+        path = [
+            [float(t - telemetry.t[0]), 52.529, 13.401 + i * 1e-5]
+            for i, t in enumerate(telemetry.t[::50])
+        ]
+        return {
+            "summary": {"fraudScore": 0.1, "frictionScore": 0.2, "visibilityScore": 0.9},
+            "reasonCodes": codes,
+            "events": list(self.events),
+            "metrics": {"timeFromEntranceToDoorSec": None, "timeAtDoorSec": None},
+            "evidence": {},
+            "dataQuality": {"samples": len(telemetry), "gapSec": float("nan")},
+            "engineVersion": "test-1",
+            "classification": {"category": "door_delivery", "confidence": 0.9},
+            "path": path,
+        }
+
+
+@dataclass
+class RecordingBus:
+    published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fail: bool = False
+
+    def publish(self, kind: str, detail: dict[str, Any]) -> None:
+        if self.fail:
+            raise RuntimeError("bus down")
+        self.published.append((kind, detail))
+
+    def kinds(self) -> list[str]:
+        return [k for k, _ in self.published]
+
+
+@dataclass
+class World:
+    mock: MockAws
+    engine: FakeEngine = field(default_factory=FakeEngine)
+    bus: RecordingBus = field(default_factory=RecordingBus)
+    clock_now: float = T0 + 3600
+
+    @cached_property
+    def s3(self) -> Any:
+        return self.mock.session.client("s3")
+
+    @property
+    def bucket(self) -> str:
+        return self.mock.resources.bucket
+
+    def table(self, table: names.Table) -> Any:
+        return _tables(self.mock.session, table.physical(STAGE))
+
+    @property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.table(names.SESSIONS_TABLE))
+
+    @property
+    def chunks(self) -> ChunkStore:
+        return ChunkStore(self.s3, self.bucket)
+
+    @property
+    def insights(self) -> InsightsStore:
+        return InsightsStore(self.table(names.INSIGHTS_TABLE))
+
+    def clock(self) -> float:
+        return self.clock_now
+
+    def finalizer(self, *, real_engine: bool = False, buildings: bool = False) -> Finalizer:
+        """With the fake engine and no building memory, unless asked for the real ones."""
+        return Finalizer(
+            self.sessions,
+            self.table(names.SESSIONS_TABLE),
+            self.insights,
+            self.chunks,
+            self.bus,  # type: ignore[arg-type]
+            engine=run_engine if real_engine else self.engine,
+            clock=self.clock,
+            buildings=BuildingStore(self.table(names.BUILDINGS_TABLE)) if buildings else None,
+        )
+
+    def pipeline(self) -> Pipeline:
+        writer = SessionizedWriter(
+            self.sessions,
+            self.chunks,
+            StoredParts(self.table(names.BATCHES_TABLE), self.mock.settings.sessions_table),
+            clock=self.clock,
+        )
+        return Pipeline(self.s3, writer, self.finalizer())
+
+    def start(self, created: float = T0, **fields: Any) -> str:
+        request = StartSessionRequest.model_validate(
+            {"deliveryId": "dlv_1", "sessionType": "drop", "address": ADDRESS, **fields}
+        )
+        return str(self.sessions.create(CALLER, request, created, 7200.0)["sessionId"])
+
+    def accept(self, session_id: str, batch: list[dict[str, Any]]) -> list[bytes]:
+        """What ingest does for an accepted batch: Firehose records, counts on the session."""
+        records = encode_batch(
+            batch,
+            session_id=session_id,
+            tenant=CALLER.tenant,
+            batch_id=batch_digest(session_id, batch),
+        )
+        self.table(names.SESSIONS_TABLE).update_item(
+            Key={"sessionId": session_id},
+            UpdateExpression="ADD acceptedPartsTotal :p, acceptedSamplesTotal :n",
+            ExpressionAttributeValues={":p": len(records), ":n": len(batch)},
+        )
+        return records
+
+    def put_raw(self, key: str, records: list[bytes]) -> str:
+        """Write a Firehose object; returns the S3 notification's message body."""
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"".join(records))
+        return s3_message(self.bucket, key)
+
+    def stop(self, session_id: str, now: float = T0 + 600) -> None:
+        self.sessions.stop(CALLER.tenant, session_id, now, 900.0)
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        item = self.sessions.find(session_id)
+        assert item is not None
+        return item
+
+
+@cache
+def _tables(session: boto3.Session, name: str) -> Any:
+    return session.resource("dynamodb").Table(name)
+
+
+def s3_message(bucket: str, key: str) -> str:
+    return json.dumps(
+        {
+            "Records": [
+                {
+                    "eventSource": "aws:s3",
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "bucket": {"name": bucket},
+                        "object": {"key": urllib.parse.quote_plus(key)},
+                    },
+                }
+            ]
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def account() -> Iterator[MockAws]:
+    with mocked_account() as mocked:
+        yield mocked
+
+
+@pytest.fixture
+def world(account: MockAws) -> World:
+    return World(account)
