@@ -7,7 +7,8 @@ them from the real ones, the way a phone that streams only an accelerometer and 
 
 - **clips**: every labelled recording of ``vertical/`` (stairs, lift rides, stays: the walks
   between moves) and ``elevators/`` (lift rides with the walk to and from the car) whose label
-  the sensors do not contradict (``vertical.CONTRADICTED``) and that last ``MIN_CLIP_S`` or more,
+  the sensors do not contradict or leave in doubt (``vertical.CONTRADICTED``, ``AMBIGUOUS``)
+  and that last ``MIN_CLIP_S`` or more,
   and escalator rides simulated from
   physics (``doorproof.scenarios``: the real sets hold none);
 - each clip is cut by ``TRIM_S`` at its start (the stale first barometer reading, the phone
@@ -39,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from doorproof.accuracy.common import AccuracySet, labels, pct, progress, share
-from doorproof.accuracy.vertical import CONTRADICTED
+from doorproof.accuracy.vertical import AMBIGUOUS, CONTRADICTED
 from doorproof.recordings import load_samples
 from doorproof.scenarios import physics, sensors
 from functions.engine.signal import STANDARD_GRAVITY, motion, moving_mean, relative_height
@@ -194,7 +195,8 @@ def pools(root: Path) -> dict[Kind, list[tuple[str, Path]]]:
     """The real clips by kind: (source name, path), contradicted labels left out."""
     out: dict[Kind, list[tuple[str, Path]]] = {k: [] for k in TRUTH}
     for row in labels(root / "vertical"):
-        if row["file"] not in CONTRADICTED and float(row["duration_s"]) >= MIN_CLIP_S:
+        doubtful = row["file"] in CONTRADICTED or row["file"] in AMBIGUOUS
+        if not doubtful and float(row["duration_s"]) >= MIN_CLIP_S:
             path = root / "vertical" / row["file"]
             out[VERTICAL_KINDS[row["label"]]].append((f"vertical/{row['file']}", path))
     for row in labels(root / "elevators"):

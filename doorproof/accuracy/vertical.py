@@ -11,7 +11,9 @@ The baseline: net pressure change over a threshold, accel spread for stairs vs l
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,8 @@ column (user acceleration alone: the vertical axis must be found from the walkin
 CORRECTED = "overall, labels corrected"
 """Summary row scored against ``CONTRADICTED``'s sensor reading instead of those labels."""
 
+TARGET_PCT = 97.0
+"""Issue 9's target for mode and direction against the labels (its "~97 % is the ceiling")."""
 HPA_PER_M = 0.12
 """Pressure change per metre near the ground, to show evidence in the sensor's own unit."""
 BASELINE_MIN_HEIGHT_M = 1.0
@@ -57,32 +61,67 @@ BASELINE_SPREAD_MS2 = 1.0
 
 CONTRADICTED: dict[str, tuple[str, str, str]] = {
     "climb/2022-08-19_165340.347_50Hz_20.3s.ndjson.gz": (
-        "NONE", "none", "+0.42 m net in 20 s with 23 steps: under three risers, a walk"),
+        "NONE", "none",
+        "+0.42 m in 20 s (0.02 m/s, 0.02 m a step: a riser is 0.15-0.19 m); the phone recording"
+        " beside it, labelled stay, moved +0.03 m: a walk on the flat"),
     "climb/2022-08-19_165407.113_50Hz_26.6s.ndjson.gz": (
-        "NONE", "none", "-0.16 m net in 27 s with 32 steps: no height change"),
+        "NONE", "none",
+        "-0.16 m net in 27 s with 32 steps; the phone beside it, labelled stay, moved 0.00 m"),
     "climb/2022-08-19_165450.228_50Hz_49.0s.ndjson.gz": (
-        "STAIRS", "down", "pressure rises 0.91 hPa steadily at stair speed, walking: a descent"),
+        "STAIRS", "down",
+        "pressure rises 0.91 hPa (-7.6 m) steadily at stair speed, walking; the phone beside it"
+        " (also labelled climb) descended 7.4 m: a descent"),
     "climb/2022-08-19_165450.435_50Hz_49.5s.ndjson.gz": (
-        "STAIRS", "down", "-7.4 m over 45 s, walking throughout: a descent"),
+        "STAIRS", "down",
+        "-7.4 m over 45 s, walking throughout; the phone beside it descended 7.6 m: a descent"),
     "descend/2022-08-21_140754.906_50Hz_14.9s.ndjson.gz": (
-        "STAIRS", "up", "pressure falls 0.25 hPa (+2.1 m) while walking: up"),
+        "STAIRS", "up",
+        "pressure falls 0.25 hPa (+2.1 m) while walking; the phone beside it, labelled climb,"
+        " rose 2.0 m: up"),
     "descend/2022-08-21_140814.607_50Hz_15.1s.ndjson.gz": (
-        "STAIRS", "up", "pressure falls (+2.0 m) while walking: up"),
+        "STAIRS", "up",
+        "pressure falls (+2.0 m) while walking; the phone beside it, labelled climb, rose 1.8 m:"
+        " up"),
     "elevator_down/2022-09-12_115614.811_50Hz_17.0s.ndjson.gz": (
-        "ELEVATOR", "up", "pressure falls 0.73 hPa and the lift impulse is along up: two sensors"),
+        "ELEVATOR", "up",
+        "pressure falls 0.73 hPa (+6.1 m) and the lift's start/stop push is along up: two"
+        " independent sensors"),
     "elevator_up/2022-09-12_115458.688_50Hz_17.9s.ndjson.gz": (
-        "ELEVATOR", "down", "pressure rises 0.79 hPa and the lift impulse is along down"),
+        "ELEVATOR", "down",
+        "pressure rises 0.79 hPa (-6.6 m) and the lift's start/stop push is along down"),
     "stay/2022-08-19_151301.482_50Hz_60.0s.ndjson.gz": (
-        "STAIRS", "up", "a steady 0.17 m/s rise of 10 m with steps: three floors of stairs"),
+        "STAIRS", "up",
+        "a steady 0.17 m/s rise of 10 m with steps: three floors of stairs; the phone beside it,"
+        " labelled climb, rose 9.4 m"),
     "stay/2022-08-19_151501.534_50Hz_38.4s.ndjson.gz": (
-        "STAIRS", "down", "-6.9 m over 38 s, a steady descent with steps"),
-    "stay/2022-08-20_144906.902_50Hz_60.0s.ndjson.gz": (
-        "STAIRS", "up", "+1.0 m at 0.08-0.12 m/s with steps, staying there: a short flight"),
+        "STAIRS", "down",
+        "-6.9 m over 38 s, a steady descent with steps; the phone beside it, labelled descend,"
+        " descended 7.1 m"),
 }  # fmt: skip
 """Recordings whose label the sensors contradict: (mode, direction the sensors show, why).
-They are scored against their labels like every other recording, and a second time against
-these (``overall, labels corrected``), never silently relabelled; the sequences set leaves
-them out of its clips (a clip must be what its label says)."""
+Each is contradicted by the pressure beyond any sensor error (metres, or a climb without a
+riser's height per step), and all but the two lift rides also by a second phone recording at
+the same time (printed by ``make accuracy`` under "beside it"); the two rides by their own
+accelerometer. They are scored against their labels like every other recording, and a second
+time against these (``overall, labels corrected``), never silently relabelled; the sequences
+set leaves them out of its clips (a clip must be what its label says)."""
+
+AMBIGUOUS: dict[str, str] = {
+    "stay/2022-08-20_144906.902_50Hz_60.0s.ndjson.gz": (
+        "+1.0 m in 13 s at 0.08-0.12 m/s with 12 steps (0.085 m a step): within the slowest"
+        " stairs of this set (0.07 m a step, 0.13 m/s kept) and a ramp's (1:12 at a walk) alike;"
+        " no floor changed either way, and no second phone recorded it"
+    ),
+}
+"""Recordings where the engine disagrees with a label that the sensors do not contradict
+(they fit the label and the engine's reading alike). Counted against the engine in both rows,
+corrected or not, and left out of the sequences' clips like ``CONTRADICTED``."""
+
+STARTED = re.compile(r"(\d{4}-\d{2}-\d{2}_\d{6}\.\d+)_")
+"""A recording's start time, in its file name (``2022-08-19_165340.347_…``)."""
+BESIDE_MIN_OVERLAP_S = 5.0
+"""Recordings overlapping by this long were made side by side: the recorder often carried two
+phones, each labelled on its own, so one is a witness for the other's label."""
 
 
 def verdict(moves: Sequence[VerticalMove]) -> tuple[str, str]:
@@ -136,10 +175,46 @@ def _evidence(
     }
 
 
+def _started(file: str) -> float | None:
+    found = STARTED.search(file)
+    if found is None:
+        return None
+    when = datetime.strptime(found.group(1), "%Y-%m-%d_%H%M%S.%f").replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+def _beside(
+    records: Sequence[dict[str, Any]], heights: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> None:
+    """Adds ``beside`` to each record: every recording made at the same time (overlapping by
+    ``BESIDE_MIN_OVERLAP_S``), its label, and the height change of both over the overlap.
+    ``heights`` holds each recording's (epoch times, smoothed heights)."""
+    for r in records:
+        t, h = heights[r["file"]]
+        r["beside"] = []
+        for other in records:
+            u, g = heights[other["file"]]
+            if other is r or not (t.size and u.size):
+                continue
+            lo, hi = max(t[0], u[0]), min(t[-1], u[-1])
+            if hi - lo < BESIDE_MIN_OVERLAP_S:
+                continue
+            r["beside"].append(
+                {
+                    "file": other["file"],
+                    "label": other["label"],
+                    "overlap_s": round(float(hi - lo), 1),
+                    "height_m": round(float(np.interp(hi, t, h) - np.interp(lo, t, h)), 2),
+                    "beside_height_m": round(float(np.interp(hi, u, g) - np.interp(lo, u, g)), 2),
+                }
+            )
+
+
 def evaluate(root: Path) -> dict[str, Any]:
     """Per-recording verdicts of engine and baseline, in both conventions."""
     rows = labels(root)
     records: list[dict[str, Any]] = []
+    heights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for row in progress("vertical", rows):
         samples = load_samples(root / row["file"])
         expected = [row["expected_vertical_mode"], row["expected_direction"]]
@@ -175,7 +250,13 @@ def evaluate(root: Path) -> dict[str, Any]:
             }
             if convention == "android":
                 record["evidence"] = _evidence(tel, m, steps, moves)
+                t, h = relative_height(tel)
+                started = _started(row["file"])
+                heights[row["file"]] = (
+                    (t - tel.t[0] + started, h) if started is not None else (t[:0], h[:0])
+                )
         records.append(record)
+    _beside(records, heights)
     return {"records": records, "summary": _vertical_summary(records)}
 
 
@@ -226,6 +307,11 @@ def table(report: dict[str, Any]) -> list[str]:
                 f"{pct(eng[k])} | {pct(base[k])}" for k in ("mode", "direction", "both")
             )
             lines.append(f"{label[:14]:<14}{entry['n']:>4}  {convention:<14}  {cells}")
+    headline = summary["overall"]["android.engine"]["both"]
+    lines.append(
+        f"headline, overall against the labels (android): {pct(headline)}"
+        f" (target {pct(TARGET_PCT)})"
+    )
     lines.append(
         f"engine verdicts identical, android and ios: {pct(summary['platform_agreement'])}"
     )
@@ -238,42 +324,56 @@ def table(report: dict[str, Any]) -> list[str]:
         " share whose mode and direction are right"
     )
     lines += reliability_lines(summary["reliability"], "right")
-    records = report["records"]
-    disagree = [r for r in records if r["android"]["engine"] != r["expected"]]
-    noise = [r for r in disagree if r["file"] in CONTRADICTED]
-    misses = [r for r in disagree if r["file"] not in CONTRADICTED]
     lines.append("")
-    lines.append(
-        f"Disagreements with the label (android): {len(disagree)} of {len(records)}:"
-        f" {len(noise)} label noise (the sensors contradict the label: an engine that reports"
-        f" them cannot agree; the best score against these labels is {pct(ceiling(records))}),"
-        f" {len(misses)} engine miss(es). Each, with the evidence:"
-    )
+    lines += disagreement_lines(report["records"])
+    return lines
+
+
+def audit(record: dict[str, Any]) -> str:
+    """How a disagreement with the label is counted: ``label contradicted`` (the sensors show
+    otherwise, ``CONTRADICTED``), ``ambiguous`` (they fit the label and the engine alike,
+    ``AMBIGUOUS``: counted against the engine) or ``engine miss``."""
+    if record["file"] in CONTRADICTED:
+        return "label contradicted"
+    return "ambiguous" if record["file"] in AMBIGUOUS else "engine miss"
+
+
+def disagreement_lines(records: Sequence[dict[str, Any]]) -> list[str]:
+    """Every recording whose engine verdict (android) differs from its label, how it is
+    counted and the evidence: the pressure, the steps, the largest move, a ride's push along
+    and against the pressure's direction, and the phones recorded beside it."""
+    disagree = [r for r in records if r["android"]["engine"] != r["expected"]]
+    counts = {kind: sum(audit(r) == kind for r in disagree) for kind in
+              ("label contradicted", "ambiguous", "engine miss")}  # fmt: skip
+    lines = [
+        f"Disagreements with the label (android): {len(disagree)} of {len(records)}: "
+        + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+        + f". The best score against these labels that an engine reporting the sensors can"
+        f" reach: {pct(ceiling(records))}. Each, with the evidence:"
+    ]
     for r in disagree:
-        got = r["android"]["engine"]
-        if got != r["expected"]:
-            ev = r["evidence"]
-            expected = "/".join(r["expected"])
-            sensors = CONTRADICTED.get(r["file"])
-            lines.append(
-                f"  [{'label noise' if sensors else 'engine miss'}] {r['file']}: label"
-                f" {r['label']} {expected}, engine {'/'.join(got)}"
-                + (f" (label contradicted: {sensors[2]})" if sensors else "")
-                + ";"
-                f" net height {ev['net_height_m']:+.2f} m ({ev['pressure_change_hpa']:+.3f} hPa),"
-                f" {ev['steps']} steps in {ev['duration_s']} s"
-                + (
-                    f"; largest move {ev['move_height_m']:+.2f} m in {ev['move_s']} s"
-                    if "move_height_m" in ev
-                    else ""
-                )
-                + (
-                    f"; lift impulse {ev['impulse_along_ms2']} m/s² along the pressure's"
-                    f" direction, {ev['impulse_against_ms2']} against"
-                    if "impulse_along_ms2" in ev
-                    else ""
-                )
+        ev = r["evidence"]
+        why = CONTRADICTED[r["file"]][2] if r["file"] in CONTRADICTED else AMBIGUOUS.get(r["file"])
+        line = (
+            f"  [{audit(r)}] {r['file']}: label {r['label']} {'/'.join(r['expected'])},"
+            f" engine {'/'.join(r['android']['engine'])}"
+            + (f" ({why})" if why else "")
+            + f"; net height {ev['net_height_m']:+.2f} m ({ev['pressure_change_hpa']:+.3f} hPa),"
+            f" {ev['steps']} steps in {ev['duration_s']} s"
+        )
+        if "move_height_m" in ev:
+            line += f"; largest move {ev['move_height_m']:+.2f} m in {ev['move_s']} s"
+        if "impulse_along_ms2" in ev:
+            line += (
+                f"; lift push {ev['impulse_along_ms2']} m/s² along the pressure's direction,"
+                f" {ev['impulse_against_ms2']} against"
             )
+        for b in r.get("beside", []):
+            line += (
+                f"; beside it {b['file']} (label {b['label']}) over the same {b['overlap_s']} s:"
+                f" this {b['height_m']:+.2f} m, that {b['beside_height_m']:+.2f} m"
+            )
+        lines.append(line)
     return lines
 
 

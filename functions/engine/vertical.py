@@ -10,7 +10,8 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
    time, while it stays above ``HOLD_SPEED_MPS`` with the same sign (hysteresis: a climb that
    starts and ends slowly is measured whole); runs of the same direction separated by less
    than ``MERGE_GAP_S`` merge (a stair landing, an elevator door re-opening on the way); a run
-   is a move when it changes height by ``MIN_HEIGHT_M`` or more.
+   is a move when it changes height by ``MIN_HEIGHT_M`` or more, or by
+   ``MIN_STEPPED_HEIGHT_M`` when the walker's steps prove it was climbed (four risers).
    A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s;
 3. the mode follows from physics, on the part of the run that keeps moving (its *core*):
 
@@ -65,9 +66,16 @@ HOLD_SPEED_MPS = 0.05
 MERGE_GAP_S = 6.0
 """Pauses shorter than this inside a same-direction run do not split the move."""
 MIN_HEIGHT_M = 0.85
-"""Smallest move reported: five stair risers of 17 cm. In the vertical/ recordings the
-largest steady change in a "stay" is 0.77 m (door drafts, the phone raised and lowered) and
-the smallest stair move 0.97 m (one 5.9-s recording sees only 0.67 m of its descent)."""
+"""Smallest move reported without the legs' proof (a carried ride, walking the step detector
+cannot see, a pressure-only stream): five stair risers of 17 cm. No lift or escalator moves
+less than a storey (2.5 m and more); a door's draft or the phone raised and lowered changes
+height by up to 0.5 m in the vertical/ stays."""
+MIN_STEPPED_HEIGHT_M = 0.6
+"""Smallest stair move when the legs prove it (``_legs_prove``: walking throughout, each step
+one riser or two): four risers of 15 cm. Three risers (0.45-0.57 m at 15-19 cm) are a step-up
+at a door or between rooms, which building codes do not count as a flight; the vertical/
+stays' steady changes with walking reach 0.51 m, and a recording ending mid-flight
+(descend/…165804.303, its twin phone shows the same 0.63 m) keeps 0.68 m of its descent."""
 MAX_SPEED_MPS = 12.0
 """Faster than the fastest passenger lifts: such a run is a sensor artefact."""
 STAIRS_STEPPING_SHARE = 0.5
@@ -268,6 +276,32 @@ def _stepping(steps: Steps, t: np.ndarray, v: np.ndarray) -> tuple[float, int]:
     return share, int(inside.sum())
 
 
+def _has_motion(m: Motion, t0: float, t1: float) -> bool:
+    """Whether the IMU sampled [t0, t1] at ``MIN_MOTION_HZ`` or more."""
+    covered = _window(m.t, t0, t1)
+    return (covered.stop - covered.start) >= MIN_MOTION_HZ * (t1 - t0)
+
+
+def _legs_prove(
+    m: Motion, steps: Steps, *, t: np.ndarray, v: np.ndarray, height: float
+) -> float | None:
+    """How clearly the walker's own steps made the move (the STAIRS margin, ≥ 1 past the
+    thresholds), or None when they did not: enough of the height gained while walking, each
+    step at most ``MAX_RISE_PER_STEP_M``, at a speed legs keep."""
+    if not _has_motion(m, float(t[0]), float(t[-1])):
+        return None
+    share, count = _stepping(steps, t, v)
+    rise = abs(height) / max(count, 1)
+    cruise = _cruise(v)
+    if cruise > STAIRS_MAX_SPEED_MPS or share < STAIRS_STEPPING_SHARE or rise > MAX_RISE_PER_STEP_M:
+        return None
+    return min(
+        share / STAIRS_STEPPING_SHARE,
+        MAX_RISE_PER_STEP_M / max(rise, 1e-3),
+        STAIRS_MAX_SPEED_MPS / max(cruise, 1e-3),
+    )
+
+
 def _classify(
     m: Motion, steps: Steps, *, t: np.ndarray, v: np.ndarray, height: float, sign: int
 ) -> tuple[VerticalMode, float]:
@@ -275,21 +309,15 @@ def _classify(
     grid times and vertical speeds where the move keeps moving; ``height`` its change."""
     t0, t1 = float(t[0]), float(t[-1])
     cruise = _cruise(v)
-    covered = _window(m.t, t0, t1)
-    if (covered.stop - covered.start) < MIN_MOTION_HZ * (t1 - t0):
+    if not _has_motion(m, t0, t1):
         # no motion data over the move: only its speed speaks, and not loudly
         mode: VerticalMode = "ELEVATOR" if cruise >= ELEVATOR_MIN_SPEED_MPS else "STAIRS"
         return mode, SPEED_ONLY_CONFIDENCE
-    share, count = _stepping(steps, t, v)
-    rise = abs(height) / max(count, 1)
-    climbable = cruise <= STAIRS_MAX_SPEED_MPS
-    if climbable and share >= STAIRS_STEPPING_SHARE and rise <= MAX_RISE_PER_STEP_M:
-        margin = min(
-            share / STAIRS_STEPPING_SHARE,
-            MAX_RISE_PER_STEP_M / max(rise, 1e-3),
-            STAIRS_MAX_SPEED_MPS / max(cruise, 1e-3),
-        )
+    margin = _legs_prove(m, steps, t=t, v=v, height=height)
+    if margin is not None:
         return "STAIRS", min(1.0, 0.5 * margin)
+    share, _ = _stepping(steps, t, v)
+    climbable = cruise <= STAIRS_MAX_SPEED_MPS
     busy = _busy(m, t0, t1)
     if climbable and share < STAIRS_STEPPING_SHARE and np.isfinite(busy) and busy >= BUSY_STD_MS2:
         # walking that the step detector could not see (a phone in a bag, a slow stream)
@@ -321,10 +349,13 @@ def detect_vertical(
         i0, i1 = max(run.i0 - reach, 0), min(run.i1 + reach, h.shape[0] - 1)
         height = float(h[i1] - h[i0])
         peak = float(np.abs(v[run.i0 : run.i1 + 1]).max())
-        if abs(height) < MIN_HEIGHT_M or peak > MAX_SPEED_MPS:
+        if abs(height) < MIN_STEPPED_HEIGHT_M or peak > MAX_SPEED_MPS:
             continue
         t0, t1 = float(grid[i0]), float(grid[i1])
         core = slice(run.i0, run.i1 + 1)
+        small = abs(height) < MIN_HEIGHT_M
+        if small and _legs_prove(m, steps, t=grid[core], v=v[core], height=height) is None:
+            continue
         mode, mode_conf = _classify(m, steps, t=grid[core], v=v[core], height=height, sign=run.sign)
         height_conf = min(1.0, abs(height) / (2 * MIN_HEIGHT_M))
         direction: Direction = "up" if height > 0 else "down"

@@ -21,9 +21,10 @@ from doorproof.accuracy import vertical as vertical_set
 from functions.engine.types import VerticalMove
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-VERTICAL_PINNED_PCT = {"overall": 95.5, vertical_set.CORRECTED: 99.6}
+VERTICAL_PINNED_PCT = {"overall": 95.8, vertical_set.CORRECTED: 99.6}
 """vertical/: mode and direction both right per recording, against the recorder's labels
-(11 of which the sensors contradict) and against the labels corrected by the sensors."""
+(10 of which the sensors contradict) and against the labels corrected by the sensors (the one
+ambiguous recording counted against the engine)."""
 ELEVATORS_PINNED_PCT = {"android": 100.0, "ios": 100.0}
 """elevators/: ELEVATOR in the ride's direction, as recorded and as an iPhone without gravity."""
 SEQUENCES_PINNED = {"ios": (30, 100.0), "android": (30, 100.0), "pressure-1hz": (20, 81.0)}
@@ -132,15 +133,30 @@ def test_a_recording_is_judged_by_its_largest_move():
     assert vertical_set.verdict([]) == ("NONE", "none")
 
 
-def test_vertical_disagreements_are_label_noise_but_one(vertical):
-    """Of the 12 recordings where the engine disagrees with the label, 11 are labels the
-    sensors contradict; the one engine miss is a 5.9-s descent of 0.69 m (under a move's
-    0.85 m). The best any engine reporting the sensors can score against the labels: 95.8%."""
-    disagree = [r for r in vertical["records"] if r["android"]["engine"] != r["expected"]]
-    misses = [r["file"] for r in disagree if r["file"] not in vertical_set.CONTRADICTED]
-    assert len(disagree) == 12
-    assert misses == ["descend/2022-08-19_165804.303_50Hz_5.9s.ndjson.gz"]
-    assert vertical_set.ceiling(vertical["records"]) == 95.8
+def test_vertical_disagreements_are_contradicted_labels_but_one_ambiguous(vertical):
+    """Of the 11 recordings where the engine disagrees with the label, 10 are labels the
+    sensors contradict (and a second phone recorded beside 8 of them agrees with the sensors);
+    one is ambiguous (a 1-m rise with steps in a "stay": a slow short flight or a ramp); no
+    engine miss is left. The best any engine reporting the sensors can score: 96.2%."""
+    records = vertical["records"]
+    disagree = [r for r in records if r["android"]["engine"] != r["expected"]]
+    audits = {r["file"]: vertical_set.audit(r) for r in disagree}
+    assert sorted(audits.values()) == ["ambiguous"] + ["label contradicted"] * 10
+    witnessed = [r for r in disagree if r["file"] in vertical_set.CONTRADICTED and r["beside"]]
+    for r in witnessed:  # the phone beside it saw what the sensors say, not what the label says
+        seen = r["beside"][0]["beside_height_m"]
+        moved = "none" if abs(seen) < 1.0 else ("up" if seen > 0 else "down")
+        assert moved == vertical_set.CONTRADICTED[r["file"]][1], r["file"]
+    assert len(witnessed) == 8
+    assert vertical_set.ceiling(records) == 96.2
+
+
+def test_the_report_prints_every_disagreement_with_how_it_is_counted(vertical):
+    lines = vertical_set.table(vertical)
+    printed = [line for line in lines if line.startswith("  [")]
+    assert len(printed) == 11
+    assert sum("[label contradicted]" in line and "beside it" in line for line in printed) == 8
+    assert any("headline" in line and "95.8%" in line for line in lines)
 
 
 def test_mode_confidences_are_never_overstated_on_real_sets(vertical, elevators):

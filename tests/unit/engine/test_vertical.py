@@ -79,6 +79,20 @@ def test_half_a_metre_is_not_a_move():
     assert moves == []
 
 
+def test_four_risers_climbed_step_by_step_are_a_move():
+    # 0.7 m in 4 s at 1.8 steps/s: 0.1 m a step, a short flight the legs prove
+    moves, _ = _moves([Segment("walk", 10), Segment("stairs", 4, -0.7), Segment("walk", 10)])
+    (move,) = moves
+    assert (move.mode, move.direction, move.floors) == ("STAIRS", "down", 0)
+    assert move.height_m == pytest.approx(-0.7, abs=0.15)
+
+
+def test_four_risers_without_steps_are_no_move():
+    # the same 0.7 m standing still (a phone raised, a draft): only 0.85 m would count
+    moves, _ = _moves([Segment("stand", 10), Segment("escalator", 4, -0.7), Segment("stand", 10)])
+    assert moves == []
+
+
 def test_two_moves_in_one_session():
     moves, _ = _moves(
         [
