@@ -14,6 +14,7 @@ from doorproof.accuracy import (
     elevator_floors,
     elevators,
     entry,
+    mode_confidence,
     sequences,
     steps,
     vertical,
@@ -62,6 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             missing = ", ".join(f"{f}/" for f in (s.folder, *s.also) if not (root / f).is_dir())
             lines += [f"{s.name}: {missing} missing in {root}: skipped", ""]
+    if all(s.name in report for s in (vertical.SET, elevators.SET, sequences.SET)):
+        cells = mode_confidence.measure(
+            mode_confidence.moves(report["vertical"], report["elevators"], report["sequences"])
+        )
+        report["mode_confidence"] = cells
+        lines += [*mode_confidence.lines(cells), ""]
     print("\n".join(lines).rstrip())
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -68,6 +68,7 @@ def evaluate(root: Path) -> dict[str, Any]:
                     [mv.mode, mv.direction, mv.height_m, mv.confidence, mv.height_sd_m]
                     for mv in moves
                 ],
+                "bases": [[mv.basis, mv.score] for mv in moves],
             }
         records.append(record)
     return {"records": records, "summary": _summary(records)}

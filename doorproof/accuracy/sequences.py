@@ -307,6 +307,7 @@ def score(built: Built, moves: Sequence[VerticalMove]) -> list[dict[str, Any]]:
                 "moves": got,
                 "heights_m": [mv.height_m for mv in found],
                 "confidences": [mv.confidence for mv in found],
+                "bases": [[mv.basis, mv.score] for mv in found],
                 "right": right,
             }
         )

@@ -244,6 +244,8 @@ def evaluate(root: Path) -> dict[str, Any]:
                         "heightM": mv.height_m,
                         "floors": mv.floors,
                         "confidence": mv.confidence,
+                        "basis": mv.basis,
+                        "score": mv.score,
                     }
                     for mv in moves
                 ],

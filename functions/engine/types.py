@@ -47,3 +47,8 @@ class VerticalMove:
     height_sd_m: float = 0.0
     """One standard deviation of ``height_m`` (m): barometer noise at both ends and the
     pressure-to-height conversion's dependence on temperature (``vertical.HEIGHT_*_SD``)."""
+    basis: str = ""
+    """What told the mode (a key of ``vertical.MODE_CALIBRATION``)."""
+    score: float = 0.0
+    """How clearly that evidence spoke before calibration (0..1: 0.5 at its threshold, 1 at
+    twice; capped by the height's own evidence); ``confidence`` is its calibrated value."""

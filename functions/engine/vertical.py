@@ -26,15 +26,18 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
      lift's start and stop: a push in the direction of travel and an opposite one
      (``IMPULSE_MS2``, stronger than an escalator's bend onto its incline);
    - ESCALATOR: carried steadily and slowly with no such push;
-   - without motion data over the move (``MIN_MOTION_HZ``) only the speed decides, weakly.
+   - without motion data over the move (``MIN_MOTION_HZ``) only the speed decides: a lift's
+     speed, else stairs; a move an escalator could have made (its speed and rise) stays
+     stairs, the common way, at a low confidence (the pressure cannot tell the two).
 
 A level change across a silence of ``GAP_S`` or more in the barometer (the stream stopped) is
 a move too, however slow on average: its mode is a guess from the speed, its confidence low.
 
-Floors are ``round(|height| / FLOOR_HEIGHT_M)``. Confidence in 0..1 grows with the height
-(how sure we are there was a move at all) and with how clearly the mode evidence sits on
-its side of the thresholds. ``height_sd_m`` is one standard deviation of the height
-(``HEIGHT_REL_SD``), for whoever counts floors on it.
+Floors are ``round(|height| / FLOOR_HEIGHT_M)``. A move's raw ``score`` in 0..1 grows with the
+height (how sure we are there was a move at all) and with how clearly the mode evidence sits
+on its side of the thresholds; its ``confidence`` is that score calibrated per basis (what told
+the mode) on the real recordings (``MODE_CALIBRATION``). ``height_sd_m`` is one standard
+deviation of the height (``HEIGHT_REL_SD``), for whoever counts floors on it.
 """
 
 from __future__ import annotations
@@ -113,14 +116,42 @@ IMPULSE_SEARCH_S = 5.0
 """How far around a move's start and end to look for the lift's impulse."""
 MIN_MOTION_HZ = 0.5
 """Fewer IMU samples per second than this over a move (a stream with pressure only, or a gap)
-leave the mode to the speed alone: a lift if at least ``ELEVATOR_MIN_SPEED_MPS``, else stairs
-(the common slow way up), with ``SPEED_ONLY_CONFIDENCE``."""
-SPEED_ONLY_CONFIDENCE = 0.3
+leave the mode to the speed alone (``speed_case``): a lift if at least
+``ELEVATOR_MIN_SPEED_MPS``, else stairs (the common slow way up)."""
+ESCALATOR_MIN_SPEED_MPS = 0.2
+"""Slowest vertical speed of an escalator carrying riders: EN 115 escalators run at 0.5-0.75
+m/s along 27.3-35° (0.23-0.43 m/s vertically), 0.4 m/s at 30° in eco mode (0.2 m/s)."""
+ESCALATOR_MIN_RISE_M = 2.5
+"""Lowest rise of an escalator: one whole run from floor to floor (a rider gets on at the
+bottom and off at the top), and no storey is lower than 2.5 m."""
+SPEED_ONLY_SCORE = 0.3
+"""Raw score of a mode told by the speed alone (or across a silence): calibrated per case."""
+CALIBRATION_EDGES = (0.5, 0.7, 0.9)
+"""Raw-score bins of ``MODE_CALIBRATION``: below 0.5, 0.5-0.7, 0.7-0.9, 0.9 and more."""
+MODE_CALIBRATION: dict[str, tuple[float | None, ...]] = {
+    "steps": (None, 0.71, 0.97, 0.99),
+    "busy": (None, None, None, None),
+    "lift": (None, 0.90, 0.96, 0.99),
+    "escalator": (None, None, None, None),
+    "speed-lift": (0.98, None, None, None),
+    "speed-stairs": (0.96, None, None, None),
+    "speed-stairs-or-escalator": (None, None, None, None),
+    "gap": (None, None, None, None),
+}
+"""The confidence stated for a move, per basis (what told its mode) and raw-score bin
+(``CALIBRATION_EDGES``): (right + 1) / (n + 2), rounded down, over the moves of the real
+recordings (``python -m doorproof.accuracy``: "MODE CONFIDENCE"; engine 2026.12.9), None where
+they hold fewer than 5 or cannot test the basis (no real escalator ride exists), and the raw
+score stands: a move an escalator could have made is called stairs at 0.3, about what the
+sequences' simulated escalators measure (0 of 20 right, against 6 of 6 real stairs). Bases:
+``steps`` (stairs the walker's steps prove), ``busy`` (stairs from the accelerometer's
+spread), ``lift`` (a lift's speed or push), ``escalator`` (carried slowly without a push),
+``speed-*`` (no motion data: the speed alone), ``gap`` (across a silence)."""
 GAP_S = 30.0
 """A silence this long between barometer readings (the stream stopped: app killed, phone
 offline) may hide a floor change too slow, averaged over the silence, to start a run. A level
-change of ``MIN_HEIGHT_M`` or more across it is a move of its own, its mode from the speed
-alone with ``SPEED_ONLY_CONFIDENCE``. (A perfectly steady pressure also leaves long silences
+change of ``MIN_HEIGHT_M`` or more across it is a move of its own, its mode from the average
+speed across the silence (basis ``gap``). (A perfectly steady pressure also leaves long silences
 once repeats are removed, but no level change across them.)"""
 HEIGHT_ABS_SD_M = 0.15
 """Height uncertainty of any move: the smoothed barometer level is good to ~0.1 m at each end
@@ -302,32 +333,48 @@ def _legs_prove(
     )
 
 
+def speed_case(cruise: float, height: float) -> str:
+    """The basis of a move with no motion data: a lift's speed; one an escalator could have
+    made (its speed and a whole run's rise); else stairs, the common slow way."""
+    if cruise >= ELEVATOR_MIN_SPEED_MPS:
+        return "speed-lift"
+    if cruise >= ESCALATOR_MIN_SPEED_MPS and abs(height) >= ESCALATOR_MIN_RISE_M:
+        return "speed-stairs-or-escalator"
+    return "speed-stairs"
+
+
+def calibrated(basis: str, score: float) -> float:
+    """The confidence to state for a raw ``score`` on ``basis`` (``MODE_CALIBRATION``)."""
+    measured = MODE_CALIBRATION[basis][int(np.searchsorted(CALIBRATION_EDGES, score, "right"))]
+    return round(float(np.clip(score if measured is None else measured, 0.0, 1.0)), 2)
+
+
 def _classify(
     m: Motion, steps: Steps, *, t: np.ndarray, v: np.ndarray, height: float, sign: int
-) -> tuple[VerticalMode, float]:
-    """Mode of one move and how clearly the evidence says so (0..1). ``t`` and ``v`` are the
-    grid times and vertical speeds where the move keeps moving; ``height`` its change."""
+) -> tuple[VerticalMode, float, str]:
+    """Mode of one move, how clearly the evidence says so (0..1) and which evidence it was
+    (the basis). ``t`` and ``v`` are the grid times and vertical speeds where the move keeps
+    moving; ``height`` its change."""
     t0, t1 = float(t[0]), float(t[-1])
     cruise = _cruise(v)
     if not _has_motion(m, t0, t1):
-        # no motion data over the move: only its speed speaks, and not loudly
-        mode: VerticalMode = "ELEVATOR" if cruise >= ELEVATOR_MIN_SPEED_MPS else "STAIRS"
-        return mode, SPEED_ONLY_CONFIDENCE
+        basis = speed_case(cruise, height)
+        return ("ELEVATOR" if basis == "speed-lift" else "STAIRS"), SPEED_ONLY_SCORE, basis
     margin = _legs_prove(m, steps, t=t, v=v, height=height)
     if margin is not None:
-        return "STAIRS", min(1.0, 0.5 * margin)
+        return "STAIRS", min(1.0, 0.5 * margin), "steps"
     share, _ = _stepping(steps, t, v)
     climbable = cruise <= STAIRS_MAX_SPEED_MPS
     busy = _busy(m, t0, t1)
     if climbable and share < STAIRS_STEPPING_SHARE and np.isfinite(busy) and busy >= BUSY_STD_MS2:
         # walking that the step detector could not see (a phone in a bag, a slow stream)
-        return "STAIRS", min(1.0, 0.5 * busy / BUSY_STD_MS2)
+        return "STAIRS", min(1.0, 0.5 * busy / BUSY_STD_MS2), "busy"
     impulse = lift_impulse(m, steps, t0, t1, sign)
     if cruise >= ELEVATOR_MIN_SPEED_MPS or impulse >= IMPULSE_MS2:
         margin = max(cruise / ELEVATOR_MIN_SPEED_MPS, impulse / IMPULSE_MS2)
-        return "ELEVATOR", min(1.0, 0.5 * margin)
+        return "ELEVATOR", min(1.0, 0.5 * margin), "lift"
     margin = min(ELEVATOR_MIN_SPEED_MPS / max(cruise, 1e-3), IMPULSE_MS2 / max(impulse, 1e-3))
-    return "ESCALATOR", min(1.0, 0.5 * margin)
+    return "ESCALATOR", min(1.0, 0.5 * margin), "escalator"
 
 
 def detect_vertical(
@@ -356,8 +403,10 @@ def detect_vertical(
         small = abs(height) < MIN_HEIGHT_M
         if small and _legs_prove(m, steps, t=grid[core], v=v[core], height=height) is None:
             continue
-        mode, mode_conf = _classify(m, steps, t=grid[core], v=v[core], height=height, sign=run.sign)
-        height_conf = min(1.0, abs(height) / (2 * MIN_HEIGHT_M))
+        mode, mode_score, basis = _classify(
+            m, steps, t=grid[core], v=v[core], height=height, sign=run.sign
+        )
+        score = round(float(np.clip(min(abs(height) / (2 * MIN_HEIGHT_M), mode_score), 0, 1)), 2)
         direction: Direction = "up" if height > 0 else "down"
         moves.append(
             VerticalMove(
@@ -367,8 +416,10 @@ def detect_vertical(
                 direction=direction,
                 height_m=round(height, 2),
                 floors=int(np.floor(abs(height) / FLOOR_HEIGHT_M + 0.5)),
-                confidence=round(float(np.clip(min(height_conf, mode_conf), 0.0, 1.0)), 2),
+                confidence=calibrated(basis, score),
                 height_sd_m=height_sd(height),
+                basis=basis,
+                score=score,
             )
         )
     moves += _gap_moves(t_baro, h_baro, moves)
@@ -398,8 +449,10 @@ def _gap_moves(t: np.ndarray, h: np.ndarray, found: list[VerticalMove]) -> list[
                 direction="up" if height > 0 else "down",
                 height_m=round(height, 2),
                 floors=int(np.floor(abs(height) / FLOOR_HEIGHT_M + 0.5)),
-                confidence=SPEED_ONLY_CONFIDENCE,
+                confidence=calibrated("gap", SPEED_ONLY_SCORE),
                 height_sd_m=height_sd(height),
+                basis="gap",
+                score=SPEED_ONLY_SCORE,
             )
         )
     return out

@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 
 from doorproof.accuracy import elevators as elevators_set
+from doorproof.accuracy import mode_confidence
 from doorproof.accuracy import sequences as sequences_set
 from doorproof.accuracy import steps as steps_set
 from doorproof.accuracy import vertical as vertical_set
 from functions.engine.types import VerticalMove
+from functions.engine.vertical import MODE_CALIBRATION
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 VERTICAL_PINNED_PCT = {"overall": 95.8, vertical_set.CORRECTED: 99.6}
@@ -166,3 +168,14 @@ def test_mode_confidences_are_never_overstated_on_real_sets(vertical, elevators)
     assert sum(r["n"] for r in rows) >= 400
     for row in rows:
         assert row["found"] / 100.0 >= row["stated"], row
+
+
+def test_mode_calibration_is_what_the_real_recordings_measure(vertical, elevators, sequences):
+    """``vertical.MODE_CALIBRATION`` is the table the real recordings measure now, and every
+    well-filled cell states within 5 points below what it found (a 0.97 is right 97+ in 100)."""
+    cells = mode_confidence.measure(mode_confidence.moves(vertical, elevators, sequences))
+    assert mode_confidence.table_from(cells) == MODE_CALIBRATION
+    filled = [c for c in cells if c["measured"] is not None and c["n"] >= 20]
+    assert sum(c["n"] for c in filled) >= 800
+    for c in filled:
+        assert 0.0 <= c["found"] / 100.0 - c["stated"] <= 0.05, c

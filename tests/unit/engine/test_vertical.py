@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sensing_synth import HPA_PER_M, Segment, session
 
+from functions.engine import vertical
 from functions.engine.signal import to_ios_convention
 from functions.engine.telemetry import from_samples
 from functions.engine.vertical import detect_vertical
@@ -132,15 +133,45 @@ def test_pressure_falls_means_up():
     assert [m.direction for m in moves] == ["up"]
 
 
-def test_pressure_without_motion_data_decides_by_speed_with_low_confidence():
-    samples, _ = session([Segment("walk", 10), Segment("stairs", 30, 6.0), Segment("walk", 10)])
+def _blind(segments: list[Segment]) -> list:
+    """The moves of a session sent without any motion data (a 1-Hz barometer + GPS stream)."""
+    samples, _ = session(segments)
     tel = from_samples(samples)
-    blind = dataclasses.replace(
+    nan = dataclasses.replace(
         tel, accel=np.full_like(tel.accel, np.nan), gravity=np.full_like(tel.gravity, np.nan)
     )
-    (move,) = detect_vertical(blind)
-    assert (move.mode, move.direction, move.floors) == ("STAIRS", "up", 2)
-    assert move.confidence < 0.5
+    return detect_vertical(nan)
+
+
+def test_pressure_alone_tells_stairs_by_a_speed_no_escalator_keeps():
+    # 3 m in 20 s: 0.15 m/s, slower than any escalator carries
+    (move,) = _blind([Segment("walk", 10), Segment("stairs", 20, 3.0), Segment("walk", 10)])
+    assert (move.mode, move.direction, move.floors, move.basis) == (
+        "STAIRS",
+        "up",
+        1,
+        "speed-stairs",
+    )
+    assert move.confidence == vertical.MODE_CALIBRATION["speed-stairs"][0]
+
+
+def test_pressure_alone_cannot_tell_stairs_from_an_escalator():
+    # 6 m in 20 s: 0.3 m/s over a storey, what an escalator does too: stairs, weakly
+    (move,) = _blind([Segment("walk", 10), Segment("stairs", 20, 6.0), Segment("walk", 10)])
+    assert (move.mode, move.direction, move.basis) == ("STAIRS", "up", "speed-stairs-or-escalator")
+    assert move.confidence == vertical.SPEED_ONLY_SCORE < 0.5
+
+
+def test_pressure_alone_tells_a_lift_by_its_speed():
+    (move,) = _blind([Segment("walk", 10), Segment("elevator", 16, -9.0), Segment("walk", 10)])
+    assert (move.mode, move.direction, move.basis) == ("ELEVATOR", "down", "speed-lift")
+    assert move.confidence == vertical.MODE_CALIBRATION["speed-lift"][0]
+
+
+def test_confidence_is_the_score_calibrated_per_basis():
+    assert vertical.calibrated("steps", 0.95) == vertical.MODE_CALIBRATION["steps"][3]
+    assert vertical.calibrated("steps", 0.4) == 0.4  # too few real moves there: the score stands
+    assert vertical.calibrated("escalator", 0.8) == 0.8  # no real escalator to measure on
 
 
 def test_a_climb_that_starts_and_ends_slowly_is_measured_whole():
