@@ -3,10 +3,15 @@
 Each phone is the SDK emulation (``DeviceClient``: on-disk queue, retries, discards on 4xx)
 recording a delivery in real time: 50 Hz samples, one 250-sample batch every 5 s, a share of
 uploads sent twice (an answer lost after the server stored the batch), and one network outage
-each. Midway the stack is killed with SIGKILL and started again on the same data directory.
-Then every session is checked: samples recorded = accepted = stored, insights ready. Figures:
-telemetry latency (p50/p95/max, as the phone measured it, failures and outages excluded),
-requests shed (503), time from the last stop to the last ready insights, the stack's memory.
+each. Phones start their trips spread over one batch interval, as a fleet's phones do (all at
+the same instant, every batch of every phone would arrive in one burst). Midway the stack is
+killed with SIGKILL and started again on the same data directory. Then every session is
+checked: samples recorded = accepted = stored, insights ready. Figures: telemetry latency
+(p50/p95/max, as the phone measured it, failures and outages excluded), requests shed (503),
+time from the last stop to the last ready insights, the stack's memory, the CPU the stack's
+processes used per telemetry call answered (the figure that does not depend on what else the
+machine runs; wall-clock latency does), the CPU this process used to play the phones, and the
+machine's load average.
 
     doorproof loadtest --phones 64 --minutes 3 --kill-at 90
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -52,6 +58,8 @@ class LocalProcess:
         self.output: list[str] = []
         """What the last start printed, up to "Ctrl-C to stop"."""
         self.peak_rss_kb = 0
+        self._cpu_s: dict[int, float] = {}
+        """CPU seconds of every process of the stack seen so far (killed ones included)."""
 
     def start(self, timeout_s: float = 300.0) -> float:
         """Start and wait until it serves; returns how long that took."""
@@ -85,12 +93,20 @@ class LocalProcess:
 
     def rss_kb(self) -> int:
         """Resident memory now, of the stack and its worker processes together (and the peak
-        seen, in ``peak_rss_kb``)."""
+        seen, in ``peak_rss_kb``; their CPU time so far, in ``cpu_s``)."""
         if self.proc is None:
             return 0
-        rss = sum(_rss_kb(pid) for pid in _process_tree(self.proc.pid))
+        tree = _process_tree(self.proc.pid)
+        for pid in tree:
+            self._cpu_s[pid] = max(self._cpu_s.get(pid, 0.0), _cpu_s(pid))
+        rss = sum(_rss_kb(pid) for pid in tree)
         self.peak_rss_kb = max(self.peak_rss_kb, rss)
         return rss
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds used by every process the stack ran, as last sampled by ``rss_kb``."""
+        return sum(self._cpu_s.values())
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -120,6 +136,15 @@ def _process_tree(pid: int) -> list[int]:
                 continue
         index += 1
     return tree
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_kb(pid: int) -> int:
@@ -189,7 +214,9 @@ def drive(
     seconds: float,
     outage: tuple[float, float],
     duplicate: float,
+    phase_s: float = 0.0,
 ) -> None:
+    time.sleep(phase_s)  # this phone's trip starts a moment after the first one's
     faulty = FaultyTransport(
         TimedTransport(UrllibTransport(url, timeout=30.0), run.latencies, run.shed),
         duplicate=duplicate,
@@ -279,6 +306,25 @@ def check(run: Run, url: str, secret: str, *, timeout_s: float) -> dict[str, Any
     }
 
 
+def _load_average() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def _own_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _progress(run: Run, elapsed: float, stack: LocalProcess) -> None:
+    p95 = percentile(run.latencies, 95) if len(run.latencies) > 1 else float("nan")
+    print(
+        f"{elapsed:4.0f} s: {len(run.latencies)} telemetry calls answered (p95 {p95:.2f} s), "
+        f"{sum(p.stopped_at is not None for p in run.phones)}/{len(run.phones)} phones stopped, "
+        f"stack {stack.rss_kb() / 1024:.0f} MB, load average {_load_average()}",
+        file=sys.stderr,
+    )
+
+
 def loadtest(
     *,
     phones: int,
@@ -290,12 +336,17 @@ def loadtest(
     data: Path,
     insights_timeout_s: float,
 ) -> dict[str, Any]:
+    load = {"beforeStart": _load_average()}
     stack = LocalProcess(data, port)
     startup_s = stack.start()
+    print(f"doorproof local started in {startup_s:.1f} s; {phones} phones", file=sys.stderr)
     keys = json.loads((data / "keys.json").read_text())["orgs"][0]
     run = Run([Phone(i) for i in range(phones)])
+    interval_s = BATCH_SAMPLES / SAMPLE_HZ
     with tempfile.TemporaryDirectory(prefix="loadtest-queues-") as queues:
         threads = []
+        stack.rss_kb()
+        cpu_before_s, own_before_s = stack.cpu_s, _own_cpu_s()
         for phone in run.phones:
             start = (phone.index * 7.3) % max(seconds - outage_s - 10.0, 1.0) + 5.0
             thread = threading.Thread(
@@ -305,6 +356,7 @@ def loadtest(
                     "seconds": seconds,
                     "outage": (start, start + outage_s),
                     "duplicate": duplicate,
+                    "phase_s": phone.index * interval_s / phones,
                 },
                 daemon=True,
             )
@@ -312,21 +364,36 @@ def loadtest(
             thread.start()
         began = time.monotonic()
         restart_s = None
+        next_progress = began + 30.0
         while any(t.is_alive() for t in threads):
             stack.rss_kb()
             if kill_at is not None and restart_s is None and time.monotonic() - began >= kill_at:
+                load["atKill"] = _load_average()
                 print(f"kill -9 of doorproof local at {kill_at:.0f} s", file=sys.stderr)
                 stack.kill()
                 restart_s = stack.start()
                 replayed = next((line for line in stack.output if "replayed" in line), "")
                 print(f"restarted in {restart_s:.1f} s: {replayed.strip()}", file=sys.stderr)
+            if time.monotonic() >= next_progress:
+                _progress(run, time.monotonic() - began, stack)
+                next_progress += 30.0
             time.sleep(1.0)
+        stack.rss_kb()
+        cpu_s, own_s = stack.cpu_s - cpu_before_s, _own_cpu_s() - own_before_s
+        load["lastStop"] = _load_average()
+        print("every phone stopped; waiting for every session's insights", file=sys.stderr)
         report = check(run, stack.url, keys["secretKey"], timeout_s=insights_timeout_s)
     stack.rss_kb()
+    load["end"] = _load_average()
     report |= {
         "startupS": round(startup_s, 1),
         "restartS": restart_s and round(restart_s, 1),
         "peakRssMb": round(stack.peak_rss_kb / 1024, 1),
+        "stackCpuS": round(cpu_s, 1),
+        "stackCpuMsPerTelemetryCall": round(1000 * cpu_s / max(len(run.latencies), 1), 1),
+        "phonesCpuS": round(own_s, 1),
+        "cpus": os.cpu_count(),
+        "loadAverage1m": load,
     }
     stack.stop()
     return report

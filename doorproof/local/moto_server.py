@@ -58,6 +58,15 @@ class _SerialDynamoDB:
             return list(self._app(environ, start_response))
 
 
+class _QuietRequestHandler(MotoRequestHandler):
+    """moto's request handler without its access log (errors are still logged): a line per
+    request on the terminal, which the front door's log makes redundant, cost a tenth of
+    moto's CPU under load (docs/reliability.md)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
 def _check_port_free(host: str, port: int) -> None:
     """Raise ``OSError`` for a busy port: werkzeug would print and ``sys.exit(1)`` instead."""
     with socket.socket() as probe:
@@ -86,7 +95,7 @@ class MotoServer:
             port,
             self.keeper or app,
             threaded=True,
-            request_handler=MotoRequestHandler,
+            request_handler=_QuietRequestHandler,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="doorproof-moto", daemon=True

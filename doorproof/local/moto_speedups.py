@@ -1,7 +1,9 @@
-"""Four of moto's costs that grow with everything stored, cut to what a request touches.
+"""moto's costs that grow with everything stored, or that every request pays for nothing,
+cut to what a request needs.
 
-Both were found by profiling ``doorproof loadtest`` (docs/reliability.md); each keeps moto's
-own logic and answers, and only stops it copying what the request does not touch.
+Each was found by profiling ``doorproof loadtest`` (docs/reliability.md); each keeps moto's
+own logic and answers, and only stops it copying, scanning or looking up what the request
+does not touch.
 
 - **Transactions**: moto's ``transact_write_items`` deep-copies every table a transaction
   names, to put the copy back if the transaction is cancelled. Every telemetry batch commits
@@ -28,6 +30,16 @@ own logic and answers, and only stops it copying what the request does not touch
   items in the batch ledger, the biggest table, once per object. Here moto's query sees only
   the items of that hash key (it sorts them by range key itself).
 
+- **DynamoDB answers**: moto's response serializer looks every member of every attribute
+  value up through its alias providers (ten members, each tried under several names, for
+  every attribute of every item): a query answering 100 ledger items took 77 ms of moto's
+  CPU. moto's DynamoDB values are plain dicts keyed by their type tags (``{"S": "x"}``), so
+  here an attribute value's members are read by exactly those keys; moto's serializer still
+  writes every value.
+- **Per-request look-ups**: moto's server lists its package directory (a ``stat`` per
+  service) to route every request, and lists a response class's methods with ``inspect``
+  to dispatch it; both answers are fixed once moto is imported, so they are computed once.
+
 The local stack runs DynamoDB requests one at a time (``moto_server``), so no other request
 sees a table between a failed transaction's writes and their undoing.
 """
@@ -40,6 +52,9 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import moto.backends
+import moto.core.responses
+from moto.core.serialize import JSONSerializer
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
@@ -54,20 +69,27 @@ Undo = tuple[Table, DynamoType, DynamoType | None, Item | None]
 
 
 def speed_up_moto() -> None:
-    """Install all four (idempotent, process-wide: the same answers, so harmless to mock_aws)."""
+    """Install them all (idempotent, process-wide: the same answers, so harmless to
+    mock_aws)."""
     _wrap(DynamoDBBackend, "transact_write_items", _journaled)
     _wrap(Table, "query", _by_hash_key)
     _wrap(S3Backend, "list_object_versions", _under_prefix)
     _wrap(SQSBackend, "is_message_valid_based_on_retention_period", _retention_read)
+    _wrap(JSONSerializer, "_serialize_type_structure", _attribute_values_by_tag)
+    _wrap(moto.backends, "list_of_moto_modules", _once)
+    _wrap(moto.core.responses, "method_names_from_class", _once)
 
 
-def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    original = getattr(cls, name)
+def _wrap(
+    owner: object, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> None:
+    """Replace ``owner.name`` (a class's method or a module's function) by ``make(it)``."""
+    original = getattr(owner, name)
     if getattr(original, _MARK, False):
         return
     wrapped = functools.wraps(original)(make(original))
     setattr(wrapped, _MARK, True)
-    setattr(cls, name, wrapped)
+    setattr(owner, name, wrapped)
 
 
 # --- transactions ---------------------------------------------------------------------
@@ -231,3 +253,48 @@ def _items_of(table: Table, hash_key: DynamoType) -> list[Item]:
     if found is None:
         return []
     return list(found.values()) if table.range_key_attr else [found]
+
+
+# --- DynamoDB answers -------------------------------------------------------------------
+
+ATTRIBUTE_VALUE = "AttributeValue"
+"""The DynamoDB model's shape of one typed value (``{"S": "x"}``, ``{"M": {...}}``, …)."""
+
+
+def _attribute_values_by_tag(original: Callable[..., None]) -> Callable[..., None]:
+    def _serialize_type_structure(
+        self: JSONSerializer, serialized: Any, value: Any, shape: Any, key: str
+    ) -> None:
+        if (
+            shape.name != ATTRIBUTE_VALUE
+            or not key
+            or not isinstance(value, dict)
+            or self.operation_model.service_model.service_name != "dynamodb"
+        ):
+            return original(self, serialized, value, shape, key)
+        # moto's loop over the members, each read by its own key instead of its aliases.
+        wrapper: Any = self.MAP_TYPE()
+        for member_key, member_shape in shape.members.items():
+            member_value = value.get(member_key)
+            if member_value is not None:
+                self._serialize(wrapper, member_value, member_shape, member_key)
+        self._default_serialize(serialized, wrapper, shape, key)
+        return None
+
+    return _serialize_type_structure
+
+
+# --- per-request look-ups ---------------------------------------------------------------
+
+
+def _once(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original``'s answer per argument, computed once (a tuple: the callers only iterate
+    it or test membership)."""
+    answers: dict[Any, tuple[Any, ...]] = {}
+
+    def once(*args: Any) -> tuple[Any, ...]:
+        if args not in answers:
+            answers[args] = tuple(original(*args))
+        return answers[args]
+
+    return once

@@ -7,16 +7,21 @@ hash key without sorting the table, with moto's own answers
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import moto.backends
+import moto.core.responses
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.backends import get_backend
+from moto.core.serialize import JSONSerializer
 from moto.core.utils import unix_time
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import models as s3_models
 from moto.s3.models import S3Backend
 from moto.sqs.models import Queue
@@ -270,3 +275,102 @@ def test_a_query_of_one_hash_key_does_not_sort_the_table(
     assert len(dynamodb.query(TableName="batches", **QUERIES[0])["Items"]) == 50
     assert sorted_tables == []
     assert "all_items" not in vars(get_backend("dynamodb")[ACCOUNT][REGION].tables["batches"])
+
+
+RICH_ITEM: dict[str, Any] = {
+    "sessionId": {"S": "s1"},
+    "itemId": {"S": "rich"},
+    "text": {"S": "é\n\"quoted\""},
+    "empty": {"S": ""},
+    "number": {"N": "-12.5e3"},
+    "binary": {"B": b"\x00\xffbytes"},
+    "strings": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2.5"]},
+    "binaries": {"BS": [b"\x01", b"\x02"]},
+    "flag": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "list": {"L": [{"S": "x"}, {"N": "1"}, {"L": []}, {"M": {"deep": {"B": b"\x03"}}}]},
+    "map": {"M": {"inner": {"M": {"n": {"N": "0"}, "l": {"L": [{"BOOL": True}]}}}, "e": {"M": {}}}},
+}  # fmt: skip
+RICH_KEY = {"sessionId": {"S": "s1"}, "itemId": {"S": "rich"}}
+
+
+def answers(client: Any) -> list[Any]:
+    """Every DynamoDB answer that carries attribute values, errors with items included."""
+    out: list[Any] = []
+
+    def call(operation: str, **kwargs: Any) -> None:
+        try:
+            answer = getattr(client, operation)(**kwargs)
+        except ClientError as exc:
+            answer = exc.response
+        answer.pop("ResponseMetadata", None)
+        out.append((operation, answer))
+
+    call("put_item", TableName="batches", Item=RICH_ITEM, ReturnValues="ALL_OLD")
+    call("put_item", TableName="batches", Item=RICH_ITEM, ReturnValues="ALL_OLD")
+    call("get_item", TableName="batches", Key=RICH_KEY)
+    call("query", TableName="batches", **QUERIES[0])
+    call("scan", TableName="batches")
+    call("batch_get_item", RequestItems={"batches": {"Keys": [RICH_KEY]}})
+    call("transact_get_items", TransactItems=[{"Get": {"TableName": "batches", "Key": RICH_KEY}}])
+    call(
+        "update_item",
+        TableName="batches",
+        Key=RICH_KEY,
+        UpdateExpression="SET #n = :n ADD strings :more",
+        ExpressionAttributeNames={"#n": "number"},
+        ExpressionAttributeValues={":n": {"N": "7"}, ":more": {"SS": ["c"]}},
+        ReturnValues="ALL_NEW",
+    )
+    call(
+        "put_item",
+        TableName="batches",
+        Item=RICH_KEY,
+        ConditionExpression="attribute_not_exists(itemId)",
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
+    call(
+        "transact_write_items",
+        TransactItems=[
+            {
+                "ConditionCheck": {
+                    "TableName": "batches",
+                    "Key": RICH_KEY,
+                    "ConditionExpression": "attribute_not_exists(itemId)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        ],
+    )
+    call("delete_item", TableName="batches", Key=RICH_KEY, ReturnValues="ALL_OLD")
+    return out
+
+
+def test_dynamodb_answers_are_moto_own(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    ours = answers(dynamodb)
+    moto_own = JSONSerializer._serialize_type_structure.__wrapped__  # type: ignore[attr-defined]
+    monkeypatch.setattr(JSONSerializer, "_serialize_type_structure", moto_own)
+    assert ours == answers(dynamodb)
+    assert ours[2][1]["Item"] == RICH_ITEM  # and what was stored comes back
+
+
+def test_routing_and_dispatch_look_ups_are_made_once(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[str] = []
+    real_listdir = os.listdir
+
+    def listdir(path: str) -> list[str]:
+        listed.append(path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    modules = moto.backends.list_of_moto_modules()
+    assert modules == tuple(moto.backends.list_of_moto_modules.__wrapped__())  # type: ignore[attr-defined]
+    del listed[:]
+    assert "dynamodb" in moto.backends.list_of_moto_modules()
+    assert listed == []
+    names = moto.core.responses.method_names_from_class
+    assert names(DynamoHandler) == tuple(names.__wrapped__(DynamoHandler))  # type: ignore[attr-defined]
+    assert names(DynamoHandler) is names(DynamoHandler)
