@@ -45,7 +45,10 @@ SAMPLE_HZ = 50.0
 
 
 class LocalProcess:
-    """``doorproof local --data DIR`` as a child process (so that it can be killed)."""
+    """``doorproof local --data DIR`` as a child process (so that it can be killed), in a
+    session of its own: where the kernel shares CPU between sessions (Linux's autogroup), the
+    phones this process plays then take nothing from the stack they measure, as phones on
+    their own hardware would."""
 
     def __init__(
         self, data: Path, port: int, *, sweep_interval_s: float = 5, visibility_timeout_s: int = 5
@@ -71,6 +74,7 @@ class LocalProcess:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
         )
         assert self.proc.stdout is not None
         lines = self.output = []
@@ -158,10 +162,13 @@ def _rss_kb(pid: int) -> int:
 
 
 class TimedTransport:
-    """Records how long each answered telemetry upload took, and the 503s."""
+    """Records how long each answered telemetry upload took (and when it was sent), and the
+    503s."""
 
-    def __init__(self, inner: Transport, latencies: list[float], shed: list[int]) -> None:
-        self.inner, self._latencies, self._shed = inner, latencies, shed
+    def __init__(
+        self, inner: Transport, latencies: list[float], shed: list[int], sent: list[float]
+    ) -> None:
+        self.inner, self._latencies, self._shed, self._sent = inner, latencies, shed, sent
 
     def send(self, request: HttpRequest) -> HttpResponse:
         began = time.monotonic()
@@ -170,6 +177,7 @@ class TimedTransport:
             if response.status == 503:
                 self._shed.append(1)
             elif response.status < 300:
+                self._sent.append(began)
                 self._latencies.append(time.monotonic() - began)
         return response
 
@@ -188,6 +196,8 @@ class Phone:
 class Run:
     phones: list[Phone]
     latencies: list[float] = field(default_factory=list)
+    sent: list[float] = field(default_factory=list)
+    """When each call of ``latencies`` was sent (``time.monotonic``), in the same order."""
     shed: list[int] = field(default_factory=list)
     duplicates: int = 0
     outages: int = 0
@@ -218,7 +228,7 @@ def drive(
 ) -> None:
     time.sleep(phase_s)  # this phone's trip starts a moment after the first one's
     faulty = FaultyTransport(
-        TimedTransport(UrllibTransport(url, timeout=30.0), run.latencies, run.shed),
+        TimedTransport(UrllibTransport(url, timeout=30.0), run.latencies, run.shed, run.sent),
         duplicate=duplicate,
         seed=phone.index,
     )
@@ -266,18 +276,40 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def check(run: Run, url: str, secret: str, *, timeout_s: float) -> dict[str, Any]:
-    """Wait for every session's insights; compare counts. Returns the report."""
+INSIGHTS_POLL_S = 5.0
+"""How often the check asks each session still processing for its insights (every second,
+64 sessions' reads took the CPU the processor needed to compute them)."""
+
+
+def _around_the_kill(run: Run, killed_at: float) -> dict[str, float]:
+    """Telemetry p95 of the calls sent before the kill, and of those sent after it (the
+    phones' backlog from the outage the kill made is among them)."""
+    before = [t for sent, t in zip(run.sent, run.latencies, strict=True) if sent < killed_at]
+    after = [t for sent, t in zip(run.sent, run.latencies, strict=True) if sent >= killed_at]
+    return {
+        "telemetryP95BeforeKillS": round(percentile(before, 95), 3),
+        "telemetryP95AfterKillS": round(percentile(after, 95), 3),
+    }
+
+
+def check(
+    run: Run, url: str, secret: str, *, timeout_s: float, killed_at: float | None = None
+) -> dict[str, Any]:
+    """Wait for every session's insights; compare counts. Returns the report (``killed_at``:
+    when the stack was killed, ``time.monotonic``)."""
     backend = BackendClient(url, secret)
     last_stop = max((p.stopped_at or 0.0) for p in run.phones)
     pending = {p.session_id for p in run.phones if p.session_id}
     deadline = time.monotonic() + timeout_s
+    ready_at = time.monotonic()
     while pending and time.monotonic() < deadline:
+        round_began = time.monotonic()
         for session_id in list(pending):
             if backend.get_insights(session_id).status == "ready":
                 pending.discard(session_id)
-        time.sleep(1.0)
-    insights_after_s = time.monotonic() - last_stop
+                ready_at = time.monotonic()
+        time.sleep(max(0.0, round_began + INSIGHTS_POLL_S - time.monotonic()))
+    insights_after_s = ready_at - last_stop
     wrong = []
     for phone in run.phones:
         if phone.session_id is None:
@@ -300,6 +332,7 @@ def check(run: Run, url: str, secret: str, *, timeout_s: float) -> dict[str, Any
         "telemetryP50s": round(percentile(run.latencies, 50), 3),
         "telemetryP95s": round(percentile(run.latencies, 95), 3),
         "telemetryMaxS": round(max(run.latencies, default=float("nan")), 3),
+        **({} if killed_at is None else _around_the_kill(run, killed_at)),
         "insightsNotReady": sorted(pending),
         "insightsReadyAfterLastStopS": round(insights_after_s, 1),
         "wrong": wrong,
@@ -336,10 +369,47 @@ def loadtest(
     data: Path,
     insights_timeout_s: float,
 ) -> dict[str, Any]:
+    """Run it; the report's figures are described in this module's docstring. The stack's
+    CPU is counted from the first phone's start to the last one's stop (its restart and
+    everything the processor did meanwhile included), per telemetry call answered."""
     load = {"beforeStart": _load_average()}
     stack = LocalProcess(data, port)
-    startup_s = stack.start()
-    print(f"doorproof local started in {startup_s:.1f} s; {phones} phones", file=sys.stderr)
+    try:
+        startup_s = stack.start()
+        print(f"doorproof local started in {startup_s:.1f} s; {phones} phones", file=sys.stderr)
+        report = _drive_and_check(
+            stack,
+            data,
+            load,
+            phones=phones,
+            seconds=seconds,
+            kill_at=kill_at,
+            duplicate=duplicate,
+            outage_s=outage_s,
+            insights_timeout_s=insights_timeout_s,
+        )
+        stack.rss_kb()
+    finally:
+        stack.stop()
+    load["end"] = _load_average()
+    return report | {
+        "startupS": round(startup_s, 1),
+        "peakRssMb": round(stack.peak_rss_kb / 1024, 1),
+    }
+
+
+def _drive_and_check(
+    stack: LocalProcess,
+    data: Path,
+    load: dict[str, float],
+    *,
+    phones: int,
+    seconds: float,
+    kill_at: float | None,
+    duplicate: float,
+    outage_s: float,
+    insights_timeout_s: float,
+) -> dict[str, Any]:
     keys = json.loads((data / "keys.json").read_text())["orgs"][0]
     run = Run([Phone(i) for i in range(phones)])
     interval_s = BATCH_SAMPLES / SAMPLE_HZ
@@ -363,13 +433,14 @@ def loadtest(
             threads.append(thread)
             thread.start()
         began = time.monotonic()
-        restart_s = None
+        killed_at = restart_s = None
         next_progress = began + 30.0
         while any(t.is_alive() for t in threads):
             stack.rss_kb()
-            if kill_at is not None and restart_s is None and time.monotonic() - began >= kill_at:
+            if kill_at is not None and killed_at is None and time.monotonic() - began >= kill_at:
                 load["atKill"] = _load_average()
                 print(f"kill -9 of doorproof local at {kill_at:.0f} s", file=sys.stderr)
+                killed_at = time.monotonic()
                 stack.kill()
                 restart_s = stack.start()
                 replayed = next((line for line in stack.output if "replayed" in line), "")
@@ -382,21 +453,17 @@ def loadtest(
         cpu_s, own_s = stack.cpu_s - cpu_before_s, _own_cpu_s() - own_before_s
         load["lastStop"] = _load_average()
         print("every phone stopped; waiting for every session's insights", file=sys.stderr)
-        report = check(run, stack.url, keys["secretKey"], timeout_s=insights_timeout_s)
-    stack.rss_kb()
-    load["end"] = _load_average()
-    report |= {
-        "startupS": round(startup_s, 1),
+        report = check(
+            run, stack.url, keys["secretKey"], timeout_s=insights_timeout_s, killed_at=killed_at
+        )
+    return report | {
         "restartS": restart_s and round(restart_s, 1),
-        "peakRssMb": round(stack.peak_rss_kb / 1024, 1),
         "stackCpuS": round(cpu_s, 1),
         "stackCpuMsPerTelemetryCall": round(1000 * cpu_s / max(len(run.latencies), 1), 1),
         "phonesCpuS": round(own_s, 1),
         "cpus": os.cpu_count(),
         "loadAverage1m": load,
     }
-    stack.stop()
-    return report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -34,6 +34,12 @@ ROUTED = frozenset({route.handler for route in names.ROUTES} | {names.DEFAULT_RO
 PIPELINE = ("processor", "sweeper")
 """The functions the stack's own timers invoke: one worker between them, one event at a time,
 as the single poller ran them before."""
+PIPELINE_NICENESS = 5
+"""The pipeline worker's CPU priority below the API's (``os.nice``). In AWS the processor
+runs on capacity of its own; here it shares the machine's cores with the API workers and
+moto, and a backlog it works through (after a restart, every Firehose object since the
+snapshot) slowed the telemetry answers phones wait for. Its work waits a moment instead:
+nothing waits for it but the insights."""
 
 
 def import_handler(path: str) -> Handler:
@@ -78,9 +84,21 @@ class Lambdas:
     def start_workers(self, api_workers: int, environment: Mapping[str, str]) -> None:
         """Run the routed functions in ``api_workers`` processes and the processor and
         sweeper in one more, each started with ``environment`` (the stack's)."""
-        where = {"stage": self._stage, "region": self._region, "account": self._account}
-        api = WorkerPool("api", sorted(ROUTED), api_workers, environment=environment, **where)
-        pipeline = WorkerPool("pipeline", PIPELINE, 1, environment=environment, **where)
+
+        def pool(name: str, keys: tuple[str, ...], size: int, niceness: int = 0) -> WorkerPool:
+            return WorkerPool(
+                name,
+                keys,
+                size,
+                environment=environment,
+                stage=self._stage,
+                region=self._region,
+                account=self._account,
+                niceness=niceness,
+            )
+
+        api = pool("api", tuple(sorted(ROUTED)), api_workers)
+        pipeline = pool("pipeline", PIPELINE, 1, PIPELINE_NICENESS)
         self._pools = {key: api for key in ROUTED} | {key: pipeline for key in PIPELINE}
 
     def stop_workers(self) -> None:

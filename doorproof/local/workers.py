@@ -42,10 +42,15 @@ _loaded: dict[str, Any] = {}
 """In a worker: the handlers imported so far, by function key."""
 
 
-def _start_worker(stack_pid: int, environment: Mapping[str, str], keys: tuple[str, ...]) -> None:
-    """A worker's cold start: the stack's environment, then every handler it will run. Ctrl-C
-    reaches every process of the terminal: the stack's process decides, and stops workers."""
+def _start_worker(
+    stack_pid: int, environment: Mapping[str, str], keys: tuple[str, ...], niceness: int
+) -> None:
+    """A worker's cold start: its priority, the stack's environment, then every handler it
+    will run. Ctrl-C reaches every process of the terminal: the stack's process decides, and
+    stops workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness:
+        os.nice(niceness)
     threading.Thread(
         target=_exit_with_parent, args=(stack_pid,), name="doorproof-worker-orphan", daemon=True
     ).start()
@@ -72,7 +77,9 @@ def _invoke(key: str, event_json: str, stage: str, region: str, account: str) ->
 
 
 class WorkerPool:
-    """``size`` worker processes for the functions ``keys``; ``invoke`` blocks until done."""
+    """``size`` worker processes for the functions ``keys``; ``invoke`` blocks until done.
+    ``niceness`` > 0 lowers their CPU priority (``os.nice``) against the stack's other
+    processes."""
 
     def __init__(
         self,
@@ -84,8 +91,10 @@ class WorkerPool:
         stage: str,
         region: str,
         account: str,
+        niceness: int = 0,
     ) -> None:
         self.name, self.keys, self.size = name, tuple(keys), size
+        self.niceness = niceness
         self._environment = dict(environment)
         self._where = (stage, region, account)
         self._lock = threading.Lock()
@@ -96,7 +105,7 @@ class WorkerPool:
             max_workers=self.size,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
-            initargs=(os.getpid(), self._environment, self.keys),
+            initargs=(os.getpid(), self._environment, self.keys, self.niceness),
         )
         # Every worker's cold start before traffic: a worker answers only once its initializer
         # ran, and a warm one may answer many, so ask until each has answered.

@@ -19,7 +19,7 @@ import pytest
 from doorproof.client.transport import HttpRequest, UrllibTransport
 from doorproof.local.apigw_events import Api
 from doorproof.local.frontdoor import FrontDoor
-from doorproof.local.lambdas import Lambdas
+from doorproof.local.lambdas import PIPELINE_NICENESS, Lambdas
 from functions.core.config import settings
 
 OPENAPI = HttpRequest("GET", "/v1/openapi.json", {}, None)
@@ -80,6 +80,22 @@ def test_the_workers_are_other_processes_and_a_dead_one_is_replaced(workers) -> 
     answers = [transport.send(OPENAPI).status for _ in range(3)]
     assert answers[-1] == 200, answers  # the invocation a dead worker held fails (a 500)
     assert set(answers) <= {200, 500}
+
+
+def test_the_pipeline_worker_runs_below_the_api_workers_priority(workers) -> None:
+    """The processor's backlog must not slow the answers phones wait for (it shares the
+    machine's cores with the API here, not in AWS)."""
+    lambdas, transport = workers
+    assert transport.send(OPENAPI).status == 200
+
+    def niceness(key: str) -> set[int]:
+        processes = lambdas._pools[key]._executor._processes
+        return {os.getpriority(os.PRIO_PROCESS, pid) for pid in processes}
+
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness("telemetry") == {ours}
+    assert niceness("processor") == {min(ours + PIPELINE_NICENESS, 19)}
+    assert PIPELINE_NICENESS > 0
 
 
 KILLED_STACK = """
