@@ -376,6 +376,7 @@ def loadtest(
     stack = LocalProcess(data, port)
     try:
         startup_s = stack.start()
+        start_rss_mb = stack.rss_kb() / 1024
         print(f"doorproof local started in {startup_s:.1f} s; {phones} phones", file=sys.stderr)
         report = _drive_and_check(
             stack,
@@ -392,9 +393,12 @@ def loadtest(
     finally:
         stack.stop()
     load["end"] = _load_average()
+    kept = sum(f.stat().st_size for f in data.iterdir() if f.is_file())
     return report | {
         "startupS": round(startup_s, 1),
+        "startRssMb": round(start_rss_mb, 1),
         "peakRssMb": round(stack.peak_rss_kb / 1024, 1),
+        "dataKeptMb": round(kept / 2**20, 1),
     }
 
 
