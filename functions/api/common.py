@@ -32,6 +32,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.api.http_errors import body_of, status_of
 from functions.api.services import answers
 from functions.core.adapters.keys import Principal
 from functions.core.config import names
@@ -56,9 +57,11 @@ _AUTH_ERRORS = {
 }
 
 
-def error_response(err: errors.ApiError) -> Response[dict[str, Any]]:
+def error_response(err: errors.DomainError) -> Response[dict[str, Any]]:
     return Response(
-        status_code=err.status, content_type=content_types.APPLICATION_JSON, body=err.body()
+        status_code=status_of(err),
+        content_type=content_types.APPLICATION_JSON,
+        body=body_of(err),
     )
 
 
@@ -92,7 +95,7 @@ def _too_deep(exc: RecursionError) -> Response[dict[str, Any]]:
 
 def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
     logger.exception("unhandled error")
-    return error_response(errors.ApiError("internal error; the request can be retried"))
+    return error_response(errors.DomainError("internal error; the request can be retried"))
 
 
 def refuse_unknown_query(
@@ -122,7 +125,7 @@ def make_app(*routers: Router) -> APIGatewayHttpResolver:
     """A resolver with request/response validation, OpenAPI, and our error shape."""
     app = APIGatewayHttpResolver(enable_validation=True)
     app.use(middlewares=[refuse_unknown_query])
-    app.exception_handler(errors.ApiError)(error_response)
+    app.exception_handler(errors.DomainError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.exception_handler(RecursionError)(_too_deep)
     app.exception_handler(Exception)(_unexpected)
@@ -317,18 +320,18 @@ def serve(
         if event.get("body") and event.get("routeKey") in names.ROUTES_BY_KEY:
             # A request for no route is answered ROUTE_NOT_FOUND whatever its body holds.
             event = inflate_event(event)
-    except errors.ApiError as err:
-        # Not routed yet, so answered here; the body is the same ``err.body()`` shape.
+    except errors.DomainError as err:
+        # Not routed yet, so answered here; the body is the same ``body_of`` shape.
         refusal = {
-            "statusCode": err.status,
+            "statusCode": status_of(err),
             "headers": {
                 "content-type": content_types.APPLICATION_JSON,
                 REQUEST_ID_HEADER: request_id,
             },
-            "body": json.dumps(err.body()),
+            "body": json.dumps(body_of(err)),
             "isBase64Encoded": False,
         }
-        _log_answer(event, err.status, refusal["body"])
+        _log_answer(event, status_of(err), refusal["body"])
         return refusal
     app.append_context(principal=caller)
     if "rawPath" in event:  # Powertools routes on rawPath and hands segments over as they are

@@ -5,7 +5,7 @@ management of one session.
 Thin: each route checks the session belongs to the caller (another tenant's is a 404), then
 hands over to core: reprocess is a finalize message (the processor recomputes from stored
 chunks with the engine version asked for, ``resolve_engine_version``), the photo upload a
-presigned POST, PATCH ``SessionStore.update``, erasing ``SessionEraser`` (then
+presigned POST, PATCH ``SessionRepository.update``, erasing ``SessionEraser`` (then
 ``session.deleted`` is published).
 The session store and presigner are the read routes' per-container ones.
 """
@@ -28,9 +28,11 @@ from functions.api.services import (
     sessions,
 )
 from functions.core.adapters import aws
+from functions.core.adapters.batch_ledger import BatchLedger
+from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
 from functions.core.adapters.session_objects import SessionObjects, pod_photo_key
-from functions.core.adapters.session_store import to_resource
+from functions.core.adapters.session_repository import to_resource
 from functions.core.config.settings import get_settings
 from functions.core.domain import errors
 from functions.core.usecases.erase import SessionEraser
@@ -48,10 +50,11 @@ router = Router()
 @aws.per_container
 def eraser() -> SessionEraser:
     settings = get_settings()
+    batches = aws.table(settings.batches_table)
     return SessionEraser(
         sessions(),
-        aws.table(settings.sessions_table),
-        aws.table(settings.batches_table),
+        BatchLedger(batches, sessions()),
+        ErasedMarkers(batches),
         insights(),
         SessionObjects(aws.client("s3"), settings.data_bucket),
         buildings=buildings(),

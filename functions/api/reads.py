@@ -3,7 +3,7 @@ GET /v1/buildings/{buildingId}.
 
 Backend (secret key) reads. Another tenant's session is a 404, exactly like an unknown one;
 a building is the caller's own profile of it (one organisation never sees another's).
-Every list filter is served by an index (``SessionStore.list``): none reads a tenant's whole
+Every list filter is served by an index (``SessionRepository.list``): none reads a tenant's whole
 history to find a few sessions.
 """
 
@@ -18,12 +18,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from functions.api.common import SessionId, make_app, make_handler, principal, route
 from functions.api.services import buildings, insights, presigner, sessions
 from functions.core.adapters import aws
-from functions.core.adapters.session_store import ListFilters, to_resource
+from functions.core.adapters.batch_ledger import BatchLedger
+from functions.core.adapters.session_repository import ListFilters, to_resource
 from functions.core.config import names
 from functions.core.config.settings import get_settings
 from functions.core.domain import errors
 from functions.core.domain.timestamps import iso
-from functions.core.usecases.ingest import BatchLedger
 from functions.core.usecases.insights_view import public_document
 from functions.core.wire.models.batches import BatchList, batch_view
 from functions.core.wire.models.buildings import BuildingProfile
@@ -44,7 +44,7 @@ router = Router()
 def ledger() -> BatchLedger:
     """The batch ledger, read-only here (the integration debugger's batches)."""
     settings = get_settings()
-    return BatchLedger(aws.table(settings.batches_table), settings.sessions_table)
+    return BatchLedger(aws.table(settings.batches_table), sessions())
 
 
 def _timestamp(name: str, value: str | None) -> str | None:

@@ -14,14 +14,14 @@ from functions.core.adapters.events_bus import EventBus, SessionEvents
 from functions.core.adapters.insights_store import InsightsStore
 from functions.core.adapters.presign import Presigner
 from functions.core.adapters.processing_queue import ProcessingQueue
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config.observability import logger, metrics
 from functions.core.config.settings import get_settings
 
 
 @aws.per_container
-def sessions() -> SessionStore:
-    return SessionStore(aws.table(get_settings().sessions_table))
+def sessions() -> SessionRepository:
+    return SessionRepository(aws.table(get_settings().sessions_table))
 
 
 @aws.per_container

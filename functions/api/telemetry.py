@@ -13,10 +13,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from functions.api.common import make_app, make_handler, principal, route
 from functions.api.services import sessions
 from functions.core.adapters import aws
+from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.firehose_sink import FirehoseSink
 from functions.core.config.observability import metrics
 from functions.core.config.settings import get_settings
-from functions.core.usecases.ingest import BatchLedger, TelemetryIngest
+from functions.core.usecases.ingest import TelemetryIngest
 from functions.core.wire.models.telemetry import TelemetryAccepted, TelemetryBatch
 
 router = Router()
@@ -27,7 +28,7 @@ def ingest() -> TelemetryIngest:
     settings = get_settings()
     return TelemetryIngest(
         sessions(),
-        BatchLedger(aws.table(settings.batches_table), settings.sessions_table),
+        BatchLedger(aws.table(settings.batches_table), sessions()),
         FirehoseSink(aws.client("firehose"), settings.telemetry_stream),
         late_grace_s=settings.late_data_grace_s,
         inactivity_s=settings.inactivity_timeout_s,

@@ -24,7 +24,7 @@ from functions.core.adapters.building_store import BuildingStore
 from functions.core.adapters.chunk_store import ChunkStore
 from functions.core.adapters.events_bus import EventBus
 from functions.core.adapters.insights_store import InsightsStore
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config.observability import logger, metrics, traced
 from functions.core.config.settings import configured, get_settings
@@ -41,15 +41,13 @@ invocation error: the poller and Lambda then retry exactly those messages."""
 def pipeline() -> Pipeline:
     settings = get_settings()
     s3 = aws.client("s3")
-    sessions_table = aws.table(settings.sessions_table)
-    sessions = SessionStore(sessions_table)
+    sessions = SessionRepository(aws.table(settings.sessions_table))
     chunks = ChunkStore(s3, settings.data_bucket)
     writer = SessionizedWriter(
-        sessions, chunks, StoredParts(aws.table(settings.batches_table), settings.sessions_table)
+        sessions, chunks, StoredParts(aws.table(settings.batches_table), sessions)
     )
     finalizer = Finalizer(
         sessions,
-        sessions_table,
         InsightsStore(aws.table(settings.insights_table)),
         chunks,
         EventBus(aws.client("events"), settings.event_bus),

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core.adapters import aws
 from functions.core.adapters.processing_queue import ProcessingQueue
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config.observability import logger, metrics, traced
 from functions.core.config.settings import configured, get_settings
 from functions.core.usecases.sweep import Sweeper
@@ -19,7 +20,7 @@ from functions.core.usecases.sweep import Sweeper
 def sweeper() -> Sweeper:
     settings = get_settings()
     return Sweeper(
-        aws.table(settings.sessions_table),
+        SessionRepository(aws.table(settings.sessions_table)),
         ProcessingQueue(aws.client("sqs"), settings.required("processing_queue_url")),
         lease_s=settings.finalize_deadline_s,
     )

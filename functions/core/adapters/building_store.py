@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from functions.core.adapters.dynamo import condition_failed
 from functions.core.domain import errors
 from functions.core.domain.timestamps import iso
 from functions.core.wire.models.buildings import BuildingProfile
@@ -145,7 +146,7 @@ class BuildingStore:
                 ExpressionAttributeValues={":read": version},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             return False
         return True

@@ -18,7 +18,7 @@ import json
 import math
 from typing import Any
 
-from functions.core.adapters.session_store import dynamo_values
+from functions.core.adapters.dynamo import dynamo_values
 
 ATTRIBUTES = (
     "status",

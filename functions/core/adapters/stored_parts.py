@@ -33,8 +33,9 @@ from typing import Any, Literal
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from functions.core.adapters.dynamo import CONDITION_FAILED, CONFLICT, cancellation, dynamo_values
 from functions.core.adapters.session_objects import source_digest
-from functions.core.adapters.session_store import dynamo_values
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.domain.timestamps import iso
 from functions.core.wire.records import RecordHeader
@@ -65,11 +66,11 @@ class StoredParts:
     def __init__(
         self,
         table: Any,
-        sessions_table_name: str,
+        sessions: SessionRepository,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._table = table
-        self._sessions_table = sessions_table_name
+        self._sessions = sessions
         self._sleep = sleep
 
     def record(
@@ -89,7 +90,7 @@ class StoredParts:
         objects = stored_objects
         for attempt in range(CONFLICT_RETRIES + 1):
             if objects is None:
-                objects = self._stored_objects(session_id)
+                objects = self._sessions.stored_objects(session_id)
                 if objects is None:
                     return []  # erased, or being erased: nothing of it may be counted
             known = self._listed(session_id)
@@ -104,17 +105,6 @@ class StoredParts:
             objects = None  # the session moved on (another object counted, or erasing)
             self._sleep(CONFLICT_BACKOFF_S * (attempt + 1))
         raise LedgerContended(f"session {session_id}: stored-part ledger kept moving")
-
-    def _stored_objects(self, session_id: str) -> int | None:
-        item = self._table.meta.client.get_item(
-            TableName=self._sessions_table,
-            Key=dynamo_values({"sessionId": session_id}),
-            ConsistentRead=True,
-            ProjectionExpression="sessionId, storedObjects, erasing",
-        ).get("Item")
-        if not item or "erasing" in item:
-            return None
-        return int(item.get("storedObjects", 0))
 
     def _listed(self, session_id: str) -> set[str]:
         """Every record id the session's object items list."""
@@ -159,36 +149,20 @@ class StoredParts:
                 "ConditionExpression": "attribute_not_exists(itemId)",
             }
         }
-        unchanged = (
-            "attribute_not_exists(storedObjects)" if objects == 0 else "storedObjects = :seen"
+        update = self._sessions.stored_entry(
+            session_id, samples=samples, parts=len(new), objects_seen=objects
         )
-        values: dict[str, Any] = {":samples": samples, ":parts": len(new), ":one": 1}
-        if objects:
-            values[":seen"] = objects
-        update = {
-            "Update": {
-                "TableName": self._sessions_table,
-                "Key": dynamo_values({"sessionId": session_id}),
-                "UpdateExpression": "ADD storedSamplesTotal :samples, storedPartsTotal :parts, "
-                "storedObjects :one",
-                "ConditionExpression": "attribute_exists(sessionId) "
-                f"AND attribute_not_exists(erasing) AND {unchanged}",
-                "ExpressionAttributeValues": dynamo_values(values),
-            }
-        }
         try:
             self._table.meta.client.transact_write_items(TransactItems=[put, update])
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            codes = cancellation(exc)
+            if codes is None or len(codes) != 2:
                 raise
-            codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if len(codes) != 2:
-                raise
-            if "TransactionConflict" in codes:
+            if CONFLICT in codes:
                 return "conflict"
-            if codes[0] == "ConditionalCheckFailed":
+            if codes[0] == CONDITION_FAILED:
                 return "recorded"
-            if codes[1] == "ConditionalCheckFailed":
+            if codes[1] == CONDITION_FAILED:
                 return "moved"
             raise
         return "written"

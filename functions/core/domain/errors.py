@@ -1,8 +1,9 @@
-"""The API's one error shape and the errors that produce it.
+"""What can go wrong, as the core says it: a kind of failure, a stable code, a message.
 
-Every failure a caller can see is an ``ApiError`` with a stable ``code`` (what client code
-branches on), an HTTP status and a human message; handlers never build error bodies by hand.
-Body: ``{"error": {"code", "message", "details": [...]}}``.
+Every failure a caller can see is a ``DomainError`` with a stable ``code`` (what client code
+branches on), a human message that says what to do, and ``details``. The core never names
+an HTTP status: ``functions.api.errors`` maps each kind to one and writes the API's error
+body, so a use case reads the same whether an HTTP handler, the processor or a test calls it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 
-class ApiError(Exception):
-    """A failure reported to the caller. Subclasses fix the status and default code."""
+class DomainError(Exception):
+    """A failure reported to the caller. Subclasses name the kind and its default code."""
 
-    status = 500
     code = "INTERNAL_ERROR"
 
     def __init__(
@@ -25,62 +25,59 @@ class ApiError(Exception):
             self.code = code
         self.details = details or []
 
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+class BadRequest(DomainError):
+    """The request cannot be read: not JSON, not an object, a broken gzip."""
+
+    code = "MALFORMED_REQUEST"
 
 
-class BadRequest(ApiError):
-    """400: the body is not JSON, not an object, or its gzip is broken."""
+class Unauthorized(DomainError):
+    """No key, or a key we do not know (or revoked)."""
 
-    status, code = 400, "MALFORMED_REQUEST"
-
-
-class Unauthorized(ApiError):
-    """401: no key, or a key we do not know (or revoked)."""
-
-    status, code = 401, "UNAUTHORIZED"
+    code = "UNAUTHORIZED"
 
 
-class Forbidden(ApiError):
-    """403: a valid key without the scope (a publishable key on a backend route)."""
+class Forbidden(DomainError):
+    """A valid key without the scope (a publishable key on a backend route)."""
 
-    status, code = 403, "FORBIDDEN"
-
-
-class NotFound(ApiError):
-    """404: unknown — or another tenant's — resource. Never 403, so ids cannot be probed."""
-
-    status, code = 404, "NOT_FOUND"
+    code = "FORBIDDEN"
 
 
-class Conflict(ApiError):
-    """409: the resource is in a state that forbids the request."""
+class NotFound(DomainError):
+    """Unknown — or another tenant's — resource. Never Forbidden, so ids cannot be probed."""
 
-    status, code = 409, "CONFLICT"
-
-
-class PayloadTooLarge(ApiError):
-    """413: the body (compressed or after gunzip) is over the limit."""
-
-    status, code = 413, "PAYLOAD_TOO_LARGE"
+    code = "NOT_FOUND"
 
 
-class UnsupportedMediaType(ApiError):
-    """415: a Content-Encoding other than gzip/identity."""
+class Conflict(DomainError):
+    """The resource is in a state that forbids the request."""
 
-    status, code = 415, "UNSUPPORTED_ENCODING"
-
-
-class Unprocessable(ApiError):
-    """422: well-formed JSON whose fields are invalid."""
-
-    status, code = 422, "VALIDATION_ERROR"
+    code = "CONFLICT"
 
 
-class ServiceUnavailable(ApiError):
-    """503: a dependency failed; the SDK retries 5xx, so nothing is lost."""
+class PayloadTooLarge(DomainError):
+    """The body (compressed or after gunzip) is over the limit."""
 
-    status, code = 503, "SERVICE_UNAVAILABLE"
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(DomainError):
+    """A Content-Encoding other than gzip/identity."""
+
+    code = "UNSUPPORTED_ENCODING"
+
+
+class Unprocessable(DomainError):
+    """Well-formed JSON whose fields are invalid."""
+
+    code = "VALIDATION_ERROR"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency failed; retrying the same request later can succeed (the SDK does)."""
+
+    code = "SERVICE_UNAVAILABLE"
 
 
 def session_not_found(session_id: str) -> NotFound:

@@ -19,24 +19,22 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
+from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.building_store import BuildingStore, building_of
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.insights_store import InsightsStore
 from functions.core.adapters.session_objects import SessionObjects
-from functions.core.adapters.session_store import SessionStore, filter_writes
-from functions.core.domain.timestamps import iso
+from functions.core.adapters.session_repository import SessionRepository
 
 
 class SessionEraser:
-    """Tables are boto3 Table resources (sessions, batches)."""
+    """Erases a session in the order above; ``erased`` leaves the marker a late stop finds."""
 
     def __init__(
         self,
-        sessions: SessionStore,
-        sessions_table: Any,
-        batches_table: Any,
+        sessions: SessionRepository,
+        ledger: BatchLedger,
+        erased: ErasedMarkers,
         insights: InsightsStore,
         objects: SessionObjects,
         clock: Callable[[], float] = time.time,
@@ -44,56 +42,24 @@ class SessionEraser:
     ) -> None:
         self._buildings = buildings
         self._sessions = sessions
-        self._sessions_table = sessions_table
-        self._batches = batches_table
+        self._ledger = ledger
+        self._erased = erased
         self._insights = insights
         self._objects = objects
         self._clock = clock
 
     def erase(self, tenant: str, session_id: str) -> dict[str, Any]:
-        """The erased session as it was. Raises 404 (``SESSION_NOT_FOUND``) for an unknown
-        or foreign session."""
+        """The erased session as it was. Raises ``NotFound`` (``SESSION_NOT_FOUND``) for an
+        unknown or foreign session."""
         session = self._sessions.get(tenant, session_id)
-        self._sessions_table.update_item(
-            Key={"sessionId": session_id},
-            UpdateExpression="SET erasing = :now, endReason = if_not_exists(endReason, :deleted) "
-            "REMOVE sweepShard, sweepAt",
-            ConditionExpression="tenant = :tenant",
-            ExpressionAttributeValues={
-                ":now": iso(self._clock()),
-                ":tenant": tenant,
-                ":deleted": "deleted",
-            },
-        )
-        self._delete_ledger(session_id)
-        self._delete_filter_items(session)
+        self._sessions.begin_erasing(tenant, session_id, self._clock())
+        self._ledger.delete_session(session_id)
+        self._sessions.delete_filter_items(session)
         self._insights.delete(session_id)
         building = building_of(session) if self._buildings is not None else None
         if self._buildings is not None and building is not None:
             self._buildings.forget(tenant, building, session_id, self._clock())
         self._objects.delete_session(session_id)
-        ErasedMarkers(self._batches).mark(tenant, session_id, self._clock())
-        self._sessions_table.delete_item(Key={"sessionId": session_id})
+        self._erased.mark(tenant, session_id, self._clock())
+        self._sessions.delete(session_id)
         return session
-
-    def _delete_filter_items(self, session: dict[str, Any]) -> None:
-        """The session's filter items (``session_store``), so no list shows it any more."""
-        with self._sessions_table.batch_writer() as writer:
-            for entry in filter_writes(self._sessions_table.name, session, None):
-                writer.delete_item(Key=entry["Delete"]["Key"])
-
-    def _delete_ledger(self, session_id: str) -> None:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("sessionId").eq(session_id),
-            "ProjectionExpression": "sessionId, itemId",
-        }
-        with self._batches.batch_writer() as writer:
-            while True:
-                page = self._batches.query(**kwargs)
-                for item in page["Items"]:
-                    writer.delete_item(
-                        Key={"sessionId": item["sessionId"], "itemId": item["itemId"]}
-                    )
-                if "LastEvaluatedKey" not in page:
-                    return
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

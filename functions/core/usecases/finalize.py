@@ -34,20 +34,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Any
 
 from functions.core.adapters.building_store import BuildingStore, building_of
 from functions.core.adapters.chunk_store import ChunkStore
 from functions.core.adapters.events_bus import EventBus, EventKind, event_detail
 from functions.core.adapters.insights_store import InsightsStore
-from functions.core.adapters.session_store import (
+from functions.core.adapters.session_repository import (
     HISTORY_LENGTH,
-    SessionStore,
-    dynamo_values,
-    filter_writes,
+    SessionRepository,
 )
+from functions.core.domain.session import EndReason, Mode, Session
 from functions.core.domain.timestamps import iso
 from functions.core.wire.models.insights import InsightsDocument
 from functions.core.wire.path_image import render_path
@@ -56,8 +53,6 @@ from functions.engine.telemetry import Telemetry
 if TYPE_CHECKING:
     from functions.engine.building import Storeys
 
-Mode = Literal["complete", "force", "reprocess"]
-EndReason = Literal["stopped", "timeout", "interrupted"]
 TRIGGERS: dict[str, str] = {
     "complete": "all-data-stored",
     "force": "deadline",
@@ -112,33 +107,11 @@ def run_engine(
     return document
 
 
-def engine_end_reason(session: dict[str, Any]) -> EndReason:
-    if session.get("endReason") == "timeout":
-        return "timeout"
-    if int(session.get("storedPartsTotal", 0)) < int(session.get("acceptedPartsTotal", 0)):
-        return "interrupted"
-    return "stopped"
-
-
-def is_due(session: dict[str, Any], mode: Mode, from_version: int | None = None) -> bool:
-    """Whether ``mode`` asks for a computation of ``session`` now."""
-    if session.get("status") == "recording" or "erasing" in session:
-        return False
-    version = int(session.get("insightsVersion", 0))
-    if mode == "reprocess":
-        return from_version is None or from_version == version
-    stored = int(session.get("storedPartsTotal", 0))
-    if mode == "complete" and stored < int(session.get("acceptedPartsTotal", 0)):
-        return False
-    finalized = session.get("finalizedParts")
-    return finalized is None or int(finalized) != stored
-
-
 def session_outcome(
     session: dict[str, Any], document: dict[str, Any], trigger: str
 ) -> dict[str, Any]:
     """The session attributes a committed document sets (None: removed): how the session
-    ended as the engine saw it (``engine_end_reason``: a stopped session whose accepted data
+    ended as the engine saw it (``Session.engine_end_reason``: a stopped session whose accepted data
     never reached storage shows ``interrupted``, and ``stopped`` again once it did), the
     engine version, reason codes and terminal outcome of ready insights, or the error of
     failed ones (no codes, no outcome), and the history with this computation appended."""
@@ -156,7 +129,7 @@ def session_outcome(
     }
     history = [*(session.get("insightsHistory") or []), entry][-HISTORY_LENGTH:]
     return {
-        "endReason": engine_end_reason(session),
+        "endReason": Session.of(session).engine_end_reason(),
         "engineVersion": document.get("engineVersion") if ready else None,
         "reasonCodes": codes,
         "terminalOutcome": classification.get("category") if ready else None,
@@ -180,8 +153,7 @@ class Finalizer:
 
     def __init__(
         self,
-        sessions: SessionStore,
-        sessions_table: Any,
+        sessions: SessionRepository,
         insights: InsightsStore,
         chunks: ChunkStore,
         bus: EventBus,
@@ -192,7 +164,6 @@ class Finalizer:
     ) -> None:
         self._sessions = sessions
         self._buildings = buildings
-        self._sessions_table = sessions_table
         self._insights = insights
         self._chunks = chunks
         self._bus = bus
@@ -205,7 +176,7 @@ class Finalizer:
             session = self._sessions.find(session_id)
             if session is None:
                 return Outcome(session_id, None, None)
-            if not is_due(session, mode, from_version):
+            if not Session.of(session).is_due(mode, from_version):
                 return Outcome(session_id, None, self._publish_pending(session))
             document = self._compute(session)
             event: EventKind = "insight.updated" if self._had_ready(session) else "insight.ready"
@@ -245,7 +216,9 @@ class Finalizer:
         if self._buildings is not None and building is not None:
             # the session's own earlier observation (a reprocess) must not count its floors
             storeys = self._buildings.profile(tenant, building).without(session_id).storeys
-        insights = dict(self._engine(telemetry, session, engine_end_reason(session), storeys))
+        insights = dict(
+            self._engine(telemetry, session, Session.of(session).engine_end_reason(), storeys)
+        )
         observation = insights.pop(OBSERVATION_KEY, None)
         path = insights.get("path") or []  # kept: the dashboard plots it too
         address = session.get("address") or {}
@@ -301,61 +274,14 @@ class Finalizer:
 
         The session takes the document's outcome (engine version, reason codes, terminal
         outcome, or the error), a history entry, and its filter items move with it."""
-        ready = document["status"] == "ready"
         outcome = session_outcome(session, document, trigger)
-        sets = [
-            "insightsStatus = :status",
-            "insightsVersion = :version",
-            "finalizedParts = :stored",
-            "pendingEvent = :event",
-            *(f"{name} = :{name}" for name in outcome if outcome[name] is not None),
-        ]
-        removes = ["sweepShard", "sweepAt", *(n for n in outcome if outcome[n] is None)]
-        if ready:
-            sets.append("readyVersion = :version")
-        values = {
-            ":status": document["status"],
-            ":version": document["version"],
-            ":previous": int(session.get("insightsVersion", 0)),
-            ":stored": int(session.get("storedPartsTotal", 0)),
-            ":event": event,
-            **{f":{name}": value for name, value in outcome.items() if value is not None},
-        }
-        update = {
-            "Update": {
-                "TableName": self._sessions_table.name,
-                "Key": dynamo_values({"sessionId": session["sessionId"]}),
-                "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
-                "ConditionExpression": "insightsVersion = :previous AND "
-                "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal)) AND "
-                "attribute_not_exists(erasing)",
-                "ExpressionAttributeValues": dynamo_values(values),
-            }
-        }
-        try:
-            moves = filter_writes(self._sessions_table.name, session, {**session, **outcome})
-            self._sessions_table.meta.client.transact_write_items(
-                TransactItems=[self._insights.put_entry(document), update, *moves]
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        return self._sessions.commit_insights(
+            session, document, self._insights.put_entry(document), event, outcome
+        )
 
     def _publish(self, session: dict[str, Any], document: dict[str, Any], event: EventKind) -> None:
         self._bus.publish(event, event_detail(session, document))
-        try:
-            self._sessions_table.update_item(
-                Key={"sessionId": session["sessionId"]},
-                UpdateExpression="REMOVE pendingEvent",
-                ConditionExpression="insightsVersion = :version",
-                ExpressionAttributeValues={":version": document["version"]},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            # A newer version was committed meanwhile; its own publish clears the marker.
+        self._sessions.clear_pending_event(session["sessionId"], document["version"])
 
     def _publish_pending(self, session: dict[str, Any]) -> EventKind | None:
         event: EventKind | None = session.get("pendingEvent")

@@ -18,27 +18,26 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.firehose_sink import FirehoseSink
 from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_store import SessionStore, dynamo_values
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.domain import errors
-from functions.core.domain.timestamps import iso
+from functions.core.domain.session import Session
 from functions.core.wire.models.telemetry import (
+    MAX_REPORTED_REJECTIONS,
     SAMPLES,
     Rejection,
     Sample,
     TelemetryAccepted,
     TelemetryBatch,
+    reported,
 )
 from functions.core.wire.records import encode_batch
-
-MAX_REPORTED_REJECTIONS = 20
 
 
 def batch_digest(session_id: str, events: list[Any]) -> str:
@@ -96,158 +95,12 @@ def sample_time_range(session: dict[str, Any], now: float) -> dict[str, float]:
     }
 
 
-class BatchLedger:
-    """Per-session batch states in ``names.BATCHES_TABLE`` (``itemId = batch#<id>``)."""
-
-    def __init__(self, table: Any, sessions_table_name: str) -> None:
-        self._table = table
-        self._sessions_table = sessions_table_name
-
-    def claim(self, session_id: str, batch_id: str, now: float) -> bool:
-        """True if the batch may be stored (new, or a retry of an unfinished attempt)."""
-        try:
-            self._table.put_item(
-                Item={
-                    "sessionId": session_id,
-                    "itemId": f"batch#{batch_id}",
-                    "state": "pending",
-                    "receivedAt": iso(now),
-                    "expiresAt": int(now + names.BATCH_DEDUPE_TTL_S),
-                },
-                ConditionExpression="attribute_not_exists(itemId) OR #state = :pending",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":pending": "pending"},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def commit(
-        self,
-        session_id: str,
-        batch_id: str,
-        *,
-        accepted: int,
-        rejected: int,
-        parts: int,
-        now: float,
-        sweep_at: float | None,
-        late: bool = False,
-        rejections: list[Rejection] | None = None,
-    ) -> bool:
-        """Mark the batch accepted and add its counts to the session, atomically.
-
-        False if a concurrent identical request committed first (then this one is the
-        duplicate). ``sweep_at`` pushes the inactivity deadline of a recording session.
-        """
-        session_set = "lastTelemetryAt = :now"
-        values: dict[str, Any] = {
-            ":now": iso(now),
-            ":samples": accepted,
-            ":one": 1,
-            ":parts": parts,
-            ":rejected": rejected,
-        }
-        if sweep_at is not None:
-            session_set += ", sweepAt = :sweep"
-            values[":sweep"] = iso(sweep_at)
-        items = [
-            {
-                "Update": {
-                    "TableName": self._table.name,
-                    "Key": dynamo_values({"sessionId": session_id, "itemId": f"batch#{batch_id}"}),
-                    "UpdateExpression": "SET #state = :accepted, samples = :samples, "
-                    "parts = :parts, rejected = :rejected, late = :late, "
-                    "rejections = :reasons, acceptedAt = :now",
-                    "ConditionExpression": "#state = :pending",
-                    "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": dynamo_values(
-                        {
-                            ":accepted": "accepted",
-                            ":pending": "pending",
-                            ":samples": accepted,
-                            ":parts": parts,
-                            ":rejected": rejected,
-                            ":late": late,
-                            ":reasons": _reasons(rejections),
-                            ":now": iso(now),
-                        }
-                    ),
-                }
-            },
-            {
-                "Update": {
-                    "TableName": self._sessions_table,
-                    "Key": dynamo_values({"sessionId": session_id}),
-                    "UpdateExpression": f"SET {session_set} ADD acceptedSamplesTotal :samples, "
-                    "acceptedBatchesTotal :one, acceptedPartsTotal :parts, "
-                    "rejectedSamplesTotal :rejected",
-                    "ExpressionAttributeValues": dynamo_values(values),
-                }
-            },
-        ]
-        try:
-            self._table.meta.client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or [{}]
-            if reasons[0].get("Code") == "ConditionalCheckFailed":
-                return False  # the batch item was no longer pending: committed by a twin
-            raise
-        return True
-
-    def note_duplicate(self, session_id: str, batch_id: str, now: float) -> None:
-        """Count a retry of an accepted batch (the integration debugger shows retries)."""
-        self._table.update_item(
-            Key={"sessionId": session_id, "itemId": f"batch#{batch_id}"},
-            UpdateExpression="ADD duplicates :one SET lastDuplicateAt = :now",
-            ExpressionAttributeValues={":one": 1, ":now": iso(now)},
-        )
-
-    def note_rejected(
-        self, session_id: str, batch_id: str, rejections: list[Rejection], now: float
-    ) -> None:
-        """Record why a whole batch was refused (it stays *pending*: a fixed retry of the
-        same samples is still accepted)."""
-        self._table.update_item(
-            Key={"sessionId": session_id, "itemId": f"batch#{batch_id}"},
-            UpdateExpression="SET rejectedAt = :now, rejected = :n, rejections = :reasons",
-            ExpressionAttributeValues={
-                ":now": iso(now),
-                ":n": len(rejections),
-                ":reasons": _reasons(rejections),
-            },
-        )
-
-    def batches(self, session_id: str) -> list[dict[str, Any]]:
-        """The session's batches as the server saw them, in the order they first arrived."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("sessionId").eq(session_id)
-            & Key("itemId").begins_with("batch#")
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        items.sort(key=lambda i: str(i.get("receivedAt", "")))
-        return items
-
-
-def _reasons(rejections: list[Rejection] | None) -> list[dict[str, Any]]:
-    """The first rejections, as stored for the integration debugger."""
-    return [r.model_dump() for r in (rejections or [])[:MAX_REPORTED_REJECTIONS]]
-
-
 class TelemetryIngest:
     """The ingest use case; its adapters are passed in so tests can hand in fakes."""
 
     def __init__(
         self,
-        sessions: SessionStore,
+        sessions: SessionRepository,
         ledger: BatchLedger,
         sink: FirehoseSink,
         *,
@@ -265,8 +118,9 @@ class TelemetryIngest:
     def ingest(self, principal: Principal, batch: TelemetryBatch) -> TelemetryAccepted:
         session = self._sessions.get(principal.tenant, batch.sessionId)
         now = self._clock()
-        late = session["status"] != "recording"
-        if late and now - float(session.get("endedEpoch", now)) > self._late_grace_s:
+        state = Session.of(session)
+        late = not state.recording
+        if state.closed_to(now, self._late_grace_s):
             raise errors.Conflict(
                 f"session {batch.sessionId!r} ended more than {self._late_grace_s:.0f} s ago; "
                 "late telemetry is no longer accepted",
@@ -284,7 +138,7 @@ class TelemetryIngest:
             raise errors.Unprocessable(
                 "no valid sample in this batch",
                 code="NO_VALID_SAMPLES",
-                details=[r.model_dump() for r in rejections[:MAX_REPORTED_REJECTIONS]],
+                details=reported(rejections),
             )
         records = encode_batch(
             valid, session_id=batch.sessionId, tenant=principal.tenant, batch_id=batch_id

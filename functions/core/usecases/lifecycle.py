@@ -26,10 +26,11 @@ from typing import Any
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.events_bus import SessionEventKind
 from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.config.settings import Settings
 from functions.core.domain import errors
+from functions.core.domain.session import Session
 from functions.core.wire.models.sessions import SessionStatusResponse, StartSessionRequest
 
 
@@ -40,7 +41,7 @@ class SessionLifecycle:
 
     def __init__(
         self,
-        sessions: SessionStore,
+        sessions: SessionRepository,
         request_finalize: Callable[[str], None],
         settings: Settings,
         clock: Callable[[], float] = time.time,
@@ -85,6 +86,6 @@ class SessionLifecycle:
             raise
         if stopped:
             self._publish("session.stopped", item)
-        if item.get("insightsStatus") == "processing" and item.get("endReason") == "stopped":
+        if Session.of(item).finalize_after_stop():
             self._request_finalize(session_id)
         return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])

@@ -21,7 +21,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from functions.core.adapters.processing_queue import FINALIZE
 from functions.core.config import names
 from functions.core.config.observability import logger, metrics
-from functions.core.usecases.finalize import Finalizer, Mode, failure_message
+from functions.core.domain.session import Mode
+from functions.core.usecases.finalize import Finalizer, failure_message
 from functions.core.usecases.sessionize import SessionizedWriter, read_object, split_by_session
 
 _FINALIZE_MODES: dict[str, Mode] = {

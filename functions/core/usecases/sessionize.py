@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from functions.core.adapters.chunk_store import ChunkStore
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config.observability import logger
 from functions.core.wire.body import GZIP_MAGIC
@@ -80,7 +80,7 @@ class SessionizedWriter:
 
     def __init__(
         self,
-        sessions: SessionStore,
+        sessions: SessionRepository,
         chunks: ChunkStore,
         parts: StoredParts,
         clock: Callable[[], float] = time.time,

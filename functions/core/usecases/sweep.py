@@ -18,16 +18,12 @@ committed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from functions.core.adapters.processing_queue import ProcessingQueue
-from functions.core.adapters.session_store import dynamo, plain, sweep_shards
-from functions.core.domain.timestamps import epoch_of, iso
+from functions.core.adapters.session_repository import SessionRepository
+from functions.core.domain.session import Session
 
 
 @dataclass(frozen=True)
@@ -36,24 +32,18 @@ class SweepReport:
     finalize_requested: list[str]
 
 
-def last_activity(session: dict[str, Any]) -> float:
-    """When the session last showed life: its last telemetry, else its start."""
-    last = session.get("lastTelemetryAt")
-    return epoch_of(last) if last else float(session["createdEpoch"])
-
-
 class Sweeper:
-    """``sessions_table`` is a boto3 Table for ``names.SESSIONS_TABLE``."""
+    """Ends silent sessions and requests the finalization of those past their deadline."""
 
     def __init__(
         self,
-        sessions_table: Any,
+        sessions: SessionRepository,
         queue: ProcessingQueue,
         *,
         lease_s: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._table = sessions_table
+        self._sessions = sessions
         self._queue = queue
         self._lease_s = lease_s
         self._clock = clock
@@ -61,73 +51,18 @@ class Sweeper:
     def sweep(self) -> SweepReport:
         now = self._clock()
         timed_out, requested = [], []
-        for session in self._due(now):
+        for session in self._sessions.due(now):
             session_id = session["sessionId"]
             if session.get("status") == "recording":
-                if not self._end(session, now):
+                if not self._sessions.end_silent(
+                    session_id, Session.of(session).last_activity(), now + self._lease_s, now
+                ):
                     continue  # telemetry arrived since the query: still alive
                 timed_out.append(session_id)
-            elif not self._lease(session, now):
+            elif not self._sessions.lease_sweep(
+                session_id, session["sweepAt"], now + self._lease_s
+            ):
                 continue  # another sweep took it
             self._queue.request_finalize(session_id, "deadline")
             requested.append(session_id)
         return SweepReport(timed_out, requested)
-
-    def _due(self, now: float) -> Iterator[dict[str, Any]]:
-        for shard in sweep_shards():
-            kwargs: dict[str, Any] = {
-                "IndexName": "bySweep",
-                "KeyConditionExpression": Key("sweepShard").eq(shard)
-                & Key("sweepAt").lte(iso(now)),
-            }
-            while True:
-                page = self._table.query(**kwargs)
-                yield from (plain(item) for item in page["Items"])
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def _end(self, session: dict[str, Any], now: float) -> bool:
-        ended = last_activity(session)
-        return self._update(
-            session["sessionId"],
-            "SET #status = :completed, endedAt = :ended, endedEpoch = :epoch, "
-            "endReason = :timeout, sweepAt = :lease",
-            "#status = :recording AND sweepAt <= :now",
-            {
-                ":completed": "completed",
-                ":recording": "recording",
-                ":ended": iso(ended),
-                ":epoch": dynamo(ended),
-                ":timeout": "timeout",
-                ":lease": iso(now + self._lease_s),
-                ":now": iso(now),
-            },
-        )
-
-    def _lease(self, session: dict[str, Any], now: float) -> bool:
-        return self._update(
-            session["sessionId"],
-            "SET sweepAt = :lease",
-            "sweepAt = :seen",
-            {":lease": iso(now + self._lease_s), ":seen": session["sweepAt"]},
-        )
-
-    def _update(
-        self, session_id: str, expression: str, condition: str, values: dict[str, Any]
-    ) -> bool:
-        kwargs: dict[str, Any] = {
-            "Key": {"sessionId": session_id},
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-        }
-        if "#status" in expression:
-            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
-        try:
-            self._table.update_item(**kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True

@@ -19,14 +19,19 @@ from typing import Any
 import boto3
 import pytest
 
+from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.building_store import BuildingStore
 from functions.core.adapters.chunk_store import ChunkStore
+from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.insights_store import InsightsStore
 from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_objects import SessionObjects
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config import names
-from functions.core.usecases.finalize import EndReason, Finalizer, run_engine
+from functions.core.domain.session import EndReason
+from functions.core.usecases.erase import SessionEraser
+from functions.core.usecases.finalize import Finalizer, run_engine
 from functions.core.usecases.ingest import batch_digest
 from functions.core.usecases.pipeline import Pipeline
 from functions.core.usecases.sessionize import SessionizedWriter
@@ -129,8 +134,8 @@ class World:
         return _tables(self.mock.session, table.physical(STAGE))
 
     @property
-    def sessions(self) -> SessionStore:
-        return SessionStore(self.table(names.SESSIONS_TABLE))
+    def sessions(self) -> SessionRepository:
+        return SessionRepository(self.table(names.SESSIONS_TABLE))
 
     @property
     def chunks(self) -> ChunkStore:
@@ -147,7 +152,6 @@ class World:
         """With the fake engine and no building memory, unless asked for the real ones."""
         return Finalizer(
             self.sessions,
-            self.table(names.SESSIONS_TABLE),
             self.insights,
             self.chunks,
             self.bus,  # type: ignore[arg-type]
@@ -156,11 +160,22 @@ class World:
             buildings=BuildingStore(self.table(names.BUILDINGS_TABLE)) if buildings else None,
         )
 
+    def eraser(self, buildings: BuildingStore | None = None) -> SessionEraser:
+        batches = self.table(names.BATCHES_TABLE)
+        return SessionEraser(
+            self.sessions,
+            BatchLedger(batches, self.sessions),
+            ErasedMarkers(batches),
+            self.insights,
+            SessionObjects(self.s3, self.bucket),
+            buildings=buildings,
+        )
+
     def pipeline(self) -> Pipeline:
         writer = SessionizedWriter(
             self.sessions,
             self.chunks,
-            StoredParts(self.table(names.BATCHES_TABLE), self.mock.settings.sessions_table),
+            StoredParts(self.table(names.BATCHES_TABLE), self.sessions),
             clock=self.clock,
         )
         return Pipeline(self.s3, writer, self.finalizer())

@@ -24,7 +24,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from functions.core.adapters.session_store import dynamo, plain
+from functions.core.adapters.dynamo import condition_failed, dynamo, plain
 from functions.core.config import names
 from functions.core.config.settings import Settings
 from functions.core.domain import errors
@@ -45,10 +45,6 @@ def delivery_id(created_epoch: float, salt: str | None = None) -> str:
 
 def webhook_not_found(endpoint_id: str) -> errors.NotFound:
     return errors.NotFound(f"webhook {endpoint_id!r} does not exist", code="WEBHOOK_NOT_FOUND")
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 class EndpointStore:
@@ -118,7 +114,7 @@ class EndpointStore:
         try:
             result = self._table.update_item(**kwargs)
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if condition_failed(exc):
                 raise webhook_not_found(endpoint_id) from exc
             raise
         return plain(result["Attributes"])
@@ -134,7 +130,7 @@ class EndpointStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if condition_failed(exc):
                 return None
             raise
         return str(result["Attributes"]["failingSince"])
@@ -148,7 +144,7 @@ class EndpointStore:
                 ConditionExpression="attribute_exists(failingSince)",
             )
         except ClientError as exc:
-            if not _is_condition_failure(exc):
+            if not condition_failed(exc):
                 raise
 
     def delete(self, tenant: str, endpoint_id: str) -> None:
@@ -158,7 +154,7 @@ class EndpointStore:
                 ConditionExpression="attribute_exists(endpointId)",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if condition_failed(exc):
                 raise webhook_not_found(endpoint_id) from exc
             raise
 
@@ -176,7 +172,7 @@ class DeliveryStore:
                 Item=dynamo(item), ConditionExpression="attribute_not_exists(deliveryId)"
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True

@@ -1,5 +1,5 @@
 """The API's one error body, as a model: what the OpenAPI document advertises for every
-error status (``functions.core.domain.errors.ApiError.body`` builds the same shape)."""
+error status (``functions.api.http_errors.body_of`` builds the same shape)."""
 
 from __future__ import annotations
 

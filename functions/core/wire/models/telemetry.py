@@ -94,6 +94,15 @@ class Rejection(Response):
     reason: str
 
 
+MAX_REPORTED_REJECTIONS = 20
+"""How many rejections an answer, an error's details and the ledger keep (the first ones)."""
+
+
+def reported(rejections: list[Rejection] | None) -> list[dict[str, Any]]:
+    """The first ``MAX_REPORTED_REJECTIONS`` rejections as JSON objects."""
+    return [r.model_dump() for r in (rejections or [])[:MAX_REPORTED_REJECTIONS]]
+
+
 class TelemetryAccepted(Response):
     """The answer to a batch: what was kept, what was dropped and why (first 20 reasons)."""
 

@@ -11,7 +11,7 @@ from tests.unit.core.conftest import T0, World, samples
 
 
 def _ledger(world: World) -> StoredParts:
-    return StoredParts(world.table(names.BATCHES_TABLE), world.mock.settings.sessions_table)
+    return StoredParts(world.table(names.BATCHES_TABLE), world.sessions)
 
 
 def _headers(records: list[bytes]) -> list[RecordHeader]:
@@ -112,7 +112,7 @@ class FlakyClient:
 def _flaky_ledger(world: World, client: FlakyClient) -> StoredParts:
     table = world.table(names.BATCHES_TABLE)
     proxy = SimpleNamespace(name=table.name, query=table.query, meta=SimpleNamespace(client=client))
-    return StoredParts(proxy, world.mock.settings.sessions_table, sleep=lambda _s: None)
+    return StoredParts(proxy, world.sessions, sleep=lambda _s: None)
 
 
 def test_a_concurrent_update_of_the_session_is_retried(world: World) -> None:

@@ -135,8 +135,6 @@ def test_a_concurrent_learner_is_retried_not_overwritten(town: World) -> None:
 
 
 def test_erasing_a_session_removes_what_it_taught(town: World, four: list[str]) -> None:
-    from functions.core.adapters.session_objects import SessionObjects  # noqa: PLC0415
-    from functions.core.usecases.erase import SessionEraser  # noqa: PLC0415
 
     world = town
     store = BuildingStore(world.table(names.BUILDINGS_TABLE))
@@ -145,15 +143,7 @@ def test_erasing_a_session_removes_what_it_taught(town: World, four: list[str]) 
     building = building_of({"address": start["address"]})
     assert building is not None
     assert store.get(CALLER.tenant, building).sessionsSeen == 5
-    eraser = SessionEraser(
-        world.sessions,
-        world.table(names.SESSIONS_TABLE),
-        world.table(names.BATCHES_TABLE),
-        world.insights,
-        SessionObjects(world.s3, world.bucket),
-        buildings=store,
-    )
-    eraser.erase(CALLER.tenant, fifth)
+    world.eraser(buildings=store).erase(CALLER.tenant, fifth)
     kept = [o.session_id for o in store.profile(CALLER.tenant, building).observations]
     assert fifth not in kept and kept == four
     assert store.get(CALLER.tenant, building).sessionsSeen == 4

@@ -11,11 +11,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.firehose_sink import FirehoseSink
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config import names
 from functions.core.domain import errors
-from functions.core.usecases.ingest import BatchLedger, TelemetryIngest
+from functions.core.usecases.ingest import TelemetryIngest
 from functions.core.usecases.pipeline import Pipeline
 from functions.core.usecases.sessionize import SessionizedWriter
 from functions.core.wire.models.telemetry import TelemetryBatch
@@ -130,10 +131,9 @@ def test_every_sample_is_counted_once_through_faults_everywhere(world) -> None:
     sid = world.start()
     faults = Faults(rate=0.25)
     stream = world.mock.settings.telemetry_stream
-    sessions_table = world.mock.settings.sessions_table
     ingest = TelemetryIngest(
         world.sessions,
-        FlakyLedger(BatchLedger(world.table(names.BATCHES_TABLE), sessions_table), faults),
+        FlakyLedger(BatchLedger(world.table(names.BATCHES_TABLE), world.sessions), faults),
         FirehoseSink(
             FlakyFirehose(world.mock.session.client("firehose"), faults),
             stream,
@@ -157,7 +157,7 @@ def test_every_sample_is_counted_once_through_faults_everywhere(world) -> None:
             world.sessions,
             world.chunks.__class__(FlakyS3(world.s3, processing_faults), world.bucket),
             CrashingParts(
-                StoredParts(world.table(names.BATCHES_TABLE), sessions_table), processing_faults
+                StoredParts(world.table(names.BATCHES_TABLE), world.sessions), processing_faults
             ),
             clock=world.clock,
         ),

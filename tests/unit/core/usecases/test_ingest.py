@@ -10,14 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.firehose_sink import FirehoseSink
 from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.domain import errors
 from functions.core.usecases.ingest import (
-    BatchLedger,
     TelemetryIngest,
     batch_digest,
     screen_samples,
@@ -52,7 +52,7 @@ class Clock:
 @pytest.fixture
 def world(mocked_aws):
     clock = Clock(T0)
-    sessions = SessionStore(mocked_aws.table(names.SESSIONS_TABLE))
+    sessions = SessionRepository(mocked_aws.table(names.SESSIONS_TABLE))
     finalized: list[str] = []
     lifecycle = SessionLifecycle(
         sessions,
@@ -64,7 +64,7 @@ def world(mocked_aws):
     )
     ingest = TelemetryIngest(
         sessions,
-        BatchLedger(mocked_aws.table(names.BATCHES_TABLE), mocked_aws.settings.sessions_table),
+        BatchLedger(mocked_aws.table(names.BATCHES_TABLE), sessions),
         FirehoseSink(mocked_aws.session.client("firehose"), mocked_aws.settings.telemetry_stream),
         clock=clock,
     )

@@ -5,15 +5,12 @@ archived)."""
 import uuid
 
 from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_objects import SessionObjects
-from functions.core.adapters.session_store import (
+from functions.core.adapters.session_repository import (
     HISTORY_LENGTH,
     ListFilters,
-    status_detail,
     to_resource,
 )
 from functions.core.config import names
-from functions.core.usecases.erase import SessionEraser
 from functions.core.usecases.finalize import PROCESSING_FAILED
 from tests.unit.core.conftest import CALLER, T0, samples
 
@@ -74,19 +71,6 @@ def test_a_failure_is_an_error_code_and_message_and_clears_the_outcome(world):
     assert session.errorCode is None and session.terminalOutcome == "door_delivery"
 
 
-def test_status_detail_follows_the_pipeline():
-    base = {"status": "completed", "insightsStatus": "processing"}
-    assert status_detail({"status": "recording"}) == "recording"
-    assert status_detail({**base, "acceptedPartsTotal": 2, "storedPartsTotal": 1}) == (
-        "waiting_for_data"
-    )
-    assert status_detail({**base, "acceptedPartsTotal": 2, "storedPartsTotal": 2}) == "computing"
-    assert status_detail({**base, "insightsStatus": "ready"}) is None
-    ready = {**base, "insightsStatus": "ready", "insightsVersion": 2}
-    assert status_detail({**ready, "reprocessFrom": 2}) == "computing"
-    assert status_detail({**ready, "reprocessFrom": 1}) is None
-
-
 def test_a_reprocess_is_computing_until_its_version_is_in(world):
     sid = _finalized(world)
     world.sessions.mark_reprocess(sid, 1)
@@ -130,11 +114,7 @@ def test_erasing_removes_the_filter_items(world):
     tag = f"t-{uuid.uuid4().hex[:8]}"
     sid = _finalized(world, tags=[tag])
     table = world.table(names.SESSIONS_TABLE)
-    objects = SessionObjects(world.s3, world.bucket)
-    eraser = SessionEraser(
-        world.sessions, table, world.table(names.BATCHES_TABLE), world.insights, objects
-    )
-    eraser.erase(CALLER.tenant, sid)
+    world.eraser().erase(CALLER.tenant, sid)
     rows = table.scan(FilterExpression="filterOf = :s", ExpressionAttributeValues={":s": sid})
     assert rows["Items"] == []
     assert _listed(world, tag=tag)[0] == []

@@ -7,7 +7,7 @@ import pytest
 from functions.core.adapters.processing_queue import ProcessingQueue
 from functions.core.config import names
 from functions.core.domain.timestamps import iso
-from functions.core.usecases.sweep import Sweeper, last_activity
+from functions.core.usecases.sweep import Sweeper
 from tests.unit.core.conftest import T0, samples
 
 LEASE_S = 900.0
@@ -23,7 +23,7 @@ def queue(world, request):
 def _sweeper(world, queue, now):
     sqs, url = queue
     return Sweeper(
-        world.table(names.SESSIONS_TABLE),
+        world.sessions,
         ProcessingQueue(sqs, url),
         lease_s=LEASE_S,
         clock=lambda: now,
@@ -87,8 +87,3 @@ def test_an_overdue_stop_is_forced_once_per_lease(world, queue):
     assert world.engine.calls == [(0, "interrupted")]
     assert "sweepAt" not in world.session(sid)
     assert sid not in _sweeper(world, queue, due + 10 * LEASE_S).sweep().finalize_requested
-
-
-def test_last_activity_falls_back_to_the_start():
-    assert last_activity({"createdEpoch": 5.0}) == 5.0
-    assert last_activity({"createdEpoch": 5.0, "lastTelemetryAt": iso(9.5)}) == 9.5

@@ -7,7 +7,7 @@ from typing import Any
 
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.events_bus import EventBus, SessionEvents, session_detail
-from functions.core.adapters.session_store import SessionStore
+from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.usecases.lifecycle import SessionLifecycle
 from functions.core.wire.models.sessions import StartSessionRequest
@@ -16,7 +16,7 @@ from functions.core.wire.webhook_payloads import message_from_event
 
 def test_start_and_the_stopping_stop_publish_once(account, caller) -> None:
     published: list[tuple[str, dict[str, Any]]] = []
-    sessions = SessionStore(account.table(names.SESSIONS_TABLE))
+    sessions = SessionRepository(account.table(names.SESSIONS_TABLE))
     lifecycle = SessionLifecycle(
         sessions,
         lambda _sid: None,

@@ -1,4 +1,10 @@
-"""Sessions in DynamoDB (``names.SESSIONS_TABLE``): create, read, stop, count, list.
+"""Sessions in DynamoDB (``names.SESSIONS_TABLE``): the one module that writes a session item.
+
+Every change of a session goes through ``SessionRepository``: start, stop, PATCH, a reprocess
+mark, the sweeper's timeout and lease, the eraser's steps, and the entries the ledgers and the
+finalizer commit in their transactions (``accepted_entry``, ``stored_entry``,
+``commit_insights``), so each update expression and condition is written once, here, and a
+refused condition is read in one place (``adapters.dynamo``).
 
 The item, attribute by attribute (the processor and sweeper update the same items):
 - identity: ``sessionId``, ``tenant`` (org#project#env), ``organizationId``, ``projectId``,
@@ -45,16 +51,24 @@ import hashlib
 import json
 import secrets
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from functions.core.adapters.dynamo import (
+    cancellation,
+    condition_failed,
+    dynamo,
+    dynamo_values,
+    plain,
+)
 from functions.core.adapters.keys import Principal
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.session import Session as SessionState
 from functions.core.domain.timestamps import iso
 from functions.core.wire.models.sessions import Session, StartSessionRequest
 
@@ -77,35 +91,6 @@ def sweep_shard(session_id: str) -> str:
 def sweep_shards() -> list[str]:
     """Every partition of the sweep index (what the sweeper queries)."""
     return [f"open#{shard}" for shard in range(names.SWEEP_SHARDS)]
-
-
-def plain(value: Any) -> Any:
-    """DynamoDB's Decimals back to ints/floats, recursively (for JSON and models)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def dynamo(value: Any) -> Any:
-    """JSON-ish values to what DynamoDB stores (floats as Decimal), recursively."""
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, dict):
-        return {k: dynamo(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [dynamo(v) for v in value]
-    return value
-
-
-def dynamo_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Top-level values for a Table resource's client (which serialises Python types
-    itself), converted by ``dynamo`` but keeping top-level ``None`` (a NULL an expression
-    may name)."""
-    return {k: dynamo(v) for k, v in values.items()}
 
 
 def start_digest(request: StartSessionRequest) -> str:
@@ -225,7 +210,7 @@ class ConflictingWrite(Exception):
     """A transaction was cancelled: a condition failed or a concurrent write intervened."""
 
 
-class SessionStore:
+class SessionRepository:
     """``table`` is a boto3 Table resource for ``names.SESSIONS_TABLE``."""
 
     def __init__(self, table: Any) -> None:
@@ -334,11 +319,211 @@ class SessionStore:
             ExpressionAttributeValues={":version": from_version},
         )
 
+    def accepted_entry(
+        self,
+        session_id: str,
+        *,
+        accepted: int,
+        rejected: int,
+        parts: int,
+        now: float,
+        sweep_at: float | None,
+    ) -> dict[str, Any]:
+        """The ``TransactWriteItems`` entry adding an accepted batch's counts to the session
+        (ingest's ledger commits it with the batch item). ``sweep_at`` pushes the inactivity
+        deadline of a recording session."""
+        session_set = "lastTelemetryAt = :now"
+        values: dict[str, Any] = {
+            ":now": iso(now),
+            ":samples": accepted,
+            ":one": 1,
+            ":parts": parts,
+            ":rejected": rejected,
+        }
+        if sweep_at is not None:
+            session_set += ", sweepAt = :sweep"
+            values[":sweep"] = iso(sweep_at)
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": dynamo_values({"sessionId": session_id}),
+                "UpdateExpression": f"SET {session_set} ADD acceptedSamplesTotal :samples, "
+                "acceptedBatchesTotal :one, acceptedPartsTotal :parts, "
+                "rejectedSamplesTotal :rejected",
+                "ExpressionAttributeValues": dynamo_values(values),
+            }
+        }
+
+    def stored_objects(self, session_id: str) -> int | None:
+        """How many Firehose objects the session's stored counts include (``storedObjects``,
+        read consistently); None for a session erased or being erased."""
+        item = self._table.meta.client.get_item(
+            TableName=self._table.name,
+            Key=dynamo_values({"sessionId": session_id}),
+            ConsistentRead=True,
+            ProjectionExpression="sessionId, storedObjects, erasing",
+        ).get("Item")
+        if not item or "erasing" in item:
+            return None
+        return int(item.get("storedObjects", 0))
+
+    def stored_entry(
+        self, session_id: str, *, samples: int, parts: int, objects_seen: int
+    ) -> dict[str, Any]:
+        """The ``TransactWriteItems`` entry adding one object's stored parts to the session
+        (the stored-part ledger commits it with the object's item), on condition that no
+        other object was counted since ``objects_seen`` was read and no erase began."""
+        unchanged = (
+            "attribute_not_exists(storedObjects)" if objects_seen == 0 else "storedObjects = :seen"
+        )
+        values: dict[str, Any] = {":samples": samples, ":parts": parts, ":one": 1}
+        if objects_seen:
+            values[":seen"] = objects_seen
+        return {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": dynamo_values({"sessionId": session_id}),
+                "UpdateExpression": "ADD storedSamplesTotal :samples, storedPartsTotal :parts, "
+                "storedObjects :one",
+                "ConditionExpression": "attribute_exists(sessionId) "
+                f"AND attribute_not_exists(erasing) AND {unchanged}",
+                "ExpressionAttributeValues": dynamo_values(values),
+            }
+        }
+
+    def commit_insights(
+        self,
+        session: dict[str, Any],
+        document: dict[str, Any],
+        document_entry: dict[str, Any],
+        event: str,
+        outcome: dict[str, Any],
+    ) -> bool:
+        """Store an insights document (``document_entry``, the insights table's Put) and move
+        the session on with it, in one transaction, iff nobody committed since ``session``
+        was read and no erase began: the version, status, the parts it used, the event to
+        publish, the outcome (``None`` values are removed) and the filter items. False when
+        the transaction was cancelled."""
+        sets = [
+            "insightsStatus = :status",
+            "insightsVersion = :version",
+            "finalizedParts = :stored",
+            "pendingEvent = :event",
+            *(f"{name} = :{name}" for name in outcome if outcome[name] is not None),
+        ]
+        removes = ["sweepShard", "sweepAt", *(n for n in outcome if outcome[n] is None)]
+        if document["status"] == "ready":
+            sets.append("readyVersion = :version")
+        values = {
+            ":status": document["status"],
+            ":version": document["version"],
+            ":previous": int(session.get("insightsVersion", 0)),
+            ":stored": int(session.get("storedPartsTotal", 0)),
+            ":event": event,
+            **{f":{name}": value for name, value in outcome.items() if value is not None},
+        }
+        update = {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": dynamo_values({"sessionId": session["sessionId"]}),
+                "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
+                "ConditionExpression": "insightsVersion = :previous AND "
+                "(storedPartsTotal = :stored OR attribute_not_exists(storedPartsTotal)) AND "
+                "attribute_not_exists(erasing)",
+                "ExpressionAttributeValues": dynamo_values(values),
+            }
+        }
+        moves = filter_writes(self._table.name, session, {**session, **outcome})
+        try:
+            self._transact([document_entry, update, *moves])
+        except ConflictingWrite:
+            return False
+        return True
+
+    def clear_pending_event(self, session_id: str, version: int) -> None:
+        """The event of ``version`` was published; a newer version's marker is left alone
+        (its own publish clears it)."""
+        self._conditional(
+            Key={"sessionId": session_id},
+            UpdateExpression="REMOVE pendingEvent",
+            ConditionExpression="insightsVersion = :version",
+            ExpressionAttributeValues={":version": version},
+        )
+
+    def end_silent(self, session_id: str, ended: float, lease_until: float, now: float) -> bool:
+        """End a recording session whose phone went silent (``endReason: timeout``, ended at
+        ``ended``) and lease its sweep until ``lease_until``; False if it is no longer
+        recording or telemetry pushed its deadline past ``now`` meanwhile."""
+        return (
+            self._conditional(
+                Key={"sessionId": session_id},
+                UpdateExpression="SET #status = :completed, endedAt = :ended, endedEpoch = :epoch, "
+                "endReason = :timeout, sweepAt = :lease",
+                ConditionExpression="#status = :recording AND sweepAt <= :now",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":completed": "completed",
+                    ":recording": "recording",
+                    ":ended": iso(ended),
+                    ":epoch": dynamo(ended),
+                    ":timeout": "timeout",
+                    ":lease": iso(lease_until),
+                    ":now": iso(now),
+                },
+            )
+            is not None
+        )
+
+    def lease_sweep(self, session_id: str, seen: str, lease_until: float) -> bool:
+        """Move the session's sweep deadline to ``lease_until`` iff it is still ``seen`` (so
+        one sweep of several acts on it); False if another took it."""
+        return (
+            self._conditional(
+                Key={"sessionId": session_id},
+                UpdateExpression="SET sweepAt = :lease",
+                ConditionExpression="sweepAt = :seen",
+                ExpressionAttributeValues={":lease": iso(lease_until), ":seen": seen},
+            )
+            is not None
+        )
+
+    def begin_erasing(self, tenant: str, session_id: str, now: float) -> None:
+        """Mark the session ``erasing`` (the processor then takes none of its data), end a
+        session still recording with ``endReason: deleted``, take it out of the sweep index."""
+        self._table.update_item(
+            Key={"sessionId": session_id},
+            UpdateExpression="SET erasing = :now, endReason = if_not_exists(endReason, :deleted) "
+            "REMOVE sweepShard, sweepAt",
+            ConditionExpression="tenant = :tenant",
+            ExpressionAttributeValues={":now": iso(now), ":tenant": tenant, ":deleted": "deleted"},
+        )
+
+    def delete_filter_items(self, session: dict[str, Any]) -> None:
+        """The session's filter items, so no list shows it any more."""
+        with self._table.batch_writer() as writer:
+            for entry in filter_writes(self._table.name, session, None):
+                writer.delete_item(Key=entry["Delete"]["Key"])
+
+    def delete(self, session_id: str) -> None:
+        """The session item itself: the last step of an erase."""
+        self._table.delete_item(Key={"sessionId": session_id})
+
+    def _conditional(self, **update: Any) -> dict[str, Any] | None:
+        """``UpdateItem``: the attributes it returned (``ReturnValues``; empty without), or
+        None when its condition was false."""
+        try:
+            result = self._table.update_item(**update)
+        except ClientError as exc:
+            if condition_failed(exc):
+                return None
+            raise
+        return plain(result.get("Attributes", {}))
+
     def _transact(self, items: list[dict[str, Any]]) -> None:
         try:
             self._table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+            if cancellation(exc) is not None:
                 raise ConflictingWrite(str(exc)) from exc
             raise
 
@@ -349,31 +534,28 @@ class SessionStore:
 
         Returns the item and whether this call stopped it.
         """
-        try:
-            result = self._table.update_item(
-                Key={"sessionId": session_id},
-                UpdateExpression=(
-                    "SET #status = :completed, endedAt = :ended, endedEpoch = :epoch, "
-                    "endReason = :stopped, sweepAt = :deadline"
-                ),
-                ConditionExpression="tenant = :tenant AND #status = :recording",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":completed": "completed",
-                    ":recording": "recording",
-                    ":ended": iso(now),
-                    ":epoch": dynamo(now),
-                    ":stopped": "stopped",
-                    ":deadline": iso(now + deadline_s),
-                    ":tenant": tenant,
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        stopped = self._conditional(
+            Key={"sessionId": session_id},
+            UpdateExpression=(
+                "SET #status = :completed, endedAt = :ended, endedEpoch = :epoch, "
+                "endReason = :stopped, sweepAt = :deadline"
+            ),
+            ConditionExpression="tenant = :tenant AND #status = :recording",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":completed": "completed",
+                ":recording": "recording",
+                ":ended": iso(now),
+                ":epoch": dynamo(now),
+                ":stopped": "stopped",
+                ":deadline": iso(now + deadline_s),
+                ":tenant": tenant,
+            },
+            ReturnValues="ALL_NEW",
+        )
+        if stopped is None:
             return self.get(tenant, session_id), False
-        return plain(result["Attributes"]), True
+        return stopped, True
 
     # --- reads --------------------------------------------------------------------------
 
@@ -393,6 +575,21 @@ class SessionStore:
             ScanIndexForward=False,
         )
         return plain(page["Items"][0]) if page["Items"] else None
+
+    def due(self, now: float) -> Iterator[dict[str, Any]]:
+        """Sessions whose ``sweepAt`` has passed (the sparse ``bySweep`` index, every shard)."""
+        for shard in sweep_shards():
+            kwargs: dict[str, Any] = {
+                "IndexName": "bySweep",
+                "KeyConditionExpression": Key("sweepShard").eq(shard)
+                & Key("sweepAt").lte(iso(now)),
+            }
+            while True:
+                page = self._table.query(**kwargs)
+                yield from (plain(item) for item in page["Items"])
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def find(self, session_id: str) -> dict[str, Any] | None:
         """Any tenant's session by id (for the processor and sweeper), or None."""
@@ -497,26 +694,11 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     return key
 
 
-def status_detail(item: dict[str, Any]) -> str | None:
-    """What a session whose insights are not final is waiting for (``StatusDetail``)."""
-    if item.get("status") == "recording":
-        return "recording"
-    if item.get("insightsStatus") != "processing":
-        pending = item.get("reprocessFrom")
-        # A reprocess asked for after version ``pending``: computing until a newer one is in.
-        if pending is not None and int(item.get("insightsVersion", 0)) <= int(pending):
-            return "computing"
-        return None
-    if int(item.get("storedPartsTotal", 0)) < int(item.get("acceptedPartsTotal", 0)):
-        return "waiting_for_data"
-    return "computing"
-
-
 def to_resource(item: dict[str, Any]) -> Session:
     """The wire resource for a stored item (internal attributes dropped)."""
     fields = Session.model_fields
     values = {k: v for k, v in plain(item).items() if k in fields}
     if "metadataJson" in item:
         values["metadata"] = json.loads(item["metadataJson"])
-    values["statusDetail"] = status_detail(item)
+    values["statusDetail"] = SessionState.of(item).status_detail()
     return Session.model_validate(values)
