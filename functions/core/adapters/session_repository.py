@@ -454,25 +454,10 @@ class SessionRepository:
         """End a recording session whose phone went silent (``endReason: timeout``, ended at
         ``ended``) and lease its sweep until ``lease_until``; False if it is no longer
         recording or telemetry pushed its deadline past ``now`` meanwhile."""
-        return (
-            self._conditional(
-                Key={"sessionId": session_id},
-                UpdateExpression="SET #status = :completed, endedAt = :ended, endedEpoch = :epoch, "
-                "endReason = :timeout, sweepAt = :lease",
-                ConditionExpression="#status = :recording AND sweepAt <= :now",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":completed": "completed",
-                    ":recording": "recording",
-                    ":ended": iso(ended),
-                    ":epoch": dynamo(ended),
-                    ":timeout": "timeout",
-                    ":lease": iso(lease_until),
-                    ":now": iso(now),
-                },
-            )
-            is not None
-        )
+        ended_values = self._end(session_id, "timeout", ended, lease_until)
+        ended_values["ConditionExpression"] += " AND sweepAt <= :now"
+        ended_values["ExpressionAttributeValues"][":now"] = iso(now)
+        return self._conditional(**ended_values) is not None
 
     def lease_sweep(self, session_id: str, seen: str, lease_until: float) -> bool:
         """Move the session's sweep deadline to ``lease_until`` iff it is still ``seen`` (so
@@ -508,6 +493,26 @@ class SessionRepository:
         """The session item itself: the last step of an erase."""
         self._table.delete_item(Key={"sessionId": session_id})
 
+    @staticmethod
+    def _end(session_id: str, reason: str, ended: float, sweep_at: float) -> dict[str, Any]:
+        """The ``UpdateItem`` arguments that end a recording session: status ``completed``,
+        when and why it ended, and its next sweep deadline."""
+        return {
+            "Key": {"sessionId": session_id},
+            "UpdateExpression": "SET #status = :completed, endedAt = :ended, "
+            "endedEpoch = :epoch, endReason = :reason, sweepAt = :sweep",
+            "ConditionExpression": "#status = :recording",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":completed": "completed",
+                ":recording": "recording",
+                ":ended": iso(ended),
+                ":epoch": dynamo(ended),
+                ":reason": reason,
+                ":sweep": iso(sweep_at),
+            },
+        }
+
     def _conditional(self, **update: Any) -> dict[str, Any] | None:
         """``UpdateItem``: the attributes it returned (``ReturnValues``; empty without), or
         None when its condition was false."""
@@ -534,25 +539,10 @@ class SessionRepository:
 
         Returns the item and whether this call stopped it.
         """
-        stopped = self._conditional(
-            Key={"sessionId": session_id},
-            UpdateExpression=(
-                "SET #status = :completed, endedAt = :ended, endedEpoch = :epoch, "
-                "endReason = :stopped, sweepAt = :deadline"
-            ),
-            ConditionExpression="tenant = :tenant AND #status = :recording",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":completed": "completed",
-                ":recording": "recording",
-                ":ended": iso(now),
-                ":epoch": dynamo(now),
-                ":stopped": "stopped",
-                ":deadline": iso(now + deadline_s),
-                ":tenant": tenant,
-            },
-            ReturnValues="ALL_NEW",
-        )
+        stop = self._end(session_id, "stopped", now, now + deadline_s)
+        stop["ConditionExpression"] += " AND tenant = :tenant"
+        stop["ExpressionAttributeValues"][":tenant"] = tenant
+        stopped = self._conditional(**stop, ReturnValues="ALL_NEW")
         if stopped is None:
             return self.get(tenant, session_id), False
         return stopped, True
