@@ -23,7 +23,7 @@ entry, "the first fix back under ``BASELINE_SKY_M``" an exit, with no hold and n
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,7 @@ def evaluate_walks(root: Path) -> dict[str, Any]:
         record = _score(row["file"], row["indoors_changes"], truth, doc, samples)
         record["reason_codes"] = doc["reasonCodes"]
         record["floors_climbed"] = [doc["summary"]["floorsClimbed"], inside_floors(row, doc)]
+        record["door_stops"] = door_stops_inside(row, doc)
         records.append(record)
     judged = [r for r in records if "INSUFFICIENT_DATA" not in r["reason_codes"]]
     return {
@@ -211,13 +212,13 @@ def evaluate_walks(root: Path) -> dict[str, Any]:
         | {
             "judged": len(judged),
             "floors_inside": share([a == b for a, b in (r["floors_climbed"] for r in records)]),
+            "door_stops_inside": reliability([(c, u) for r in records for c, u in r["door_stops"]]),
         },
     }
 
 
-def inside_floors(row: dict[str, str], doc: dict[str, Any]) -> int:
-    """Floors of the engine's upward moves whose middle the recorder's flag puts indoors:
-    what floorsClimbed should count (a street's slope outdoors is no floor)."""
+def _indoors(row: dict[str, str]) -> Callable[[float], bool]:
+    """Whether the recorder's flags put a moment (s from the first sample) indoors."""
     changes = row["indoors_changes"].split()
     inside = bool(changes) and changes[0].startswith("in")
     doors = flags(row["indoors_changes"])
@@ -229,6 +230,25 @@ def inside_floors(row: dict[str, str], doc: dict[str, Any]) -> int:
                 state = direction == "in"
         return state
 
+    return indoors
+
+
+def door_stops_inside(row: dict[str, str], doc: dict[str, Any]) -> list[list[Any]]:
+    """(stated confidence, inside) of each door stop: no real recording marks a handover, but
+    a door stop after walking in is inside, so one the flags put outdoors is wrong (a proxy:
+    inside is necessary, not sufficient)."""
+    indoors = _indoors(row)
+    return [
+        [float(e["confidence"]), indoors((e["tStart"] + e["tEnd"]) / 2)]
+        for e in doc["events"]
+        if e["type"] == "STOPPED" and e["metadata"]["atDoor"]
+    ]
+
+
+def inside_floors(row: dict[str, str], doc: dict[str, Any]) -> int:
+    """Floors of the engine's upward moves whose middle the recorder's flag puts indoors:
+    what floorsClimbed should count (a street's slope outdoors is no floor)."""
+    indoors = _indoors(row)
     return sum(
         e["metadata"]["floors"]
         for e in doc["events"]
@@ -383,7 +403,14 @@ def table(report: dict[str, Any]) -> list[str]:
         f" {d['false']} door stops elsewhere; stated confidence (the stop's share of still"
         " seconds) → share that were the handover:",
     ]
-    return lines + reliability_lines(d["reliability"]) + _gps_barometer_lines(report)
+    inside = report["summary"]["door_stops_inside"]
+    lines += reliability_lines(d["reliability"])
+    lines.append(
+        f"DOOR STOP (real walks): {sum(r['n'] for r in inside)} door stops; no recording marks a"
+        " handover, so the proxy truth is the recorder's indoor flag (a door stop is inside;"
+        " inside is necessary, not sufficient): stated confidence → share inside"
+    )
+    return lines + reliability_lines(inside, "inside") + _gps_barometer_lines(report)
 
 
 SET = AccuracySet(name="entry", folder="entry", evaluate=evaluate, table=table)
