@@ -21,11 +21,12 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.core.adapters import aws
-from functions.core.adapters.keys import CachedResolver, KeyStore, Principal
+from functions.core.adapters.keys import CachedResolver, KeyStore
 from functions.core.adapters.people import People, looks_like_token
 from functions.core.config import names
 from functions.core.config.observability import logger, traced
 from functions.core.config.settings import configured, get_settings
+from functions.core.domain.principal import Principal
 
 
 @aws.per_container

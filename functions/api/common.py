@@ -34,11 +34,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.api.http_errors import body_of, status_of
 from functions.api.services import answers
-from functions.core.adapters.keys import Principal
 from functions.core.config import names
 from functions.core.config.observability import logger, metrics, traced
 from functions.core.config.settings import configured
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.wire.body import inflate_event
 from functions.core.wire.models.errors import ErrorBody
 

@@ -31,11 +31,12 @@ from functions.core.adapters import aws
 from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
-from functions.core.adapters.session_objects import SessionObjects, pod_photo_key
+from functions.core.adapters.session_objects import SessionObjects
 from functions.core.adapters.session_repository import to_resource
 from functions.core.config.settings import get_settings
-from functions.core.domain import errors
 from functions.core.usecases.erase import SessionEraser
+from functions.core.usecases.reprocess import Reprocess
+from functions.core.usecases.upload_photo import PhotoUpload
 from functions.core.wire.models.manage import (
     PodUpload,
     ReprocessAccepted,
@@ -75,19 +76,11 @@ def reprocess(
     body: Annotated[ReprocessRequest | None, Body()] = None,
 ) -> ReprocessAccepted:
     engine_version = resolve_engine_version((body or ReprocessRequest()).engineVersion)
-    session = sessions().get(principal(app).tenant, sessionId)
-    if session["status"] == "recording":
-        raise errors.Conflict(
-            f"session {sessionId!r} is still recording; stop it first",
-            code="SESSION_RECORDING",
-        )
-    version = int(session.get("insightsVersion", 0))
-    sessions().mark_reprocess(sessionId, version)
-    queue().request_finalize(sessionId, "reprocess", from_version=version)
+    requested = Reprocess(sessions(), queue()).request(principal(app).tenant, sessionId)
     accepted = ReprocessAccepted(
         sessionId=sessionId,
-        insightsStatus=session["insightsStatus"],
-        fromVersion=version,
+        insightsStatus=requested.session["insightsStatus"],
+        fromVersion=requested.from_version,
         engineVersion=engine_version,
     )
     return accepted
@@ -115,9 +108,8 @@ def update_session(sessionId: SessionId, body: UpdateSessionRequest) -> Session:
     tags=["insights"],
 )
 def pod_upload(sessionId: SessionId) -> PodUpload:  # noqa: N803
-    sessions().get(principal(app).tenant, sessionId)
     signer = presigner()
-    post = signer.upload(pod_photo_key(sessionId))
+    post = PhotoUpload(sessions(), signer).presign(principal(app).tenant, sessionId)
     upload = PodUpload(
         url=post["url"],
         fields=post["fields"],

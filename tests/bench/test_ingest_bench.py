@@ -19,8 +19,8 @@ import pytest
 
 from doorproof.local.lambda_context import context_for
 from functions.api import telemetry
-from functions.core.adapters.keys import Principal
 from functions.core.config import names, settings
+from functions.core.domain.principal import Principal
 from functions.core.usecases.ingest import TelemetryIngest
 from functions.core.wire.records import encode_batch
 

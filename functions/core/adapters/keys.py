@@ -18,26 +18,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from functions.core.config import names
+from functions.core.domain.principal import KeyKind, Principal
 from functions.core.domain.timestamps import iso
 
-KeyKind = Literal["publishable", "secret"]
-Role = Literal["viewer", "admin"]
-Scope = Literal["publishable", "secret", "viewer", "admin"]
-"""A key's kind, or the role of a person signed in to the dashboard."""
 _ALPHABET = string.ascii_letters + string.digits
 _RANDOM_LENGTH = 32
 log = logging.getLogger(__name__)
-
-
-def tenant_of(organization_id: str, project_id: str, environment: str) -> str:
-    """``org#project#environment``: how every table spells a tenant."""
-    return f"{organization_id}#{project_id}#{environment}"
 
 
 def hash_key(key: str) -> str:
@@ -46,50 +38,6 @@ def hash_key(key: str) -> str:
 
 def _random(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the tenant a key belongs to and what it may do."""
-
-    organization_id: str
-    project_id: str
-    environment: str
-    scope: Scope
-    key_id: str
-    """The key's id; for a person, ``user:<username>``."""
-
-    @property
-    def is_person(self) -> bool:
-        return self.scope in names.ROLES
-
-    @property
-    def tenant(self) -> str:
-        """The isolation boundary: a resource of another tenant does not exist for the caller."""
-        return tenant_of(self.organization_id, self.project_id, self.environment)
-
-    def to_context(self) -> dict[str, str]:
-        """The authorizer context API Gateway hands to the route handlers."""
-        return {
-            "organizationId": self.organization_id,
-            "projectId": self.project_id,
-            "environment": self.environment,
-            "scope": self.scope,
-            "keyId": self.key_id,
-        }
-
-    @classmethod
-    def from_context(cls, context: dict[str, Any]) -> Principal | None:
-        try:
-            return cls(
-                organization_id=str(context["organizationId"]),
-                project_id=str(context["projectId"]),
-                environment=str(context["environment"]),
-                scope=context["scope"],
-                key_id=str(context["keyId"]),
-            )
-        except KeyError:
-            return None
 
 
 @dataclass(frozen=True)

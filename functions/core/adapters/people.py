@@ -27,8 +27,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from functions.core.adapters.keys import ExpiringCache, Principal, Role
+from functions.core.adapters.keys import ExpiringCache
 from functions.core.config import names
+from functions.core.domain.principal import Principal, Role
 
 ORGANIZATION_ATTRIBUTE = "custom:organizationId"
 GROUPS_CLAIM = "cognito:groups"

@@ -65,9 +65,9 @@ from functions.core.adapters.dynamo import (
     dynamo_values,
     plain,
 )
-from functions.core.adapters.keys import Principal
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.domain.session import Session as SessionState
 from functions.core.domain.timestamps import iso
 from functions.core.wire.models.sessions import Session, StartSessionRequest

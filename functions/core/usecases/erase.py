@@ -19,12 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.batch_ledger import BatchLedger
-from functions.core.adapters.building_store import BuildingStore, building_of
-from functions.core.adapters.erased import ErasedMarkers
-from functions.core.adapters.insights_store import InsightsStore
-from functions.core.adapters.session_objects import SessionObjects
-from functions.core.adapters.session_repository import SessionRepository
+from functions.core.adapters.building_store import building_of
+from functions.core.ports.insights import Buildings, InsightsDocuments
+from functions.core.ports.sessions import ErasedSessions, SessionFiles, Sessions
+from functions.core.ports.telemetry import Batches
 
 
 class SessionEraser:
@@ -32,13 +30,13 @@ class SessionEraser:
 
     def __init__(
         self,
-        sessions: SessionRepository,
-        ledger: BatchLedger,
-        erased: ErasedMarkers,
-        insights: InsightsStore,
-        objects: SessionObjects,
+        sessions: Sessions,
+        ledger: Batches,
+        erased: ErasedSessions,
+        insights: InsightsDocuments,
+        objects: SessionFiles,
         clock: Callable[[], float] = time.time,
-        buildings: BuildingStore | None = None,
+        buildings: Buildings | None = None,
     ) -> None:
         self._buildings = buildings
         self._sessions = sessions

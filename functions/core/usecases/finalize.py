@@ -36,16 +36,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from functions.core.adapters.building_store import BuildingStore, building_of
-from functions.core.adapters.chunk_store import ChunkStore
-from functions.core.adapters.events_bus import EventBus, EventKind, event_detail
-from functions.core.adapters.insights_store import InsightsStore
+from functions.core.adapters.building_store import building_of
+from functions.core.adapters.events_bus import EventKind, event_detail
 from functions.core.adapters.session_repository import (
     HISTORY_LENGTH,
-    SessionRepository,
 )
 from functions.core.domain.session import EndReason, Mode, Session
 from functions.core.domain.timestamps import iso
+from functions.core.ports.insights import Buildings, InsightsDocuments
+from functions.core.ports.messages import Events
+from functions.core.ports.sessions import Sessions
+from functions.core.ports.telemetry import Chunks
 from functions.core.wire.models.insights import InsightsDocument
 from functions.core.wire.path_image import render_path
 from functions.engine.telemetry import Telemetry
@@ -153,14 +154,14 @@ class Finalizer:
 
     def __init__(
         self,
-        sessions: SessionRepository,
-        insights: InsightsStore,
-        chunks: ChunkStore,
-        bus: EventBus,
+        sessions: Sessions,
+        insights: InsightsDocuments,
+        chunks: Chunks,
+        bus: Events,
         *,
         engine: Engine = run_engine,
         clock: Callable[[], float] = time.time,
-        buildings: BuildingStore | None = None,
+        buildings: Buildings | None = None,
     ) -> None:
         self._sessions = sessions
         self._buildings = buildings

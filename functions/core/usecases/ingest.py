@@ -21,13 +21,12 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from functions.core.adapters.batch_ledger import BatchLedger
-from functions.core.adapters.firehose_sink import FirehoseSink
-from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.domain.session import Session
+from functions.core.ports.sessions import Sessions
+from functions.core.ports.telemetry import Batches, RecordSink
 from functions.core.wire.models.telemetry import (
     MAX_REPORTED_REJECTIONS,
     SAMPLES,
@@ -100,9 +99,9 @@ class TelemetryIngest:
 
     def __init__(
         self,
-        sessions: SessionRepository,
-        ledger: BatchLedger,
-        sink: FirehoseSink,
+        sessions: Sessions,
+        ledger: Batches,
+        sink: RecordSink,
         *,
         late_grace_s: float = names.LATE_DATA_GRACE_S,
         inactivity_s: float = names.SESSION_INACTIVITY_TIMEOUT_S,

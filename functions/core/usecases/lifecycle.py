@@ -23,14 +23,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.events_bus import SessionEventKind
-from functions.core.adapters.keys import Principal
-from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.config.settings import Settings
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.domain.session import Session
+from functions.core.ports.sessions import ErasedSessions, Sessions
 from functions.core.wire.models.sessions import SessionStatusResponse, StartSessionRequest
 
 
@@ -41,12 +40,12 @@ class SessionLifecycle:
 
     def __init__(
         self,
-        sessions: SessionRepository,
+        sessions: Sessions,
         request_finalize: Callable[[str], None],
         settings: Settings,
         clock: Callable[[], float] = time.time,
         *,
-        erased: ErasedMarkers,
+        erased: ErasedSessions,
         publish: Callable[[SessionEventKind, dict[str, Any]], None],
     ) -> None:
         self._sessions = sessions

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from functions.core.adapters.processing_queue import ProcessingQueue
-from functions.core.adapters.session_repository import SessionRepository
 from functions.core.domain.session import Session
+from functions.core.ports.messages import FinalizeRequests
+from functions.core.ports.sessions import Sessions
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,8 @@ class Sweeper:
 
     def __init__(
         self,
-        sessions: SessionRepository,
-        queue: ProcessingQueue,
+        sessions: Sessions,
+        queue: FinalizeRequests,
         *,
         lease_s: float,
         clock: Callable[[], float] = time.time,

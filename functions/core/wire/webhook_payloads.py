@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from functions.core.adapters.keys import tenant_of
 from functions.core.config import names
+from functions.core.domain.principal import tenant_of
 
 DATA_FIELDS = (
     "sessionId",

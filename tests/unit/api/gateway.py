@@ -11,8 +11,8 @@ from typing import Any
 
 from doorproof.local.apigw_events import Api, Request, http_event, match_route
 from doorproof.local.lambda_context import context_for
-from functions.core.adapters.keys import Principal
 from functions.core.config import names
+from functions.core.domain.principal import Principal
 
 DEVICE = Principal("org_1", "prj_1", "sandbox", "publishable", "key_pk")
 BACKEND = Principal("org_1", "prj_1", "sandbox", "secret", "key_sk")

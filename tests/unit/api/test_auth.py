@@ -12,9 +12,10 @@ from doorproof.local.lambda_context import context_for
 from functions.api import authorizer
 from functions.api.common import authenticate, serve
 from functions.api.sessions import app as sessions_app
-from functions.core.adapters.keys import KeyStore, Principal
+from functions.core.adapters.keys import KeyStore
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 
 PK = Principal("o", "p", "sandbox", "publishable", "key_1")
 SK = Principal("o", "p", "sandbox", "secret", "key_2")

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 import pytest
 
-from functions.core.adapters.keys import REVOCATION_BOUND_S, CachedResolver, Principal
+from functions.core.adapters.keys import REVOCATION_BOUND_S, CachedResolver
+from functions.core.domain.principal import Principal
 from tests.unit.api.gateway import BACKEND, call
 
 CPU_BUDGET_S = 1.0

@@ -2,8 +2,8 @@
 
 import json
 
-from functions.core.adapters.keys import Principal
 from functions.core.config import names
+from functions.core.domain.principal import Principal
 from functions.engine.version import ENGINE_VERSION
 from tests.unit.api import gateway
 from tests.unit.core.conftest import CALLER, T0, samples

@@ -23,8 +23,8 @@ from doorproof.local.apigw_events import (
 )
 from doorproof.local.lambda_context import context_for
 from functions.api import openapi, openapi_document
-from functions.core.adapters.keys import Principal
 from functions.core.config import names
+from functions.core.domain.principal import Principal
 from tests.unit.conftest import MockAws
 
 ROOT = Path(__file__).resolve().parents[3]

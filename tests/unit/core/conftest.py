@@ -24,12 +24,11 @@ from functions.core.adapters.building_store import BuildingStore
 from functions.core.adapters.chunk_store import ChunkStore
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.insights_store import InsightsStore
-from functions.core.adapters.keys import Principal
 from functions.core.adapters.session_objects import SessionObjects
 from functions.core.adapters.session_repository import SessionRepository
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config import names
-from functions.core.domain.session import EndReason
+from functions.core.domain.principal import Principal
 from functions.core.usecases.erase import SessionEraser
 from functions.core.usecases.finalize import Finalizer, run_engine
 from functions.core.usecases.ingest import batch_digest
@@ -37,8 +36,8 @@ from functions.core.usecases.pipeline import Pipeline
 from functions.core.usecases.sessionize import SessionizedWriter
 from functions.core.wire.models.sessions import StartSessionRequest
 from functions.core.wire.records import encode_batch
-from functions.engine.telemetry import Telemetry
 from tests.unit.conftest import STAGE, MockAws, mocked_account
+from tests.unit.core.usecases.fakes import FakeEngine, FakeEvents
 
 CALLER = Principal("org_1", "prj_1", "sandbox", "secret", "key_1")
 ADDRESS = {"line1": "Torstraße 1", "lat": 52.5290, "lng": 13.4010}
@@ -61,65 +60,10 @@ def samples(start: float, n: int, rate_hz: float = 50.0) -> list[dict[str, Any]]
 
 
 @dataclass
-class FakeEngine:
-    """Records what it was asked; answers a minimal document with ``events`` (or raises
-    ``error``)."""
-
-    calls: list[tuple[int, EndReason]] = field(default_factory=list)
-    error: Exception | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-
-    def __call__(
-        self,
-        telemetry: Telemetry,
-        session: dict[str, Any],
-        end_reason: EndReason,
-        storeys: object = None,
-    ) -> dict[str, Any]:
-        self.calls.append((len(telemetry), end_reason))
-        if self.error is not None:
-            raise self.error
-        codes = {
-            "stopped": ["FULL_ATTEMPT"],
-            "timeout": ["SESSION_TIMEOUT"],
-            "interrupted": ["TELEMETRY_STREAM_INTERRUPTED"],
-        }[end_reason]
-        path = [
-            [float(t - telemetry.t[0]), 52.529, 13.401 + i * 1e-5]
-            for i, t in enumerate(telemetry.t[::50])
-        ]
-        return {
-            "summary": {"fraudScore": 0.1, "frictionScore": 0.2, "visibilityScore": 0.9},
-            "reasonCodes": codes,
-            "events": list(self.events),
-            "metrics": {"timeFromEntranceToDoorSec": None, "timeAtDoorSec": None},
-            "evidence": {},
-            "dataQuality": {"samples": len(telemetry), "gapSec": float("nan")},
-            "engineVersion": "test-1",
-            "classification": {"category": "door_delivery", "confidence": 0.9},
-            "path": path,
-        }
-
-
-@dataclass
-class RecordingBus:
-    published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    fail: bool = False
-
-    def publish(self, kind: str, detail: dict[str, Any]) -> None:
-        if self.fail:
-            raise RuntimeError("bus down")
-        self.published.append((kind, detail))
-
-    def kinds(self) -> list[str]:
-        return [k for k, _ in self.published]
-
-
-@dataclass
 class World:
     mock: MockAws
     engine: FakeEngine = field(default_factory=FakeEngine)
-    bus: RecordingBus = field(default_factory=RecordingBus)
+    bus: FakeEvents = field(default_factory=FakeEvents)
     clock_now: float = T0 + 3600
 
     @cached_property
@@ -154,7 +98,7 @@ class World:
             self.sessions,
             self.insights,
             self.chunks,
-            self.bus,  # type: ignore[arg-type]
+            self.bus,
             engine=run_engine if real_engine else self.engine,
             clock=self.clock,
             buildings=BuildingStore(self.table(names.BUILDINGS_TABLE)) if buildings else None,

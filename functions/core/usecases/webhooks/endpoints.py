@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.keys import Principal
 from functions.core.adapters.webhooks.queue import AttemptOrder, WebhookQueue
 from functions.core.adapters.webhooks.secrets import SecretBox, new_secret
 from functions.core.adapters.webhooks.store import WebhookStores, new_endpoint_id
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.domain.timestamps import iso
 from functions.core.domain.webhook_urls import UrlRefused, check_url
 from functions.core.usecases.webhooks.dispatch import expires_at, open_delivery

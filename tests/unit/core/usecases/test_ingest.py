@@ -13,10 +13,10 @@ import pytest
 from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.firehose_sink import FirehoseSink
-from functions.core.adapters.keys import Principal
 from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.usecases.ingest import (
     TelemetryIngest,
     batch_digest,

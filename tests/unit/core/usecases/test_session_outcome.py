@@ -4,13 +4,13 @@ archived)."""
 
 import uuid
 
-from functions.core.adapters.keys import Principal
 from functions.core.adapters.session_repository import (
     HISTORY_LENGTH,
     ListFilters,
     to_resource,
 )
 from functions.core.config import names
+from functions.core.domain.principal import Principal
 from functions.core.usecases.finalize import PROCESSING_FAILED
 from tests.unit.core.conftest import CALLER, T0, samples
 

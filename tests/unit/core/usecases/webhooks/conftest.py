@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from functions.core.adapters.keys import Principal
 from functions.core.adapters.webhooks.queue import AttemptOrder
 from functions.core.adapters.webhooks.secrets import SecretBox
 from functions.core.adapters.webhooks.sender import AttemptResult
@@ -20,6 +19,7 @@ from functions.core.adapters.webhooks.store import (
     MessageStore,
     WebhookStores,
 )
+from functions.core.domain.principal import Principal
 from functions.core.usecases.webhooks.dispatch import Dispatcher, Outcome
 from functions.core.usecases.webhooks.endpoints import WebhookEndpoints
 from tests.unit.conftest import MockAws, mocked_account

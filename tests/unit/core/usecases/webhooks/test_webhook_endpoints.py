@@ -10,9 +10,9 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from functions.core.adapters.keys import Principal
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.principal import Principal
 from functions.core.domain.timestamps import iso
 from functions.core.wire.models.webhooks import (
     CreateWebhookRequest,
