@@ -42,6 +42,9 @@ from doorproof.client.transport import HttpRequest, HttpResponse, Transport, Url
 
 BATCH_SAMPLES = 250
 SAMPLE_HZ = 50.0
+TARGET_P95_S = 3.0
+TARGET_INSIGHTS_S = 180.0
+"""Issue 12's target for 64 phones: telemetry p95 and insights after the last stop."""
 
 
 class LocalProcess:
@@ -271,14 +274,26 @@ def drive(
 
 
 def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
+    if len(values) < 2:
+        return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
 INSIGHTS_POLL_S = 5.0
 """How often the check asks each session still processing for its insights (every second,
 64 sessions' reads took the CPU the processor needed to compute them)."""
+
+
+def _p95_by_window(run: Run, window_s: float) -> list[float]:
+    """Telemetry p95 of the calls sent in each ``window_s`` of the run, in order (where in
+    the run the slow answers were)."""
+    if not run.sent:
+        return []
+    first = min(run.sent)
+    windows: dict[int, list[float]] = {}
+    for sent, latency in zip(run.sent, run.latencies, strict=True):
+        windows.setdefault(int((sent - first) // window_s), []).append(latency)
+    return [round(percentile(windows.get(i, []), 95), 2) for i in range(max(windows) + 1)]
 
 
 def _around_the_kill(run: Run, killed_at: float) -> dict[str, float]:
@@ -333,6 +348,7 @@ def check(
         "telemetryP95s": round(percentile(run.latencies, 95), 3),
         "telemetryMaxS": round(max(run.latencies, default=float("nan")), 3),
         **({} if killed_at is None else _around_the_kill(run, killed_at)),
+        "telemetryP95By30s": _p95_by_window(run, 30.0),
         "insightsNotReady": sorted(pending),
         "insightsReadyAfterLastStopS": round(insights_after_s, 1),
         "wrong": wrong,
@@ -505,6 +521,18 @@ def run(args: argparse.Namespace) -> int:
             data=args.data or Path(tmp),
             insights_timeout_s=args.insights_timeout,
         )
+    report["target"] = verdict(report)
     print(json.dumps(report, indent=2))
     ok = not report["wrong"] and not report["insightsNotReady"]
     return 0 if ok else 1
+
+
+def verdict(report: dict[str, Any]) -> dict[str, bool]:
+    """What of issue 12's target (every count exact and nothing dropped, every insights
+    ready within 180 s of the last stop, telemetry p95 <= 3 s) the report shows."""
+    return {
+        "nothingDroppedCountsExact": not report["wrong"],
+        "insightsReadyWithin180s": not report["insightsNotReady"]
+        and report["insightsReadyAfterLastStopS"] <= TARGET_INSIGHTS_S,
+        "telemetryP95Within3s": report["telemetryP95s"] <= TARGET_P95_S,
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from doorproof.loadtest import loadtest
+from doorproof.loadtest import loadtest, verdict
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +41,12 @@ def test_phones_with_duplicates_outages_and_a_kill_9_lose_nothing(tmp_path: Path
     assert report["samplesRecorded"] == 6 * 6 * 250
     assert report["duplicatesSent"] > 0 and report["outages"] == 6
     assert report["restartS"] is not None
+    # What a reader needs to judge a run on a shared machine is in the report.
+    assert report["stackCpuMsPerTelemetryCall"] > 0 and report["phonesCpuS"] > 0
+    assert {"beforeStart", "atKill", "lastStop", "end"} <= set(report["loadAverage1m"])
+    assert report["telemetryP95AfterKillS"] >= 0 and report["peakRssMb"] >= report["startRssMb"] > 0
+    assert len(report["telemetryP95By30s"]) >= 1
+    assert verdict(report)["nothingDroppedCountsExact"]
 
 
 @pytest.mark.skipif(
@@ -62,7 +68,8 @@ def test_64_phones_in_real_time_across_a_kill_9(tmp_path: Path) -> None:
         data=tmp_path / "data",
         insights_timeout_s=180.0,
     )
-    assert report["wrong"] == []
-    assert report["insightsNotReady"] == []
-    assert report["insightsReadyAfterLastStopS"] <= 180.0
-    assert report["telemetryP95s"] <= 3.0, report
+    assert verdict(report) == {
+        "nothingDroppedCountsExact": True,
+        "insightsReadyWithin180s": True,
+        "telemetryP95Within3s": True,
+    }, report
