@@ -105,23 +105,17 @@ def match_route(
     """The route for ``method raw_path``, literal segments winning over ``{params}``.
 
     A parameter matches one non-empty segment; its value is URL-decoded. A path that matches
-    only with another method is not found (HTTP API answers 404, not 405).
+    only with another method is not found here: it goes to ``$default``, whose function
+    answers 405 with the path's methods (``names.methods_at``).
     """
-    segments = raw_path.split("/")
     best: tuple[int, RouteMatch] | None = None
     for route in routes:
-        template = route.path.split("/")
-        if route.method != method.upper() or len(template) != len(segments):
+        params = names.path_parameters(route.path, raw_path)
+        if route.method != method.upper() or params is None:
             continue
-        params: dict[str, str] = {}
-        for pattern, segment in zip(template, segments, strict=True):
-            if pattern.startswith("{") and pattern.endswith("}") and segment:
-                params[pattern[1:-1]] = unquote(segment)
-            elif pattern != segment:
-                break
-        else:
-            if best is None or len(params) < best[0]:
-                best = (len(params), RouteMatch(route, params))
+        if best is None or len(params) < best[0]:
+            decoded = {name: unquote(value) for name, value in params.items()}
+            best = (len(params), RouteMatch(route, decoded))
     return best[1] if best else None
 
 

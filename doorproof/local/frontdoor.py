@@ -2,13 +2,14 @@
 ``names.ROUTES``, runs the real authorizer, and calls the route's handler with an HTTP API
 payload v2.0 event.
 
-A request matching no route (or only with another method) goes, as in the deployed API, to
-the ``$default`` route's function (``names.DEFAULT_ROUTE_HANDLER``), which answers 404
-``ROUTE_NOT_FOUND`` in the API's error shape. The front door answers by itself where API
-Gateway does, with API Gateway's bodies: 413 over the 10 MB payload limit (or over Lambda's
-6 MB event limit once the body is base64-encoded), 403 ``Forbidden`` when the authorizer says
-no, and 500 ``Internal Server Error`` when a function fails or answers something unusable (the
-traceback goes to the log). Every response carries ``apigw-requestid``.
+A request matching no route (or only with another method, whatever the method) goes, as in
+the deployed API, to the ``$default`` route's function (``names.DEFAULT_ROUTE_HANDLER``),
+which answers in the API's error shape: 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` when routes
+serve the path with other methods, else 404 ``ROUTE_NOT_FOUND``. The front door answers by
+itself where API Gateway does, with API Gateway's bodies: 413 over the 10 MB payload limit
+(or over Lambda's 6 MB event limit once the body is base64-encoded), 403 ``Forbidden`` when
+the authorizer says no, and 500 ``Internal Server Error`` when a function fails or answers
+something unusable (the traceback goes to the log). Every response carries ``apigw-requestid``.
 
 Load: connections wait in a listen backlog of ``LISTEN_BACKLOG`` (socketserver's default is
 5: a burst of phones got connection resets), and at most ``MAX_IN_FLIGHT`` requests are
@@ -25,6 +26,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from doorproof.local.apigw_events import (
     DEFAULT_ROUTE,
@@ -202,7 +204,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             (time.perf_counter() - started) * 1000,
         )
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        """``do_<METHOD>`` for every method, TRACE and made-up ones included: http.server
+        answers 501 in HTML for a method without one, where API Gateway hands any method to
+        the routes (and ``$default``: 405 in the API's error shape)."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: object) -> None:
         """http.server writes to stderr; route its lines to the debug log instead."""

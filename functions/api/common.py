@@ -49,6 +49,8 @@ SessionId = Annotated[
 """The ``{sessionId}`` path parameter of every session route."""
 REQUEST_ID_HEADER = "x-request-id"
 NO_CONTENT = 204
+METHOD_NOT_ALLOWED = 405
+"""Answered by ``no_route`` alone: a routing answer, not a kind of domain failure."""
 _AUTH_ERRORS = {
     "MISSING_KEY": "no API key: send it in the Desmo-Key header",
     "INVALID_KEY": "the API key is not valid (unknown, malformed or revoked)",
@@ -98,11 +100,52 @@ def _unexpected(exc: Exception) -> Response[dict[str, Any]]:
     return error_response(errors.DomainError("internal error; the request can be retried"))
 
 
+def no_route(app: APIGatewayHttpResolver) -> Response[dict[str, Any]]:
+    """The answer to a request the resolver routes nowhere, in the API's error shape.
+
+    - The gateway matched a route (``routeKey``) but a path parameter holds characters the
+      resolver cannot route (``\\x81``, ``"``): no resource has such an id, so that
+      parameter's 404 (``NOT_FOUND_BY_PARAMETER``), as for any unknown id.
+    - Routes serve the path with other methods (TRACE, or GET on a POST route): 405
+      ``METHOD_NOT_ALLOWED`` with ``Allow`` (``names.methods_at``).
+    - Else 404 ``ROUTE_NOT_FOUND``.
+    """
+    event = app.current_event
+    declared = names.ROUTES_BY_KEY.get(event.route_key or "")
+    if declared is not None:
+        values = event.path_parameters or {}
+        parameter = next(
+            (name for name in values if not ID_CHARACTERS.fullmatch(values[name])),
+            list(values)[-1],
+        )
+        code = NOT_FOUND_BY_PARAMETER[parameter]
+        return error_response(
+            errors.NotFound(f"no {parameter} {values[parameter]!r} exists", code=code)
+        )
+    path = event.request_context.http.path
+    allowed = names.methods_at(path)
+    if not allowed:
+        return error_response(errors.NotFound("no such route", code="ROUTE_NOT_FOUND"))
+    method = event.request_context.http.method
+    refusal = errors.DomainError(
+        f"{method} is not a method of {path}; use {', '.join(allowed)}",
+        code="METHOD_NOT_ALLOWED",
+    )
+    return Response(
+        status_code=METHOD_NOT_ALLOWED,
+        content_type=content_types.APPLICATION_JSON,
+        body=body_of(refusal),
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
 def refuse_unknown_query(
     app: APIGatewayHttpResolver, next_middleware: NextMiddleware
 ) -> Response[Any]:
     """400 UNKNOWN_QUERY_PARAMETER naming every query parameter the route does not declare:
-    a typo (``?deliveryID=x``) must not silently answer as if no filter was given."""
+    a typo (``?deliveryID=x``) must not silently answer as if no filter was given. A
+    middleware of each declared route (``route``), not of the resolver: a request routed
+    nowhere gets ``no_route``'s answer whatever its query."""
     route = app.context.get("_route")
     sent = app.current_event.query_string_parameters or {}
     if route is not None and sent:
@@ -124,14 +167,11 @@ def refuse_unknown_query(
 def make_app(*routers: Router) -> APIGatewayHttpResolver:
     """A resolver with request/response validation, OpenAPI, and our error shape."""
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[refuse_unknown_query])
     app.exception_handler(errors.DomainError)(error_response)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.exception_handler(RecursionError)(_too_deep)
     app.exception_handler(Exception)(_unexpected)
-    app.not_found(
-        lambda _exc: error_response(errors.NotFound("no such route", code="ROUTE_NOT_FOUND"))
-    )
+    app.not_found(lambda _exc: no_route(app))
     for router in routers:
         app.include_router(router)
     return app
@@ -150,6 +190,8 @@ STATUS_TEXT = {
     503: "A dependency failed; the request can be retried",
 }
 """How the OpenAPI document describes each error status (the codes follow)."""
+ID_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
+"""What every id in a path is made of (``sess_…``, ``ep_…``, ``dlv_…``, ``key_…``, ``bld_…``)."""
 NOT_FOUND_BY_PARAMETER = {
     "sessionId": "SESSION_NOT_FOUND",
     "keyId": "KEY_NOT_FOUND",
@@ -161,6 +203,20 @@ NOT_FOUND_BY_PARAMETER = {
 unknown id, or another tenant's): a property of the path, so no route restates it."""
 
 RouteFunction = TypeVar("RouteFunction", bound=Callable[..., Any])
+KEY_SCHEME = "DesmoKey"
+SIGN_IN_SCHEME = "DashboardSignIn"
+"""The OpenAPI security schemes (``openapi_document`` defines them): an API key in the
+``Desmo-Key`` header, a dashboard sign-in's bearer token."""
+
+
+def accepted_credentials(declared: names.Route) -> list[dict[str, list[str]]]:
+    """The route's OpenAPI ``security``: the credentials ``authenticate`` lets through it,
+    any one of them (none on a public route)."""
+    if not declared.authorized:
+        return []
+    schemes = [KEY_SCHEME] if declared.keys else []
+    schemes += [SIGN_IN_SCHEME] if declared.people else []
+    return [{scheme: []} for scheme in schemes]
 
 
 def answered_errors(
@@ -224,7 +280,13 @@ def route(
                 "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
             }
         return router.route(
-            rule, declared.method, responses=responses, status_code=status, **options
+            rule,
+            declared.method,
+            responses=responses,
+            status_code=status,
+            security=accepted_credentials(declared),
+            middlewares=[refuse_unknown_query],
+            **options,
         )(function)
 
     return register

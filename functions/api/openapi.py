@@ -3,7 +3,9 @@
 The document is the committed ``openapi.json`` beside this module, generated from the route
 handlers by ``openapi_document`` (``make openapi``) and checked against them in ``make test``;
 serving the file keeps this Lambda's cold start free of every other router. A request matching
-no route reaches this function too and is answered 404 ``ROUTE_NOT_FOUND`` by the resolver.
+no route reaches this function too and is answered by the resolver (``common.no_route``: 405
+``METHOD_NOT_ALLOWED`` with ``Allow`` when routes serve the path with other methods, else 404
+``ROUTE_NOT_FOUND``).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
 from functions.api import console, manage, reads, sessions, telemetry, webhooks
-from functions.api.common import make_app
+from functions.api.common import KEY_SCHEME, NO_CONTENT, SIGN_IN_SCHEME, make_app
 from functions.api.openapi import COMMITTED
 from functions.core.config import names
 
@@ -44,20 +44,20 @@ def document() -> dict[str, Any]:
             title=TITLE,
             version=VERSION,
             description="Proof-of-delivery intelligence; wire-compatible with the Desmo SDKs. "
-            'Every error is {"error": {"code", "message", "details"}}; a request matching no '
-            "route is answered 404 ROUTE_NOT_FOUND.",
+            'Every error is {"error": {"code", "message", "details"}}; a request with a '
+            "method no route serves at its path is answered 405 METHOD_NOT_ALLOWED (with "
+            "Allow), one for a path of no route 404 ROUTE_NOT_FOUND.",
             security_schemes={
-                "DesmoKey": APIKey.model_validate(
+                KEY_SCHEME: APIKey.model_validate(
                     {"name": names.KEY_HEADER, "in": APIKeyIn.header}
                 ),
-                "DashboardSignIn": HTTPBearer(
+                SIGN_IN_SCHEME: HTTPBearer(
                     bearerFormat="JWT",
                     description="A Cognito access token of a person signed in to the "
                     f"dashboard, with the {names.PROJECT_HEADER} and {names.ENVIRONMENT_HEADER} "
                     "headers; the control plane (/v1/me, /v1/projects, /v1/keys) takes only this",
                 ),
             },
-            security=[{"DesmoKey": []}, {"DashboardSignIn": []}],
         )
     )
     schemas = generated.get("components", {}).get("schemas", {})
@@ -69,6 +69,9 @@ def document() -> dict[str, Any]:
             # A route without input cannot fail validation: Powertools' generic 422 goes.
             if "HTTPValidationError" in json.dumps(responses.get("422", {})):
                 del responses["422"]
+            # A 204 has no body (``common.serve`` drops it), where Powertools describes the
+            # route's ``None`` as a JSON null.
+            responses.get(str(NO_CONTENT), {}).pop("content", None)
             operation["responses"] = dict(sorted(responses.items()))
     return generated
 

@@ -47,6 +47,14 @@ def ledger() -> BatchLedger:
     return BatchLedger(aws.table(settings.batches_table), sessions())
 
 
+Timestamp = Query(
+    description="RFC 3339 (ISO-8601 with a time zone), e.g. 2026-11-23T10:00:00Z",
+    json_schema_extra={"format": "date-time"},
+)
+"""A time filter: declared ``date-time``, so an empty value is no valid one and is refused
+like any other non-timestamp (422), not read as no filter (docs/decisions.md, issue 12)."""
+
+
 def _timestamp(name: str, value: str | None) -> str | None:
     """An ISO-8601 query value normalised to the stored form (UTC, milliseconds, Z)."""
     if value is None:
@@ -78,8 +86,8 @@ def list_sessions(
     externalRiderId: Annotated[str | None, Query(max_length=256)] = None,  # noqa: N803
     status: Annotated[SessionStatus | None, Query()] = None,
     sessionType: Annotated[SessionType | None, Query()] = None,  # noqa: N803
-    createdAfter: Annotated[str | None, Query(description="ISO-8601")] = None,  # noqa: N803
-    createdBefore: Annotated[str | None, Query(description="ISO-8601")] = None,  # noqa: N803
+    createdAfter: Annotated[str | None, Timestamp] = None,  # noqa: N803
+    createdBefore: Annotated[str | None, Timestamp] = None,  # noqa: N803
     tag: Annotated[Tag | None, Query(description="sessions carrying this tag")] = None,
     reasonCode: Annotated[ReasonCode | None, Query()] = None,  # noqa: N803
     terminalOutcome: Annotated[Category | None, Query()] = None,  # noqa: N803

@@ -110,17 +110,25 @@ def test_a_routed_request_reaches_its_handler_as_a_v2_event(
     assert 0 < context.get_remaining_time_in_millis() <= 15_000
 
 
-def test_unknown_route_or_method_is_route_not_found_in_the_error_shape(
-    local_api: LocalApi,
-) -> None:
-    """As deployed: the ``$default`` route's function answers, whatever the key or body."""
-    for method, path in (("GET", "/nope"), ("GET", "/v1/telemetry"), ("PUT", "/v1/sessions")):
+def test_unknown_route_or_method_is_answered_in_the_error_shape(local_api: LocalApi) -> None:
+    """As deployed: the ``$default`` route's function answers, whatever the key or body: 404
+    ROUTE_NOT_FOUND for a path of no route, 405 with ``Allow`` for a route's path with
+    another method, any method (http.server answered TRACE 501 in HTML)."""
+    for method, path, status, code in (
+        ("GET", "/nope", 404, "ROUTE_NOT_FOUND"),
+        ("TRACE", "/nope", 404, "ROUTE_NOT_FOUND"),
+        ("GET", "/v1/telemetry", 405, "METHOD_NOT_ALLOWED"),
+        ("PUT", "/v1/sessions", 405, "METHOD_NOT_ALLOWED"),
+        ("TRACE", "/v1/sessions/start", 405, "METHOD_NOT_ALLOWED"),
+        ("MADEUP", "/v1/sessions/start", 405, "METHOD_NOT_ALLOWED"),
+    ):
         result = local_api.request(
             method, path, body=b"not gzip", headers={"Content-Encoding": "gzip"}
         )
-        assert result.status == 404
-        assert result.json()["error"]["code"] == "ROUTE_NOT_FOUND"
+        assert (result.status, result.json()["error"]["code"]) == (status, code), (method, path)
         assert result.headers["apigw-requestid"]
+        if status == 405:
+            assert result.headers["allow"] == ("GET" if path == "/v1/sessions" else "POST")
 
 
 def test_a_denying_authorizer_gets_403_and_the_handler_never_runs(

@@ -34,10 +34,21 @@ def plain(value: Any) -> Any:
     return value
 
 
+DYNAMO_SMALLEST = Decimal("1E-130")
+"""The smallest magnitude a DynamoDB number can have (a JSON float can be far smaller)."""
+
+
+def dynamo_number(value: float) -> Decimal:
+    """``value`` as a DynamoDB number: below 1E-130 in magnitude that is 0, its nearest (a
+    start at latitude 5e-243 is kept), where boto3 would raise Underflow (a 500)."""
+    number = Decimal(repr(value))
+    return Decimal(0) if abs(number) < DYNAMO_SMALLEST else number
+
+
 def dynamo(value: Any) -> Any:
     """JSON-ish values to what DynamoDB stores (floats as Decimal), recursively."""
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return dynamo_number(value)
     if isinstance(value, dict):
         return {k: dynamo(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

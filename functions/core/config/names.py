@@ -359,8 +359,37 @@ ROUTES_BY_KEY = {f"{r.method} {r.path}": r for r in ROUTES}
 handlers' decorators name their route by this key (``functions.api.common.route``), so every
 route is spelled once, here."""
 
+
+def path_parameters(template: str, path: str) -> dict[str, str] | None:
+    """The ``{param}`` segments of ``path`` when it has the shape of the route path
+    ``template`` (a parameter matches one non-empty segment, its value as sent), else None."""
+    pattern, segments = template.split("/"), path.split("/")
+    if len(pattern) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    for part, segment in zip(pattern, segments, strict=True):
+        if part.startswith("{") and part.endswith("}") and segment:
+            params[part[1:-1]] = segment
+        elif part != segment:
+            return None
+    return params
+
+
+def methods_at(path: str) -> list[str]:
+    """The methods of the resource ``path`` names, sorted (none: no route has that path): a
+    request with another method is answered 405 with these as its ``Allow`` header. The
+    resource is the route path matching with the fewest parameters, as literal segments win
+    in routing: ``/v1/sessions/stop`` is POST only, though a GET there is the session route's."""
+    matching = [(r, path_parameters(r.path, path)) for r in ROUTES]
+    counts = [len(params) for _, params in matching if params is not None]
+    return sorted(
+        {r.method for r, params in matching if params is not None and len(params) == min(counts)}
+    )
+
+
 DEFAULT_ROUTE_KEY = "$default"
 DEFAULT_ROUTE_HANDLER: HandlerKey = "openapi"
 """The function behind API Gateway's ``$default`` route (public): a request that matches no
-route in ``ROUTES`` reaches it and is answered 404 ``ROUTE_NOT_FOUND`` in the API's error
-shape, where API Gateway alone would answer ``{"message": "Not Found"}``."""
+route in ``ROUTES`` reaches it and is answered in the API's error shape (405
+``METHOD_NOT_ALLOWED`` when only the method is wrong, else 404 ``ROUTE_NOT_FOUND``), where
+API Gateway alone would answer ``{"message": "Not Found"}``."""

@@ -78,7 +78,7 @@ def test_literal_segments_win_over_parameters_and_params_are_decoded() -> None:
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/v1/telemetry"),  # wrong method: HTTP API says 404, not 405
+        ("GET", "/v1/telemetry"),  # wrong method: $default (its function answers the 405)
         ("POST", "/v1/telemetry/"),
         ("GET", "/v1/sessions//insights"),  # a parameter never matches an empty segment
         ("GET", "/v2/sessions"),

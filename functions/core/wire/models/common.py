@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict
 
 
 def truncated(max_chars: int) -> AfterValidator:
@@ -16,8 +19,33 @@ def truncated(max_chars: int) -> AfterValidator:
     return AfterValidator(lambda value: value[:max_chars])
 
 
+def _date_time(value: Any) -> Any:
+    """RFC 3339 text as a datetime; anything else is refused (pydantic's lax reading took
+    ``0`` as 1970, and strict takes no text at all)."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.upper())
+        except ValueError:
+            pass
+    raise ValueError("an RFC 3339 date-time string is needed, e.g. 2026-11-23T10:00:00Z")
+
+
+DateTimeText = Annotated[AwareDatetime, BeforeValidator(_date_time)]
+"""A request's date-time: RFC 3339 text with a time zone, documented ``date-time``."""
+
+
 class Request(BaseModel):
-    """A request body: unknown fields are tolerated and dropped."""
+    """A request body: unknown fields are tolerated and dropped, and each field takes
+    exactly the JSON type the OpenAPI document gives it (``strict``: no ``"1"`` for 1, no
+    ``0`` for false), so the document says what is accepted (docs/decisions.md, issue 12)."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, strict=True)
+
+
+class Reading(BaseModel):
+    """A telemetry sample or a part of one: pydantic's lax coercion (``"1"`` is 1, ``0`` is
+    false), since a refused field costs the whole sample and samples are not in the
+    document's schema (each is checked on its own, ``telemetry.SAMPLES``)."""
 
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 

@@ -39,7 +39,13 @@ def resolve_engine_version(requested: str) -> str:
 class ReprocessRequest(Request):
     """POST /v1/sessions/{id}/reprocess (body optional)."""
 
-    engineVersion: str = Field(default=CURRENT, max_length=64)
+    engineVersion: str = Field(
+        default=CURRENT,
+        max_length=64,
+        description="current, or the deployed engine's own version; any other is refused "
+        "(422 ENGINE_VERSION_UNAVAILABLE)",
+        json_schema_extra={"enum": [CURRENT, ENGINE_VERSION]},
+    )
 
 
 class ReprocessAccepted(Response):

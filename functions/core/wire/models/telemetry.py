@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from functions.core.config import names
-from functions.core.wire.models.common import Request, Response, truncated
+from functions.core.wire.models.common import Reading, Request, Response, truncated
 
 Label = Annotated[str, truncated(32)]
 """A short text reading (position source, network, motion activity): truncated, because a
@@ -23,7 +23,7 @@ Vec3 = Annotated[list[float], Field(min_length=3, max_length=3)]
 Empty = Annotated[list[float], Field(max_length=0)]
 
 
-class Imu(Request):
+class Imu(Reading):
     accel: Vec3 | Empty = Field(default_factory=list)
     gyro: Vec3 | Empty = Field(default_factory=list)
     gravity: Vec3 | Empty = Field(default_factory=list)
@@ -32,12 +32,12 @@ class Imu(Request):
     )
 
 
-class Barometer(Request):
+class Barometer(Reading):
     pressureHpa: float = Field(gt=100, lt=1200)
     relativeAltitudeM: float | None = None
 
 
-class Position(Request):
+class Position(Reading):
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
     accuracyM: float | None = Field(default=None, ge=0)
@@ -47,7 +47,7 @@ class Position(Request):
     source: Label | None = None
 
 
-class Context(Request):
+class Context(Reading):
     screenOn: bool | None = None
     appForeground: bool | None = None
     batteryLevel: float | None = None
@@ -56,13 +56,13 @@ class Context(Request):
     motionActivity: Label | None = None
 
 
-class Magnetometer(Request):
+class Magnetometer(Reading):
     x: float
     y: float
     z: float
 
 
-class Sample(Request):
+class Sample(Reading):
     """One SDK sample; ``ts`` is unix seconds."""
 
     ts: float

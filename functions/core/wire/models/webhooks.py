@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from functions.core.wire.models.common import Request, Response
+from functions.core.wire.models.common import DateTimeText, Request, Response
 
 WebhookEventType = Literal[
     "session.started",
@@ -19,7 +19,21 @@ WebhookEventType = Literal[
 """``names.WEBHOOK_EVENT_TYPES`` (tests pin that the two agree)."""
 EndpointStatus = Literal["enabled", "disabled"]
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
-Url = Field(min_length=8, max_length=2048, description="https://… (see docs/webhooks.md)")
+URL_PATTERN = r"^https://[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)+(:[0-9]{1,4})?([/?#]\S*)?$"
+"""What ``domain.webhook_urls.check_url`` surely accepts, for the document: https, a host name
+with a dot (so neither an IP literal nor ``localhost``), an optional port. The API checks the
+URL itself (with messages that say what is wrong) and also takes a public IP literal, and
+``http://127.0.0.1`` for sandbox keys where the deployment allows loopback (the local stack)."""
+URL_DESCRIPTION = (
+    "https://… with a public host (see docs/webhooks.md); a public IP literal is also taken, "
+    "and http://127.0.0.1 for sandbox keys where the deployment allows it"
+)
+Url = Field(
+    min_length=8,
+    max_length=2048,
+    description=URL_DESCRIPTION,
+    json_schema_extra={"pattern": URL_PATTERN},
+)
 Description = Field(default=None, max_length=500)
 
 
@@ -35,7 +49,13 @@ class UpdateWebhookRequest(Request):
     """PATCH /v1/webhooks/{id}: only the fields sent change; ``status: enabled`` re-enables
     a disabled endpoint (and forgets its failures)."""
 
-    url: str | None = Field(default=None, min_length=8, max_length=2048)
+    url: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=2048,
+        description=URL_DESCRIPTION,
+        json_schema_extra={"pattern": URL_PATTERN},
+    )
     events: list[WebhookEventType] | None = Field(default=None, min_length=1)
     description: str | None = Description
     status: EndpointStatus | None = None
@@ -99,8 +119,8 @@ class DeliveryQueued(Response):
 
 
 class ReplayRequest(Request):
-    since: AwareDatetime = Field(
-        description="ISO-8601 with a time zone: every event since then is sent again"
+    since: DateTimeText = Field(
+        description="ISO-8601 with a time zone: every event since then is sent again",
     )
 
 
