@@ -1,4 +1,11 @@
-"""Base classes for wire models."""
+"""Base classes for wire models.
+
+Every wire model is built lazily (``defer_build``): its validator and serializer are made the
+first time it is used, not when its module is imported. A handler imports the models of all
+its routes (and of the stores it shares with other handlers), while one container mostly
+answers a few routes; building them all up front was the largest part of an API handler's
+cold import beyond a bare Powertools handler (``tests/bench/test_cold_import_bench.py``).
+"""
 
 from __future__ import annotations
 
@@ -47,11 +54,11 @@ class Reading(BaseModel):
     false), since a refused field costs the whole sample and samples are not in the
     document's schema (each is checked on its own, ``telemetry.SAMPLES``)."""
 
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, defer_build=True)
 
 
 class Response(BaseModel):
     """A response body; extra fields are kept so clients built on these models round-trip
     documents from newer servers."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)

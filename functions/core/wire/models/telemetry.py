@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from functions.core.config import names
 from functions.core.wire.models.common import Reading, Request, Response, truncated
@@ -73,7 +73,9 @@ class Sample(Reading):
     magnetometer: Magnetometer | None = None
 
 
-SAMPLES = TypeAdapter(list[Sample])
+SAMPLES = TypeAdapter(list[Sample], config=ConfigDict(defer_build=True))
+"""Built on first use, like the models (``common``): the read handlers import this module for
+the batch ledger and never validate a sample."""
 
 
 class TelemetryBatch(Request):
