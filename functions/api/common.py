@@ -33,10 +33,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.api.http_errors import body_of, status_of
-from functions.api.services import answers
+from functions.core.adapters import aws
+from functions.core.adapters.answers import AnswerLog
 from functions.core.config import names
 from functions.core.config.observability import logger, metrics, traced
-from functions.core.config.settings import configured
+from functions.core.config.settings import configured, get_settings
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal
 from functions.core.wire.body import inflate_event
@@ -57,6 +58,14 @@ _AUTH_ERRORS = {
     "INVALID_TOKEN": "the sign-in is not valid (expired, signed out, or of another user "
     "pool, or the user has no organisation or role): sign in to the dashboard again",
 }
+
+
+@aws.per_container
+def answer_log() -> AnswerLog:
+    """The answer log ``serve`` writes every error answer to (and the console reads). Built
+    here rather than in ``services``, so that a handler using no store (webhooks, console,
+    openapi) does not import every store and its wire models on its cold start."""
+    return AnswerLog(aws.table(get_settings().answers_table))
 
 
 def error_response(err: errors.DomainError) -> Response[dict[str, Any]]:
@@ -359,7 +368,7 @@ def _log_answer(event: dict[str, Any], status: int, body: Any) -> None:
     error = decoded.get("error") if isinstance(decoded, dict) else None
     error = error if isinstance(error, dict) else {}
     try:
-        answers().record(
+        answer_log().record(
             key_id=caller.key_id,
             organization_id=caller.organization_id,
             route=str(event.get("routeKey", "")),

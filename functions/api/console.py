@@ -15,8 +15,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from functions.api.common import make_app, make_handler, principal, route
-from functions.api.services import answers
+from functions.api.common import answer_log, make_app, make_handler, principal, route
 from functions.core.adapters import aws
 from functions.core.adapters.keys import KeyStore
 from functions.core.adapters.projects import ProjectStore
@@ -147,7 +146,7 @@ def key_errors(keyId: KeyId) -> KeyErrors:  # noqa: N803
     if not any(i["keyId"] == keyId for i in keys().list(organization)):
         raise errors.NotFound(f"key {keyId!r} does not exist", code="KEY_NOT_FOUND")
     return KeyErrors.model_validate(
-        {"keyId": keyId, "errors": answers().recent(keyId, organization)}
+        {"keyId": keyId, "errors": answer_log().recent(keyId, organization)}
     )
 
 

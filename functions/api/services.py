@@ -8,7 +8,6 @@ from __future__ import annotations
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.core.adapters import aws
-from functions.core.adapters.answers import AnswerLog
 from functions.core.adapters.building_store import BuildingStore
 from functions.core.adapters.events_bus import EventBus, SessionEvents
 from functions.core.adapters.insights_store import InsightsStore
@@ -42,11 +41,6 @@ def presigner() -> Presigner:
 @aws.per_container
 def queue() -> ProcessingQueue:
     return ProcessingQueue(aws.client("sqs"), get_settings().required("processing_queue_url"))
-
-
-@aws.per_container
-def answers() -> AnswerLog:
-    return AnswerLog(aws.table(get_settings().answers_table))
 
 
 def _event_lost(kind: str, exc: Exception) -> None:
