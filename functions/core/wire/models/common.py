@@ -46,7 +46,7 @@ class Request(BaseModel):
     exactly the JSON type the OpenAPI document gives it (``strict``: no ``"1"`` for 1, no
     ``0`` for false), so the document says what is accepted (docs/decisions.md, issue 12)."""
 
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, strict=True)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, strict=True, defer_build=True)
 
 
 class Reading(BaseModel):
