@@ -68,11 +68,16 @@ def answer_log() -> AnswerLog:
     return AnswerLog(aws.table(get_settings().answers_table))
 
 
-def error_response(err: errors.DomainError) -> Response[dict[str, Any]]:
+def error_response(
+    err: errors.DomainError, *, status: int | None = None, headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    """``err`` in the API's error shape, at its kind's status unless a routing answer says
+    another (``no_route``'s 405)."""
     return Response(
-        status_code=status_of(err),
+        status_code=status_of(err) if status is None else status,
         content_type=content_types.APPLICATION_JSON,
         body=body_of(err),
+        headers=headers,
     )
 
 
@@ -140,12 +145,7 @@ def no_route(app: APIGatewayHttpResolver) -> Response[dict[str, Any]]:
         f"{method} is not a method of {path}; use {', '.join(allowed)}",
         code="METHOD_NOT_ALLOWED",
     )
-    return Response(
-        status_code=METHOD_NOT_ALLOWED,
-        content_type=content_types.APPLICATION_JSON,
-        body=body_of(refusal),
-        headers={"Allow": ", ".join(allowed)},
-    )
+    return error_response(refusal, status=METHOD_NOT_ALLOWED, headers={"Allow": ", ".join(allowed)})
 
 
 def refuse_unknown_query(
