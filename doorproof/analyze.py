@@ -123,8 +123,10 @@ def analyze_file(
     profile = (
         memory.get(ctx.building_id, Profile()) if memory is not None and ctx.building_id else None
     )
-    storeys = profile.without(session_id).storeys if profile is not None else None
-    result = compute(tel, ctx, storeys)
+    known = profile.without(session_id) if profile is not None else None
+    result = (
+        compute(tel, ctx) if known is None else compute(tel, ctx, known.storeys, known.entrances)
+    )
     if memory is not None and ctx.building_id and result.observation is not None:
         memory[ctx.building_id] = learn(profile or Profile(), result.observation)
     delivery = start.get("deliveryId")

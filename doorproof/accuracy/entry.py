@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ import numpy as np
 
 from doorproof.accuracy.common import (
     AccuracySet,
+    labels,
     pct,
     progress,
     reliability,
@@ -40,10 +42,16 @@ from doorproof.accuracy.common import (
 from doorproof.calibration import SCENARIO_CATEGORIES as CATEGORY_OF
 from doorproof.recordings import load_samples
 from doorproof.scenarios import build, names
-from functions.engine.entry import MATCH_S
-from functions.engine.gps import fixes
-from functions.engine.insights import SessionContext, compute_insights
-from functions.engine.telemetry import from_samples
+from functions.engine.building import (
+    SURE_ENTRANCE_SESSIONS,
+    SURE_ENTRANCE_SPREAD_M,
+    Profile,
+    learn,
+)
+from functions.engine.entry import LOST_ACCURACY_M, MATCH_S
+from functions.engine.gps import fixes, haversine_m
+from functions.engine.insights import SessionContext, compute, compute_insights
+from functions.engine.telemetry import Telemetry, from_samples
 
 BASELINE_LOST_M = 65.0
 """Baseline: a fix this bad is indoors (the top of Wi-Fi positioning's 10-65 m)…"""
@@ -142,6 +150,7 @@ def evaluate(root: Path) -> dict[str, Any]:
     """Doors of engine and baseline against the flags (entry/) and the simulator's truth."""
     return {
         **evaluate_walks(root),
+        "learning": evaluate_learning(root),
         **evaluate_simulator(SCENARIO_SEEDS),
         "gps_barometer": evaluate_gps_barometer(SCENARIO_SEEDS),
     }
@@ -217,6 +226,114 @@ def evaluate_walks(root: Path) -> dict[str, Any]:
     }
 
 
+SAME_BUILDING_M = 60.0
+"""Walks whose first flagged doors lie this close are one building (the protocol's stand-in
+for the address, which these recordings lack: a block's half width)."""
+
+
+def _door_position(samples: list[dict[str, Any]], t: float) -> tuple[float, float] | None:
+    """Where the recorder was at a flagged door: the sky fix nearest in time (±15 s)."""
+    tel = from_samples(samples)
+    f = fixes(tel)
+    sky = np.flatnonzero(f.acc() < LOST_ACCURACY_M)
+    if sky.size == 0:
+        return None
+    k = sky[np.argmin(np.abs(f.t[sky] - tel.t[0] - t))]
+    return (float(f.lat[k]), float(f.lng[k])) if abs(f.t[k] - tel.t[0] - t) <= 15.0 else None
+
+
+def buildings(root: Path, rows: Sequence[dict[str, str]]) -> list[str | None]:
+    """A building id per walk: walks whose first flagged doors lie within ``SAME_BUILDING_M``
+    of each other (single linkage) share one; a walk through no door has none."""
+    where: list[tuple[float, float] | None] = []
+    for row in rows:
+        truth = flags(row["indoors_changes"])
+        where.append(
+            _door_position(load_samples(root / row["file"]), truth[0][1]) if truth else None
+        )
+    label = list(range(len(rows)))
+    for i, a in enumerate(where):
+        for j in range(i):
+            b = where[j]
+            if (
+                a is not None
+                and b is not None
+                and haversine_m(a[0], a[1], b[0], b[1]) <= SAME_BUILDING_M
+            ):
+                old, new = label[i], label[j]
+                label = [new if x == old else x for x in label]
+    return [None if w is None else f"bld_{label[i]}" for i, w in enumerate(where)]
+
+
+def evaluate_learning(root: Path) -> dict[str, Any]:
+    """entry/ walked in the file order, each walk's building learning from the walks before
+    it (the building/ protocol): the GATE chosen with the learned entrances, how it compares
+    with them, and what it scores against the flags."""
+    rows = labels(root)
+    ids = buildings(root, rows)
+    memory: dict[str, Profile] = {}
+    records = []
+    for row, bid in progress("entry (learned entrances)", list(zip(rows, ids, strict=True))):
+        samples = load_samples(root / row["file"])
+        ctx = SessionContext(building_id=bid, session_id=row["file"])
+        truth = flags(row["indoors_changes"])
+        records.append(
+            _learn_one(
+                row["file"],
+                row["indoors_changes"],
+                truth,
+                from_samples(samples),
+                ctx,
+                memory,
+                samples,
+            )
+        )
+    return {
+        "records": records,
+        "summary": learning_summary(records) | {"buildings": len({b for b in ids if b})},
+    }
+
+
+def _learn_one(
+    name: str,
+    flagged: str,
+    truth: list[tuple[str, float]],
+    tel: Telemetry,
+    ctx: SessionContext,
+    memory: dict[str, Profile],
+    samples: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One session counted with its building's profile (the sessions before it), scored,
+    then learned."""
+    bid = ctx.building_id
+    profile = memory.get(bid, Profile()) if bid else Profile()
+    result = compute(tel, ctx, profile.storeys, profile.entrances)
+    if bid and result.observation is not None:
+        memory[bid] = learn(profile, result.observation)
+    record = _score(name, flagged, truth, result.document, samples)
+    gate = next((e for e in result.document["events"] if e["type"] == "GATE"), None)
+    record["building"] = bid
+    record["sure_entrances"] = sum(e.sure for e in profile.entrances)
+    record["entrance"] = ((gate or {}).get("metadata") or {}).get("entrance")
+    return record
+
+
+def learning_summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``summary`` plus how the GATEs compared with the learned entrances: how many were
+    checked, agreed, and were right (within ``MATCH_S``) either way."""
+    checked = [r for r in records if r["entrance"] is not None]
+    agree = [r["engine"]["gate_ok"] for r in checked if r["entrance"]["agrees"]]
+    differ = [r["engine"]["gate_ok"] for r in checked if not r["entrance"]["agrees"]]
+    return summary(records) | {
+        "checked": len(checked),
+        "agrees": len(agree),
+        "agrees_ok": share(agree),
+        "differs": len(differ),
+        "differs_ok": share(differ),
+        "differs_sessions": [r["file"] for r in checked if not r["entrance"]["agrees"]],
+    }
+
+
 def _indoors(row: dict[str, str]) -> Callable[[float], bool]:
     """Whether the recorder's flags put a moment (s from the first sample) indoors."""
     changes = row["indoors_changes"].split()
@@ -259,20 +376,25 @@ def inside_floors(row: dict[str, str], doc: dict[str, Any]) -> int:
 
 
 def evaluate_simulator(seeds: Sequence[int]) -> dict[str, Any]:
-    """Doors and door stops against the simulator's truth, every scenario by ``seeds``."""
-    simulated, stops = [], []
+    """Doors and door stops against the simulator's truth, every scenario by ``seeds``; and
+    the same sessions learning their one building (the simulator's address) in that order."""
+    simulated, stops, learned = [], [], []
+    memory: dict[str, Profile] = {}
     runs = [(name, seed) for name in names() for seed in seeds]
     for name, seed in progress("entry (simulator)", runs):
         sc = build(name, seed=seed)
-        doc = compute_insights(from_samples(sc.samples), sc.context())
+        tel, ctx = from_samples(sc.samples), replace(sc.context(), session_id=f"{name}/{seed}")
+        doc = compute_insights(tel, ctx)
         truth = [(d, t - sc.started_at) for d, t in sc.doors]
         flagged = " ".join(f"{d}@{t:.0f}" for d, t in truth) or "none"
         simulated.append(_score(f"{name}/{seed}", flagged, truth, doc, sc.samples))
         handovers = [(a - sc.started_at, b - sc.started_at) for a, b in sc.handovers]
         stops.append(door_stops(f"{name}/{seed}", handovers, doc))
+        learned.append(_learn_one(f"{name}/{seed}", flagged, truth, tel, ctx, memory, sc.samples))
     return {
         "simulator": {"records": simulated, "summary": summary(simulated)},
         "door_stop": {"records": stops, "summary": door_stop_summary(stops)},
+        "simulator_learning": {"records": learned, "summary": learning_summary(learned)},
     }
 
 
@@ -394,11 +516,34 @@ def _gps_barometer_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _learning_lines(title: str, part: dict[str, Any], plain: dict[str, Any]) -> list[str]:
+    """The GATE with learned entrances beside the GATE without them (``evaluate_learning``)."""
+    s, p = part["summary"], plain["summary"]["engine"]
+    e = s["engine"]
+    return [
+        f"{title}: each session counted with what the sessions before it taught its building"
+        f" (a learned entrance is sure from {SURE_ENTRANCE_SESSIONS} sessions within"
+        f" {SURE_ENTRANCE_SPREAD_M:.0f} m); learned | not",
+        f"  GATEs checked against a sure entrance {s['checked']}: agree {s['agrees']} (right"
+        f" {pct(s['agrees_ok'])}), elsewhere {s['differs']} (right {pct(s['differs_ok'])}):"
+        f" {', '.join(s['differs_sessions']) or 'none'}",
+        f"  entries found {pct(e['entries_found'])} | {pct(p['entries_found'])}, exits found"
+        f" {pct(e['exits_found'])} | {pct(p['exits_found'])}, GATE right {pct(e['gate_ok'])} |"
+        f" {pct(p['gate_ok'])}, false doors {e['false_doors']} | {p['false_doors']}",
+    ]
+
+
 def table(report: dict[str, Any]) -> list[str]:
     d = report["door_stop"]["summary"]
     lines = [
         *_section("ENTRY (real walks)", report, list_found=True),
+        *_learning_lines("ENTRY (real walks, learned entrances)", report["learning"], report),
         *_section("ENTRY (simulator)", report["simulator"], list_found=False),
+        *_learning_lines(
+            "ENTRY (simulator, learned entrances)",
+            report["simulator_learning"],
+            report["simulator"],
+        ),
         f"DOOR STOP (simulator): {pct(d['found'])} of {d['handovers']} handovers found,"
         f" {d['false']} door stops elsewhere; stated confidence (the stop's share of still"
         " seconds) → share that were the handover:",

@@ -81,7 +81,13 @@ MAX_OBSERVATIONS = 200
 """A profile keeps this many observations (the most recent): enough for any building, small
 enough for one DynamoDB item."""
 GATE_CLUSTER_M = 25.0
-"""GATE positions within this of each other are one entrance."""
+"""Door positions within this of each other are one entrance (entry/: a walk's way out lay
+6, 17 and 29 m from where another walk went in through the same door)."""
+SURE_ENTRANCE_SESSIONS = 2
+SURE_ENTRANCE_SPREAD_M = 15.0
+"""An entrance is sure enough to judge a GATE by once this many sessions found it within
+this median spread (open-sky fixes are good to 5-10 m; a door fix to 10-30 m): one session's
+fix is a point, not a place."""
 MIN_HEIGHT_M = 0.85
 """Plateau heights below this are the entrance level (``vertical.MIN_HEIGHT_M``)."""
 
@@ -237,6 +243,9 @@ class Observation:
     """The address country's ground floor (0 or 1), None unknown."""
     gate: tuple[float, float] | None = None
     """(lat, lng) of the GATE fix, when GPS was lost at the entrance."""
+    exit: tuple[float, float] | None = None
+    """(lat, lng) of the first sky fix after the session's first exit: the same door, seen on
+    the way out (couriers leave the way they came)."""
 
     def claimed_height(self) -> float | None:
         """The height the claim is about: the door's, else the highest or lowest dwell."""
@@ -255,11 +264,12 @@ class Observation:
             "claimedFloor": self.claimed_floor,
             "groundFloor": self.ground_floor,
             "gate": None if self.gate is None else [round(x, 6) for x in self.gate],
+            "exit": None if self.exit is None else [round(x, 6) for x in self.exit],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Observation:
-        door, gate = data.get("doorHeightM"), data.get("gate")
+        door, gate, out = data.get("doorHeightM"), data.get("gate"), data.get("exit")
         return cls(
             session_id=str(data["sessionId"]),
             at=float(data.get("at", 0.0)),
@@ -268,17 +278,25 @@ class Observation:
             claimed_floor=data.get("claimedFloor"),
             ground_floor=data.get("groundFloor"),
             gate=None if not gate else (float(gate[0]), float(gate[1])),
+            exit=None if not out else (float(out[0]), float(out[1])),
         )
 
 
 @dataclass(frozen=True)
 class Entrance:
-    """Where couriers lose GPS at this building: the median of one cluster of GATE fixes."""
+    """Where couriers lose GPS at this building: the median of one cluster of door fixes
+    (GATEs, and the first sky fix of an exit)."""
 
     lat: float
     lng: float
     sessions: int
+    """Distinct sessions with a door fix in the cluster."""
     spread_m: float
+
+    @property
+    def sure(self) -> bool:
+        """Seen often and tightly enough to judge a GATE by (``SURE_ENTRANCE_SESSIONS``)."""
+        return self.sessions >= SURE_ENTRANCE_SESSIONS and self.spread_m <= SURE_ENTRANCE_SPREAD_M
 
 
 @dataclass(frozen=True)
@@ -410,9 +428,11 @@ def _cost(claimed: Sequence[tuple[float, int]], heights: Sequence[float]) -> np.
 
 
 def entrances(observations: Sequence[Observation]) -> tuple[Entrance, ...]:
-    """Clusters of GATE positions, largest first: each the fixes within ``GATE_CLUSTER_M`` of
-    the one with most neighbours, summarised by their median."""
-    points = np.asarray([o.gate for o in observations if o.gate is not None], dtype=float)
+    """Clusters of door positions (GATEs and exits), largest first: each the fixes within
+    ``GATE_CLUSTER_M`` of the one with most neighbours, summarised by their median."""
+    doors = [(k, p) for k, o in enumerate(observations) for p in (o.gate, o.exit) if p is not None]
+    session = np.asarray([k for k, _ in doors], dtype=int)
+    points = np.asarray([p for _, p in doors], dtype=float).reshape(-1, 2)
     out: list[Entrance] = []
     while points.shape[0]:
         d = _distances(points)
@@ -420,8 +440,10 @@ def entrances(observations: Sequence[Observation]) -> tuple[Entrance, ...]:
         members = d[centre] <= GATE_CLUSTER_M
         lat, lng = np.median(points[members], axis=0)
         spread = float(np.median(d[centre][members]))
-        out.append(Entrance(float(lat), float(lng), int(members.sum()), spread))
-        points = points[~members]
+        seen = int(np.unique(session[members]).size)
+        out.append(Entrance(float(lat), float(lng), seen, spread))
+        points, session = points[~members], session[~members]
+    out.sort(key=lambda e: -e.sessions)
     return tuple(out)
 
 

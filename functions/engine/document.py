@@ -67,7 +67,8 @@ def events(
                 "tStart": _t(place.gate, t0),
                 "tEnd": None,
                 "confidence": place.gate_confidence,
-                "metadata": {"basis": place.gate_basis, "direction": "in"},
+                "metadata": {"basis": place.gate_basis, "direction": "in"}
+                | ({} if place.entrance is None else {"entrance": place.entrance.to_json()}),
             }
         )
     # the other doors GPS saw: later entries (those up to the GATE were it or were driven

@@ -22,12 +22,12 @@ import numpy as np
 from functions.engine import integrity
 from functions.engine.activity import on_foot_moves, segment_activity
 from functions.engine.address import building_id, ground_floor
-from functions.engine.building import Observation, Storeys
+from functions.engine.building import Entrance, Observation, Storeys
 from functions.engine.classification import classify
 from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge
-from functions.engine.place import Place, locate, parse_floor
+from functions.engine.place import Place, fix_at, locate, parse_floor
 from functions.engine.quality import measure
 from functions.engine.signal import motion, relative_height
 from functions.engine.steps import detect_steps
@@ -144,20 +144,29 @@ class Result:
 
 
 def compute_insights(
-    tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None
+    tel: Telemetry,
+    ctx: SessionContext,
+    storeys: Storeys | None = None,
+    entrances: tuple[Entrance, ...] = (),
 ) -> dict[str, Any]:
     """The engine's part of the insights document (API.md), JSON-ready: summary,
     reasonCodes, events, metrics, evidence, dataQuality, engineVersion, path, elevation,
     building, classification.
 
     ``storeys`` is the building's storey model learned from *other* sessions (default: 3.0 m
-    a storey). Never raises on valid-but-poor input: empty or tiny telemetry gives
-    INSUFFICIENT_DATA.
+    a storey), ``entrances`` where they went through its doors (``building.Profile``: the
+    GATE prefers a sure one, ``place.locate``). Never raises on valid-but-poor input: empty
+    or tiny telemetry gives INSUFFICIENT_DATA.
     """
-    return compute(tel, ctx, storeys).document
+    return compute(tel, ctx, storeys, entrances).document
 
 
-def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None) -> Result:
+def compute(
+    tel: Telemetry,
+    ctx: SessionContext,
+    storeys: Storeys | None = None,
+    entrances: tuple[Entrance, ...] = (),
+) -> Result:
     """``compute_insights``, with the session's building observation."""
     storeys = storeys or Storeys()
     m = motion(tel)
@@ -171,7 +180,7 @@ def compute(tel: Telemetry, ctx: SessionContext, storeys: Storeys | None = None)
         else None
     )
     claimed = ctx.claimed_levels(storeys)
-    place = locate(tel, activity, f, moves, address, claimed, storeys)
+    place = locate(tel, activity, f, moves, address, claimed, storeys, entrances)
     th = relative_height(tel)
     spans = _spans(moves, th, place)
     counted = _count_floors(moves, spans, storeys)
@@ -302,10 +311,18 @@ def _observation(
     address's claim and where GPS was lost."""
     if ctx.building_id is None:
         return None
-    gate = None
+    gate = exit_ = None
     if place.gate is not None and place.gate_basis in GPS_ENTRANCE and len(f):
-        i = int(np.clip(np.searchsorted(f.t, place.gate, side="right") - 1, 0, len(f) - 1))
+        i = fix_at(f, place.gate)
         gate = (float(f.lat[i]), float(f.lng[i]))
+    # the way out of the building the GATE entered (or the session began in): its first sky fix
+    since = place.gate if gate is not None else -math.inf if place.began_inside else None
+    out = [
+        p.t for p in place.passages if p.direction == "out" and since is not None and p.t > since
+    ]
+    if out and len(f):
+        i = min(int(np.searchsorted(f.t, out[0], side="left")), len(f) - 1)
+        exit_ = (float(f.lat[i]), float(f.lng[i]))
     return Observation(
         session_id=ctx.session_id,
         at=started,
@@ -314,4 +331,5 @@ def _observation(
         claimed_floor=ctx.address_floor,
         ground_floor=ctx.ground_floor,
         gate=gate,
+        exit=exit_,
     )

@@ -50,7 +50,7 @@ import numpy as np
 from functions.engine import entry
 from functions.engine.activity import DRIVING, WALKING, WINDOW_S, Activity, Segment
 from functions.engine.address import ground_floor
-from functions.engine.building import Storeys
+from functions.engine.building import GATE_CLUSTER_M, Entrance, Storeys
 from functions.engine.entry import STALE_FIX_S, Passage, Passages, lost_fixes
 from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
 from functions.engine.signal import relative_height
@@ -184,6 +184,9 @@ class Place:
     the session's first reading: what the building's heights are measured from."""
     began_inside: bool = False
     """GPS says the session began inside a building (``entry.Passages.began_inside``)."""
+    entrance: EntranceCheck | None = None
+    """A GPS GATE against the building's sure learned entrances (None: none known, or the
+    GATE is not GPS's)."""
 
     def inside(self, t: float) -> bool | None:
         """Whether the courier was inside a building at ``t``, as GPS and the GATE tell it:
@@ -212,21 +215,71 @@ def _window_label(activity: Activity, t: float) -> int:
     return int(activity.labels[min(i, activity.labels.shape[0] - 1)])
 
 
-def _gate(
-    found: Passages, activity: Activity, f: Fixes, address: tuple[float, float] | None
-) -> Passage | None:
-    """The first entry (``entry.passages``) made on foot: after the first walk began when
-    the IMU can see walking, never in a window labelled DRIVING (a car park, a tunnel)."""
+def _on_foot_entries(found: Passages, activity: Activity) -> list[Passage]:
+    """The entries (``entry.passages``) made on foot: after the first walk began when the IMU
+    can see walking (an entry just before it is moved to it), never in a window labelled
+    DRIVING (a car park, a tunnel)."""
     start = _on_foot_start(activity)
     if start is None and np.isfinite(activity.energy).any():
-        return None
+        return []
+    out = []
     for p in found.entries():
         if start is not None and p.t < start - STALE_FIX_S:
             continue
         if _window_label(activity, p.t) == DRIVING:
             continue
-        return p if start is None or p.t >= start else replace(p, t=start)
-    return None
+        out.append(p if start is None or p.t >= start else replace(p, t=start))
+    return out
+
+
+@dataclass(frozen=True)
+class EntranceCheck:
+    """A GATE against the building's sure learned entrances (``building.Entrance.sure``)."""
+
+    agrees: bool
+    """The GATE's fix lies within ``GATE_CLUSTER_M`` plus its own accuracy of one of them."""
+    distance_m: float
+    """From the GATE's fix to the nearest sure entrance."""
+    sessions: int
+    """Sessions that taught that entrance."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agrees": self.agrees,
+            "distanceM": round(self.distance_m, 1),
+            "sessions": self.sessions,
+        }
+
+
+def check_entrance(f: Fixes, t: float, sure: tuple[Entrance, ...]) -> EntranceCheck | None:
+    """The fix in force at ``t`` against the nearest of ``sure`` (None without any)."""
+    if not sure or len(f) == 0:
+        return None
+    i = fix_at(f, t)
+    distances = [float(f.distance_to(e.lat, e.lng)[i]) for e in sure]
+    k = int(np.argmin(distances))
+    reach = GATE_CLUSTER_M + min(float(f.acc()[i]), entry.LOST_ACCURACY_M)
+    return EntranceCheck(distances[k] <= reach, distances[k], sure[k].sessions)
+
+
+def fix_at(f: Fixes, t: float) -> int:
+    """Index of the fix in force at ``t`` (the first one before any)."""
+    return int(np.clip(np.searchsorted(f.t, t, side="right") - 1, 0, len(f) - 1))
+
+
+def _gate(
+    found: Passages, activity: Activity, f: Fixes, entrances: tuple[Entrance, ...]
+) -> tuple[Passage | None, EntranceCheck | None]:
+    """The GATE among the on-foot entries: the first one at a sure learned entrance when the
+    building has one (a street canyon or a shop on the way is not this building's door),
+    else the first; with how it compares to the learned entrances."""
+    candidates = _on_foot_entries(found, activity)
+    sure = tuple(e for e in entrances if e.sure)
+    checks = [check_entrance(f, p.t, sure) for p in candidates]
+    for p, check in zip(candidates, checks, strict=True):
+        if check is not None and check.agrees:
+            return p, check
+    return (candidates[0], checks[0]) if candidates else (None, None)
 
 
 def _inside_move(found: Passages, f: Fixes, moves: tuple[VerticalMove, ...]) -> VerticalMove | None:
@@ -296,12 +349,14 @@ def locate(
     address: tuple[float, float] | None,
     claimed_levels: tuple[int, ...] = (),
     storeys: Storeys | None = None,
+    entrances: tuple[Entrance, ...] = (),
 ) -> Place:
     """The GATE, the door stop and the doorstep verdict (module docstring).
 
     ``claimed_levels``: the levels above the entrance the address's floor may be (one when
     its country tells how floors are numbered, two when not); ``storeys``: the building's
-    storey model (default: ``FLOOR_HEIGHT_M`` a storey).
+    storey model (default: ``FLOOR_HEIGHT_M`` a storey); ``entrances``: where earlier
+    sessions went through the building's doors (``building.Profile.entrances``).
     """
     storeys = storeys or Storeys()
     th = relative_height(tel)
@@ -311,7 +366,7 @@ def locate(
     seen = activity.labels == WALKING
     walking = activity.grid[seen if np.isfinite(activity.energy).any() else np.zeros_like(seen)]
     found = entry.passages(f, th, walking, float(tel.t[-1]) if len(tel) else 0.0)
-    entered = _gate(found, activity, f, address)
+    entered, check = _gate(found, activity, f, entrances)
     inside = _inside_move(found, f, moves)
     gate = basis = None
     confidence = 0.0
@@ -328,6 +383,8 @@ def locate(
         # GPS saw no entry, or saw it only after a lift had already carried the courier
         # (a glass lobby keeps sky-level fixes): the move is the first sign
         gate, basis = inside.t_start, "vertical-move"
+    if basis not in ("gps-loss", "gps-loss-far"):
+        check = None
 
     stops = _on_foot_stops(activity)
     if gate is not None:
@@ -396,6 +453,7 @@ def locate(
         inside_height_range_m=_height_range(th, gate, door.t_end if door else None),
         entrance_height_m=ground if has_baro else None,
         began_inside=found.began_inside,
+        entrance=check,
     )
 
 

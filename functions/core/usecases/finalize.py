@@ -52,7 +52,7 @@ from functions.core.wire.path_image import render_path
 from functions.engine.telemetry import Telemetry
 
 if TYPE_CHECKING:
-    from functions.engine.building import Storeys
+    from functions.engine.building import Profile
 
 TRIGGERS: dict[str, str] = {
     "complete": "all-data-stored",
@@ -62,7 +62,7 @@ TRIGGERS: dict[str, str] = {
 }
 """Why a computation ran, as the session's ``insightsHistory`` names it."""
 PROCESSING_FAILED = "PROCESSING_FAILED"
-Engine = Callable[[Telemetry, dict[str, Any], EndReason, "Storeys | None"], dict[str, Any]]
+Engine = Callable[[Telemetry, dict[str, Any], EndReason, "Profile | None"], dict[str, Any]]
 OBSERVATION_KEY = "buildingObservation"
 """Where ``run_engine`` hands over what the session taught its building (not stored)."""
 COMMIT_ATTEMPTS = 3
@@ -83,11 +83,11 @@ def run_engine(
     telemetry: Telemetry,
     session: dict[str, Any],
     end_reason: EndReason,
-    storeys: Storeys | None = None,
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
     """The insight engine on a session's telemetry (imported here: it is the heavy part),
-    floors counted on ``storeys`` (the building's profile without this session), with the
-    session's building observation under ``OBSERVATION_KEY``."""
+    floors counted and the GATE checked on ``profile`` (the building's, without this
+    session), with the session's building observation under ``OBSERVATION_KEY``."""
     from functions.engine.insights import SessionContext, compute  # noqa: PLC0415
 
     ended = session.get("endedEpoch")
@@ -101,7 +101,11 @@ def run_engine(
         end_reason=end_reason,
         session_id=str(session["sessionId"]),
     )
-    result = compute(telemetry, context, storeys)
+    result = (
+        compute(telemetry, context)
+        if profile is None
+        else compute(telemetry, context, profile.storeys, profile.entrances)
+    )
     document = dict(result.document)
     if result.observation is not None:
         document[OBSERVATION_KEY] = result.observation.to_json()
@@ -213,12 +217,12 @@ class Finalizer:
         telemetry = self._chunks.load(session_id)
         building = building_of(session) if self._buildings is not None else None
         tenant = str(session.get("tenant", ""))
-        storeys = None
+        profile = None
         if self._buildings is not None and building is not None:
             # the session's own earlier observation (a reprocess) must not count its floors
-            storeys = self._buildings.profile(tenant, building).without(session_id).storeys
+            profile = self._buildings.profile(tenant, building).without(session_id)
         insights = dict(
-            self._engine(telemetry, session, Session.of(session).engine_end_reason(), storeys)
+            self._engine(telemetry, session, Session.of(session).engine_end_reason(), profile)
         )
         observation = insights.pop(OBSERVATION_KEY, None)
         path = insights.get("path") or []  # kept: the dashboard plots it too

@@ -107,6 +107,16 @@ def test_gate_positions_cluster_into_entrances() -> None:
     assert profile.entrances[0].lat == pytest.approx(52.520015, abs=1e-5)
 
 
+def test_a_way_out_is_the_same_door_and_a_session_counts_once() -> None:
+    door = (52.52, 13.405)
+    near = (52.52009, 13.405)  # 10 m on: the first sky fix after walking out
+    one = profile_of([Observation("s0", 0.0, gate=door, exit=near)])
+    assert [e.sessions for e in one.entrances] == [1] and not one.entrances[0].sure
+    two = learn(one, Observation("s1", 1.0, exit=door))
+    assert [e.sessions for e in two.entrances] == [2] and two.entrances[0].sure
+    assert Profile.from_json(two.to_json()) == two
+
+
 def test_floor_confidences_are_probabilities() -> None:
     storeys = Storeys()
     total = sum(storeys.level_confidence(7.6, level) for level in range(-1, 6))

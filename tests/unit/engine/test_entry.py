@@ -10,11 +10,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from doorproof.accuracy.entry import evaluate_simulator, evaluate_walks, flags, match
+from doorproof.accuracy.entry import (
+    evaluate_learning,
+    evaluate_simulator,
+    evaluate_walks,
+    flags,
+    match,
+)
 from doorproof.scenarios import build
+from functions.engine.building import Entrance
 from functions.engine.entry import CONFIDENCE, passages
 from functions.engine.gps import fixes
-from functions.engine.insights import SessionContext, compute_insights
+from functions.engine.insights import SessionContext, compute, compute_insights
 from functions.engine.signal import relative_height
 from functions.engine.telemetry import Telemetry, from_samples
 
@@ -130,6 +137,39 @@ def test_gps_and_barometer_only_sessions_get_their_gate_and_exits() -> None:
         (e["metadata"]["direction"], e["tStart"]) for e in doc["events"] if e["type"] == "GATE"
     ]
     assert gates == [("in", 29.0), ("out", 63.0)]
+
+
+def _two_entries() -> Telemetry:
+    """Walking north at ~1.1 m/s: GPS lost at t=29 (a shop on the way, 15 s), back under the
+    sky, lost again at t=67 (the delivery's building), 42 m further on."""
+    accuracy = [10.0] * 30 + [30.0, 50.0, 100.0] + [200.0] * 15 + [10.0] * 20
+    accuracy += [30.0, 50.0, 100.0] + [200.0] * 20
+    speed = [-1.0 if a >= 100.0 else 1.2 for a in accuracy]
+    return walk(accuracy, speed)
+
+
+def _gates(doc: dict[str, Any]) -> list[tuple[float, Any]]:
+    return [
+        (e["tStart"], e["metadata"].get("entrance"))
+        for e in doc["events"]
+        if e["type"] == "GATE" and e["metadata"]["direction"] == "in"
+    ]
+
+
+def test_the_gate_is_the_entry_at_the_learned_entrance() -> None:
+    """A sure learned entrance (2 sessions, tight) picks the entry made there over an earlier
+    one elsewhere; a lone fix (1 session) is no prior, and an entrance elsewhere is flagged."""
+    tel, ctx = _two_entries(), SessionContext()
+    door = (52.5 + 67e-5, 13.4)
+    assert _gates(compute(tel, ctx).document)[0] == (29.0, None)
+    learned = compute(tel, ctx, entrances=(Entrance(*door, sessions=2, spread_m=4.0),)).document
+    gate, check = _gates(learned)[0]
+    assert gate == 67.0 and check["agrees"] and check["distanceM"] < 2.0 and check["sessions"] == 2
+    lone = compute(tel, ctx, entrances=(Entrance(*door, sessions=1, spread_m=0.0),)).document
+    assert _gates(lone)[0] == (29.0, None)
+    away = (Entrance(52.51, 13.4, sessions=5, spread_m=6.0),)
+    gate, check = _gates(compute(tel, ctx, entrances=away).document)[0]
+    assert gate == 29.0 and not check["agrees"] and check["distanceM"] > 900.0
 
 
 def _lift_in_a_glass_lobby(accuracy: float) -> Telemetry:
@@ -259,6 +299,31 @@ def test_simulated_doors_and_door_stops() -> None:
     ]
     door = report["door_stop"]["summary"]
     assert door["found"] == 100.0 and door["false"] == 0
+
+
+def test_learned_entrances_on_real_walks() -> None:
+    """entry/ in file order, each walk's building learning from those before it: one GATE
+    (2016-11-30T095340) meets a sure entrance (two earlier walks through the same door) and
+    agrees, 3.5 m from it; every figure stays what it was without learning. The 2 false doors
+    (2016-12-02T164135, a street canyon after the exit) stay: no other walk was in that
+    building, so nothing was learned there."""
+    if not (DATA / "entry" / "labels.csv").is_file():
+        pytest.skip(f"real recordings not found at {DATA.resolve()}/entry")
+    s = evaluate_learning(DATA / "entry")["summary"]
+    assert s["checked"] >= 1 and s["agrees"] == s["checked"] and s["agrees_ok"] == 100.0
+    assert s["engine"]["entries_found"] >= ENTRIES_FOUND_PCT
+    assert s["engine"]["gate_ok"] >= GATE_RIGHT_PCT
+    assert s["engine"]["false_doors"] <= 2
+
+
+def test_learned_entrances_on_the_simulator() -> None:
+    """Every scenario (seed 0) delivers to one address: after the first GATEs its entrance is
+    sure, the real entries agree with it and are right, and the walk into a building 300 m
+    away is flagged (the two GPS spoofers' GATEs too)."""
+    s = evaluate_simulator((0,))["simulator_learning"]["summary"]
+    assert s["agrees"] >= 12 and s["agrees_ok"] == 100.0
+    assert "wrong_building/0" in s["differs_sessions"]
+    assert s["engine"]["entries_found"] >= ENTRIES_FLOOR_PCT
 
 
 def test_door_stops_on_real_walks_lie_inside(walks: dict[str, Any]) -> None:
