@@ -98,9 +98,10 @@ class LocalProcess:
         for _ in proc.stdout:
             pass
 
-    def rss_kb(self) -> int:
-        """Resident memory now, of the stack and its worker processes together (and the peak
-        seen, in ``peak_rss_kb``; their CPU time so far, in ``cpu_s``)."""
+    def sample(self) -> int:
+        """Sample the stack and its worker processes: their CPU time so far (read back as
+        ``cpu_s``) and their resident memory together (the peak seen kept in
+        ``peak_rss_kb``); returns the resident memory now, in kB."""
         if self.proc is None:
             return 0
         tree = _process_tree(self.proc.pid)
@@ -112,12 +113,12 @@ class LocalProcess:
 
     @property
     def cpu_s(self) -> float:
-        """CPU seconds used by every process the stack ran, as last sampled by ``rss_kb``."""
+        """CPU seconds used by every process the stack ran, as last sampled by ``sample``."""
         return sum(self._cpu_s.values())
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.rss_kb()
+            self.sample()
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
 
@@ -126,7 +127,7 @@ class LocalProcess:
         if self.proc is None:
             return 0
         if self.proc.poll() is None:
-            self.rss_kb()
+            self.sample()
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=120)
         return int(self.proc.returncode)
@@ -369,7 +370,7 @@ def _progress(run: Run, elapsed: float, stack: LocalProcess) -> None:
     print(
         f"{elapsed:4.0f} s: {len(run.latencies)} telemetry calls answered (p95 {p95:.2f} s), "
         f"{sum(p.stopped_at is not None for p in run.phones)}/{len(run.phones)} phones stopped, "
-        f"stack {stack.rss_kb() / 1024:.0f} MB, load average {_load_average()}",
+        f"stack {stack.sample() / 1024:.0f} MB, load average {_load_average()}",
         file=sys.stderr,
     )
 
@@ -392,7 +393,7 @@ def loadtest(
     stack = LocalProcess(data, port)
     try:
         startup_s = stack.start()
-        start_rss_mb = stack.rss_kb() / 1024
+        start_rss_mb = stack.sample() / 1024
         print(f"doorproof local started in {startup_s:.1f} s; {phones} phones", file=sys.stderr)
         report = _drive_and_check(
             stack,
@@ -405,7 +406,7 @@ def loadtest(
             outage_s=outage_s,
             insights_timeout_s=insights_timeout_s,
         )
-        stack.rss_kb()
+        stack.sample()
     finally:
         stack.stop()
     load["end"] = _load_average()
@@ -435,7 +436,7 @@ def _drive_and_check(
     interval_s = BATCH_SAMPLES / SAMPLE_HZ
     with tempfile.TemporaryDirectory(prefix="loadtest-queues-") as queues:
         threads = []
-        stack.rss_kb()
+        stack.sample()
         cpu_before_s, own_before_s = stack.cpu_s, _own_cpu_s()
         for phone in run.phones:
             start = (phone.index * 7.3) % max(seconds - outage_s - 10.0, 1.0) + 5.0
@@ -456,7 +457,7 @@ def _drive_and_check(
         killed_at = restart_s = None
         next_progress = began + 30.0
         while any(t.is_alive() for t in threads):
-            stack.rss_kb()
+            stack.sample()
             if kill_at is not None and killed_at is None and time.monotonic() - began >= kill_at:
                 load["atKill"] = _load_average()
                 print(f"kill -9 of doorproof local at {kill_at:.0f} s", file=sys.stderr)
@@ -469,7 +470,7 @@ def _drive_and_check(
                 _progress(run, time.monotonic() - began, stack)
                 next_progress += 30.0
             time.sleep(1.0)
-        stack.rss_kb()
+        stack.sample()
         cpu_s, own_s = stack.cpu_s - cpu_before_s, _own_cpu_s() - own_before_s
         load["lastStop"] = _load_average()
         print("every phone stopped; waiting for every session's insights", file=sys.stderr)

@@ -99,7 +99,26 @@ def signing_secrets(box: SecretBox, endpoint: dict[str, Any], now: float) -> lis
     ]
 
 
-class Dispatcher:
+class OverWebhookStores:
+    """What both webhook use cases stand on: the three stores, the attempt queue, the secret
+    box and a clock (the dispatcher adds a sender, the endpoints API a URL policy)."""
+
+    def __init__(
+        self,
+        stores: WebhookStores,
+        queue: WebhookQueue,
+        box: SecretBox,
+        clock: Callable[[], float],
+    ) -> None:
+        self._endpoints = stores.endpoints
+        self._deliveries = stores.deliveries
+        self._messages = stores.messages
+        self._queue = queue
+        self._box = box
+        self._clock = clock
+
+
+class Dispatcher(OverWebhookStores):
     """``retry_scale`` multiplies every delay of the schedule (1.0 in production; tests
     compress it, see ``settings.Settings.webhook_retry_scale``)."""
 
@@ -114,14 +133,9 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
     ) -> None:
-        self._endpoints = stores.endpoints
-        self._deliveries = stores.deliveries
-        self._messages = stores.messages
-        self._queue = queue
-        self._box = box
+        super().__init__(stores, queue, box, clock)
         self._sender = sender
         self._scale = retry_scale
-        self._clock = clock
         self._rng = rng
 
     def handle(self, body: dict[str, Any]) -> Outcome:

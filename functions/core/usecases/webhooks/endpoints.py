@@ -21,7 +21,11 @@ from functions.core.domain import errors
 from functions.core.domain.principal import Principal
 from functions.core.domain.timestamps import iso
 from functions.core.domain.webhook_urls import UrlRefused, check_url
-from functions.core.usecases.webhooks.dispatch import expires_at, open_delivery
+from functions.core.usecases.webhooks.dispatch import (
+    OverWebhookStores,
+    expires_at,
+    open_delivery,
+)
 from functions.core.wire.models.webhooks import (
     Attempt,
     CreateWebhookRequest,
@@ -64,7 +68,7 @@ def to_delivery(item: dict[str, Any]) -> Delivery:
     )
 
 
-class WebhookEndpoints:
+class WebhookEndpoints(OverWebhookStores):
     """``allow_loopback``: whether sandbox endpoints may be ``http://127.0.0.1`` here."""
 
     def __init__(
@@ -76,13 +80,8 @@ class WebhookEndpoints:
         allow_loopback: bool,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._endpoints = stores.endpoints
-        self._deliveries = stores.deliveries
-        self._messages = stores.messages
-        self._queue = queue
-        self._box = box
+        super().__init__(stores, queue, box, clock)
         self._allow_loopback = allow_loopback
-        self._clock = clock
 
     def _check(self, url: str, environment: str) -> None:
         try:
