@@ -4,7 +4,7 @@ The stored document (``InsightsStore``) holds S3 keys, never URLs: URLs expire, 
 not. This view adds the identity fields from the session, turns ``pathImageKey`` into a fresh
 ``pathImageUrl``, and shows the proof-of-delivery photo once it was uploaded (it is checked at
 read time: the phone uploads straight to S3, nothing tells the API; the first JPEG uploaded is
-the one shown, ``Presigner.first_photo``). Before any computation the
+the one shown, ``ObjectLinks.first_photo``). Before any computation the
 document is ``status: processing`` with identity fields only.
 """
 
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core.adapters.presign import Presigner
 from functions.core.adapters.session_objects import pod_photo_key
+from functions.core.ports.storage import ObjectLinks
 from functions.core.wire.models.insights import InsightsDocument, Pod
 
 INTERNAL = ("pathImageKey",)
 
 
 def public_document(
-    session: dict[str, Any], stored: dict[str, Any] | None, presign: Presigner
+    session: dict[str, Any], stored: dict[str, Any] | None, presign: ObjectLinks
 ) -> InsightsDocument:
     session_id = session["sessionId"]
     photo = pod_photo_key(session_id)

@@ -410,3 +410,17 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class FakeObjectLinks:
+    """``ports.storage.ObjectLinks``: a link naming the key and version; ``photos`` maps a
+    photo key to the version of its first upload."""
+
+    def __init__(self) -> None:
+        self.photos: dict[str, str] = {}
+
+    def url(self, key: str, version_id: str | None = None) -> str:
+        return f"https://bucket.example/{key}" + (f"?versionId={version_id}" if version_id else "")
+
+    def first_photo(self, key: str) -> str | None:
+        return self.photos.get(key)
