@@ -15,6 +15,7 @@ from doorproof.accuracy import (
     elevators,
     entry,
     mode_confidence,
+    robustness,
     sequences,
     steps,
     vertical,
@@ -29,6 +30,7 @@ SETS: tuple[AccuracySet, ...] = (
     elevator_floors.SET,
     building_hall.SET,
     entry.SET,
+    robustness.SET,
 )
 """Every set the report knows, in the order it prints them."""
 

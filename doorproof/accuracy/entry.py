@@ -119,7 +119,7 @@ def doors(doc: dict[str, Any]) -> list[tuple[str, float, float]]:
     ]
 
 
-def _score(
+def score_doors(
     name: str,
     flagged: str,
     truth: list[tuple[str, float]],
@@ -209,7 +209,7 @@ def evaluate_walks(root: Path) -> dict[str, Any]:
         samples = load_samples(root / row["file"])
         doc = compute_insights(from_samples(samples), SessionContext())
         truth = flags(row["indoors_changes"])
-        record = _score(row["file"], row["indoors_changes"], truth, doc, samples)
+        record = score_doors(row["file"], row["indoors_changes"], truth, doc, samples)
         record["reason_codes"] = doc["reasonCodes"]
         record["floors_climbed"] = [doc["summary"]["floorsClimbed"], inside_floors(row, doc)]
         record["door_stops"] = door_stops_inside(row, doc)
@@ -310,7 +310,7 @@ def _learn_one(
     result = compute(tel, ctx, profile.storeys, profile.entrances)
     if bid and result.observation is not None:
         memory[bid] = learn(profile, result.observation)
-    record = _score(name, flagged, truth, result.document, samples)
+    record = score_doors(name, flagged, truth, result.document, samples)
     gate = next((e for e in result.document["events"] if e["type"] == "GATE"), None)
     record["building"] = bid
     record["sure_entrances"] = sum(e.sure for e in profile.entrances)
@@ -387,7 +387,7 @@ def evaluate_simulator(seeds: Sequence[int]) -> dict[str, Any]:
         doc = compute_insights(tel, ctx)
         truth = [(d, t - sc.started_at) for d, t in sc.doors]
         flagged = " ".join(f"{d}@{t:.0f}" for d, t in truth) or "none"
-        simulated.append(_score(f"{name}/{seed}", flagged, truth, doc, sc.samples))
+        simulated.append(score_doors(f"{name}/{seed}", flagged, truth, doc, sc.samples))
         handovers = [(a - sc.started_at, b - sc.started_at) for a, b in sc.handovers]
         stops.append(door_stops(f"{name}/{seed}", handovers, doc))
         learned.append(_learn_one(f"{name}/{seed}", flagged, truth, tel, ctx, memory, sc.samples))
