@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.api import cold_start
 from functions.core.adapters import aws
 from functions.core.adapters.keys import CachedResolver, KeyStore
 from functions.core.adapters.people import People, looks_like_token
@@ -80,3 +81,6 @@ def handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict[
         answer = caller.to_context() if caller else {"authError": "INVALID_KEY"}
     logger.append_keys(organizationId=answer.get("organizationId"))
     return APIGatewayAuthorizerResponseV2(authorize=True, context=answer).asdict()
+
+
+cold_start.done()

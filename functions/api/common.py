@@ -32,6 +32,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.api import cold_start
 from functions.api.http_errors import body_of, status_of
 from functions.core.adapters import aws
 from functions.core.adapters.answers import AnswerLog
@@ -419,7 +420,9 @@ def serve(
 
 def make_handler(app: APIGatewayHttpResolver, *, requires: tuple[str, ...] = ()) -> Handler:
     """The Lambda entry point for ``app``, with Powertools logging, tracing and metrics, and
-    the settings (plus the optional ``requires``) checked first (``settings.configured``)."""
+    the settings (plus the optional ``requires``) checked first (``settings.configured``).
+    Called last in a handler module, so it also ends the cold start's imports
+    (``cold_start.done``)."""
 
     @configured(requires=requires)
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -429,4 +432,5 @@ def make_handler(app: APIGatewayHttpResolver, *, requires: tuple[str, ...] = ())
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         return serve(app, event, context)
 
+    cold_start.done()
     return handler

@@ -32,7 +32,7 @@ from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
 from functions.core.adapters.session_objects import SessionObjects
-from functions.core.adapters.session_repository import to_resource
+from functions.core.adapters.session_resource import to_resource
 from functions.core.config.settings import get_settings
 from functions.core.usecases.erase import SessionEraser
 from functions.core.usecases.reprocess import Reprocess

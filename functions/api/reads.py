@@ -19,7 +19,8 @@ from functions.api.common import SessionId, make_app, make_handler, principal, r
 from functions.api.services import buildings, insights, presigner, sessions
 from functions.core.adapters import aws
 from functions.core.adapters.batch_ledger import BatchLedger
-from functions.core.adapters.session_repository import ListFilters, to_resource
+from functions.core.adapters.session_repository import ListFilters
+from functions.core.adapters.session_resource import to_resource
 from functions.core.config import names
 from functions.core.config.settings import get_settings
 from functions.core.domain import errors

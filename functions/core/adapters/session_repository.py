@@ -53,7 +53,7 @@ import secrets
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -68,9 +68,10 @@ from functions.core.adapters.dynamo import (
 from functions.core.config import names
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal
-from functions.core.domain.session import Session as SessionState
 from functions.core.domain.timestamps import iso
-from functions.core.wire.models.sessions import Session, StartSessionRequest
+
+if TYPE_CHECKING:
+    from functions.core.wire.models.sessions import StartSessionRequest
 
 HISTORY_LENGTH = 10
 FILTER_KINDS = ("tag", "reason", "outcome", "archived")
@@ -682,13 +683,3 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     if not isinstance(key, dict) or not {"sessionId", "createdKey"} <= key.keys():
         raise errors.BadRequest("cursor is not one this API returned", code="INVALID_CURSOR")
     return key
-
-
-def to_resource(item: dict[str, Any]) -> Session:
-    """The wire resource for a stored item (internal attributes dropped)."""
-    fields = Session.model_fields
-    values = {k: v for k, v in plain(item).items() if k in fields}
-    if "metadataJson" in item:
-        values["metadata"] = json.loads(item["metadataJson"])
-    values["statusDetail"] = SessionState.of(item).status_detail()
-    return Session.model_validate(values)

@@ -4,11 +4,8 @@ archived)."""
 
 import uuid
 
-from functions.core.adapters.session_repository import (
-    HISTORY_LENGTH,
-    ListFilters,
-    to_resource,
-)
+from functions.core.adapters.session_repository import HISTORY_LENGTH, ListFilters
+from functions.core.adapters.session_resource import to_resource
 from functions.core.config import names
 from functions.core.domain.principal import Principal
 from functions.core.usecases.finalize import PROCESSING_FAILED
