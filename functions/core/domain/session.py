@@ -1,9 +1,11 @@
 """A delivery session as the rules see it: its state, and what that state allows.
 
 The stored item (``adapters.session_repository`` lists every attribute) carries much more;
-``Session.of`` reads the part the rules decide on into typed fields, so a rule reads
-``session.stored_parts < session.accepted_parts`` instead of ``int(item.get(...))`` wherever
-it is needed. The transitions themselves are conditional writes (the repository's ``stop``,
+``Session.of`` reads the part the rules and the use cases decide on into typed fields, so a
+use case reads ``session.stored_parts < session.accepted_parts`` or ``session.tenant`` instead
+of ``int(item.get(...))`` wherever it is needed: the attribute names live here and in the
+adapters, which keep the item itself (a commit is conditional on it; an event quotes it).
+The transitions themselves are conditional writes (the repository's ``stop``,
 ``end_silent``, ``begin_erasing``, ``commit_insights``): a rule here says what a state means,
 the write's condition makes a concurrent change lose cleanly.
 
@@ -43,6 +45,20 @@ class Session:
     ended_epoch: float | None
     last_telemetry_at: str | None
     reprocess_from: int | None
+    tenant: str
+    organization_id: str
+    delivery_id: str
+    replay: bool
+    """Recorded earlier and sent afterwards (``mode: replay``): its span is its samples'."""
+    address: dict[str, Any]
+    """The start request's delivery address, as sent ({} when none)."""
+    insights_history: tuple[dict[str, Any], ...]
+    ready_version: int | None
+    """The last version committed as ready (an ``insight.ready`` went out iff set)."""
+    pending_event: str | None
+    """An insight event committed but not yet published."""
+    sweep_at: str | None
+    stored_objects: int
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> Session:
@@ -50,6 +66,7 @@ class Session:
         finalized = item.get("finalizedParts")
         ended = item.get("endedEpoch")
         reprocess = item.get("reprocessFrom")
+        ready = item.get("readyVersion")
         return cls(
             session_id=str(item.get("sessionId", "")),
             status=str(item.get("status", "")),
@@ -64,7 +81,23 @@ class Session:
             ended_epoch=None if ended is None else float(ended),
             last_telemetry_at=item.get("lastTelemetryAt"),
             reprocess_from=None if reprocess is None else int(reprocess),
+            tenant=str(item.get("tenant", "")),
+            organization_id=str(item.get("organizationId", "")),
+            delivery_id=str(item.get("deliveryId", "")),
+            replay=item.get("mode") == "replay",
+            address=dict(item.get("address") or {}),
+            insights_history=tuple(item.get("insightsHistory") or ()),
+            ready_version=int(ready) if ready else None,
+            pending_event=item.get("pendingEvent"),
+            sweep_at=item.get("sweepAt"),
+            stored_objects=int(item.get("storedObjects", 0)),
         )
+
+    @property
+    def address_point(self) -> tuple[float, float] | None:
+        """The address's coordinates, when the start request gave them."""
+        lat, lng = self.address.get("lat"), self.address.get("lng")
+        return (float(lat), float(lng)) if lat is not None and lng is not None else None
 
     @property
     def recording(self) -> bool:

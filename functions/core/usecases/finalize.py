@@ -90,16 +90,15 @@ def run_engine(
     session), with the session's building observation under ``OBSERVATION_KEY``."""
     from functions.engine.insights import SessionContext, compute  # noqa: PLC0415
 
-    ended = session.get("endedEpoch")
-    replay = session.get("mode") == "replay"
+    state = Session.of(session)
     # A replay's samples were recorded long before the server's start and stop: its span is
     # its samples', exactly as ``doorproof analyze`` computes it.
     context = SessionContext.from_start_request(
         session,
-        started_at=None if replay else float(session["createdEpoch"]),
-        ended_at=float(ended) if ended is not None and not replay else None,
+        started_at=None if state.replay else state.created_epoch,
+        ended_at=None if state.replay else state.ended_epoch,
         end_reason=end_reason,
-        session_id=str(session["sessionId"]),
+        session_id=state.session_id,
     )
     result = (
         compute(telemetry, context)
@@ -132,9 +131,10 @@ def session_outcome(
         "reasonCodes": codes,
         "errorCode": None if ready else PROCESSING_FAILED,
     }
-    history = [*(session.get("insightsHistory") or []), entry][-HISTORY_LENGTH:]
+    state = Session.of(session)
+    history = [*state.insights_history, entry][-HISTORY_LENGTH:]
     return {
-        "endReason": Session.of(session).engine_end_reason(),
+        "endReason": state.engine_end_reason(),
         "engineVersion": document.get("engineVersion") if ready else None,
         "reasonCodes": codes,
         "terminalOutcome": classification.get("category") if ready else None,
@@ -213,26 +213,18 @@ class Finalizer:
     # --- steps --------------------------------------------------------------------------
 
     def _compute(self, session: dict[str, Any]) -> dict[str, Any]:
-        session_id = session["sessionId"]
+        state = Session.of(session)
+        session_id, tenant = state.session_id, state.tenant
         telemetry = self._chunks.load(session_id)
         building = building_of(session) if self._buildings is not None else None
-        tenant = str(session.get("tenant", ""))
         profile = None
         if self._buildings is not None and building is not None:
             # the session's own earlier observation (a reprocess) must not count its floors
             profile = self._buildings.profile(tenant, building).without(session_id)
-        insights = dict(
-            self._engine(telemetry, session, Session.of(session).engine_end_reason(), profile)
-        )
+        insights = dict(self._engine(telemetry, session, state.engine_end_reason(), profile))
         observation = insights.pop(OBSERVATION_KEY, None)
         path = insights.get("path") or []  # kept: the dashboard plots it too
-        address = session.get("address") or {}
-        lat, lng = address.get("lat"), address.get("lng")
-        png = render_path(
-            path,
-            (float(lat), float(lng)) if lat is not None and lng is not None else None,
-            insights.get("events") or (),
-        )
+        png = render_path(path, state.address_point, insights.get("events") or ())
         image_key = self._chunks.put_path_image(session_id, png) if png else None
         document = self._document(
             session,
@@ -243,8 +235,8 @@ class Finalizer:
         InsightsDocument.model_validate(
             {
                 **document,
-                "organizationId": session.get("organizationId", ""),
-                "deliveryId": session.get("deliveryId", ""),
+                "organizationId": state.organization_id,
+                "deliveryId": state.delivery_id,
             }
         )
         if self._buildings is not None and building is not None and observation is not None:
@@ -256,12 +248,13 @@ class Finalizer:
 
     def _document(self, session: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         now = iso(self._clock())
-        version = int(session.get("insightsVersion", 0))
-        previous = self._insights.get(session["sessionId"]) if version else None
+        state = Session.of(session)
+        version = state.insights_version
+        previous = self._insights.get(state.session_id) if version else None
         created = (previous or {}).get("createdAt") or now
         return {
             **fields,
-            "sessionId": session["sessionId"],
+            "sessionId": state.session_id,
             "version": version + 1,
             "createdAt": created,
             "updatedAt": now,
@@ -270,7 +263,7 @@ class Finalizer:
     @staticmethod
     def _had_ready(session: dict[str, Any]) -> bool:
         """An ``insight.ready`` went out before iff a ready document was ever committed."""
-        return bool(session.get("readyVersion"))
+        return Session.of(session).ready_version is not None
 
     def _commit(
         self, session: dict[str, Any], document: dict[str, Any], event: EventKind, trigger: str
@@ -286,13 +279,15 @@ class Finalizer:
 
     def _publish(self, session: dict[str, Any], document: dict[str, Any], event: EventKind) -> None:
         self._bus.publish(event, event_detail(session, document))
-        self._sessions.clear_pending_event(session["sessionId"], document["version"])
+        self._sessions.clear_pending_event(Session.of(session).session_id, document["version"])
 
     def _publish_pending(self, session: dict[str, Any]) -> EventKind | None:
-        event: EventKind | None = session.get("pendingEvent")
-        if event not in ("insight.ready", "insight.updated", "insight.failed"):
+        state = Session.of(session)
+        kinds: tuple[EventKind, ...] = ("insight.ready", "insight.updated", "insight.failed")
+        event = next((kind for kind in kinds if kind == state.pending_event), None)
+        if event is None:
             return None
-        document = self._insights.get(session["sessionId"])
+        document = self._insights.get(state.session_id)
         if document is None:
             return None
         self._publish(session, document, event)

@@ -86,10 +86,11 @@ def sample_time_range(session: dict[str, Any], now: float) -> dict[str, float]:
     """The ``ts`` a sample of ``session`` may carry: within a day of the session's start and
     of now for a live session; any time for a replay (a recording made days or years ago
     keeps its own clock)."""
-    if session.get("mode") == "replay":
+    state = Session.of(session)
+    if state.replay:
         return {"earliest": 0.0, "latest": math.inf}
     return {
-        "earliest": float(session["createdEpoch"]) - names.SAMPLE_TS_SLACK_S,
+        "earliest": state.created_epoch - names.SAMPLE_TS_SLACK_S,
         "latest": now + names.SAMPLE_TS_SLACK_S,
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.core.adapters.session_objects import pod_photo_key
+from functions.core.domain.session import Session
 from functions.core.ports.storage import ObjectLinks
 from functions.core.wire.models.insights import InsightsDocument, Pod
 
@@ -22,13 +23,14 @@ INTERNAL = ("pathImageKey",)
 def public_document(
     session: dict[str, Any], stored: dict[str, Any] | None, presign: ObjectLinks
 ) -> InsightsDocument:
-    session_id = session["sessionId"]
+    state = Session.of(session)
+    session_id = state.session_id
     photo = pod_photo_key(session_id)
     photo_version = presign.first_photo(photo)
     identity: dict[str, Any] = {
         "sessionId": session_id,
-        "organizationId": session["organizationId"],
-        "deliveryId": session["deliveryId"],
+        "organizationId": state.organization_id,
+        "deliveryId": state.delivery_id,
         "pod": Pod(url=presign.url(photo, photo_version)) if photo_version else None,
     }
     if stored is None:

@@ -33,6 +33,13 @@ from functions.core.ports.sessions import ErasedSessions, Sessions
 from functions.core.wire.models.sessions import SessionStatusResponse, StartSessionRequest
 
 
+def status_of(session: Session) -> SessionStatusResponse:
+    """What start and stop answer: the session's id and status."""
+    return SessionStatusResponse.model_validate(
+        {"sessionId": session.session_id, "status": session.status}
+    )
+
+
 class SessionLifecycle:
     """Start/stop use cases; ``request_finalize`` is the processing queue's sender,
     ``erased`` the markers erased sessions leave behind,
@@ -71,7 +78,7 @@ class SessionLifecycle:
         if item is None:
             item = self._sessions.create(caller, request, now, self._settings.inactivity_timeout_s)
             self._publish("session.started", item)
-        return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])
+        return status_of(Session.of(item))
 
     def stop(self, caller: Principal, session_id: str) -> SessionStatusResponse:
         """Idempotent: stopping a stopped (or erased) session answers its current status."""
@@ -85,6 +92,7 @@ class SessionLifecycle:
             raise
         if stopped:
             self._publish("session.stopped", item)
-        if Session.of(item).finalize_after_stop():
+        session = Session.of(item)
+        if session.finalize_after_stop():
             self._request_finalize(session_id)
-        return SessionStatusResponse(sessionId=item["sessionId"], status=item["status"])
+        return status_of(session)

@@ -51,16 +51,17 @@ class Sweeper:
     def sweep(self) -> SweepReport:
         now = self._clock()
         timed_out, requested = [], []
-        for session in self._sessions.due(now):
-            session_id = session["sessionId"]
-            if session.get("status") == "recording":
+        for item in self._sessions.due(now):
+            session = Session.of(item)
+            session_id = session.session_id
+            if session.recording:
                 if not self._sessions.end_silent(
-                    session_id, Session.of(session).last_activity(), now + self._lease_s, now
+                    session_id, session.last_activity(), now + self._lease_s, now
                 ):
                     continue  # telemetry arrived since the query: still alive
                 timed_out.append(session_id)
             elif not self._sessions.lease_sweep(
-                session_id, session["sweepAt"], now + self._lease_s
+                session_id, str(session.sweep_at), now + self._lease_s
             ):
                 continue  # another sweep took it
             self._queue.request_finalize(session_id, "deadline")
