@@ -79,3 +79,34 @@ def test_a_stop_asks_for_finalization_while_insights_are_pending():
     assert of().finalize_after_stop()
     assert not of(insightsStatus="ready").finalize_after_stop()
     assert not of(endReason="timeout").finalize_after_stop()
+
+
+def test_the_fields_use_cases_read_come_typed_from_the_item() -> None:
+    item = {
+        "sessionId": "sess_1",
+        "tenant": "org#prj#live",
+        "organizationId": "org",
+        "deliveryId": "d-1",
+        "mode": "replay",
+        "address": {"lat": 52.5, "lng": 13.4, "line1": "Main St 1"},
+        "insightsHistory": [{"version": 1}],
+        "readyVersion": 2,
+        "pendingEvent": "insight.updated",
+        "sweepAt": "2026-12-02T10:00:00Z",
+        "storedObjects": 3,
+    }
+    session = Session.of(item)
+    assert (session.tenant, session.organization_id, session.delivery_id) == (
+        "org#prj#live",
+        "org",
+        "d-1",
+    )
+    assert session.replay and session.address_point == (52.5, 13.4)
+    assert session.insights_history == ({"version": 1},) and session.ready_version == 2
+    assert session.pending_event == "insight.updated" and session.stored_objects == 3
+
+
+def test_a_live_session_without_an_address_or_a_ready_version() -> None:
+    session = Session.of({"sessionId": "sess_2", "mode": "live", "address": {"line1": "x"}})
+    assert not session.replay and session.address_point is None
+    assert session.ready_version is None and session.insights_history == ()
