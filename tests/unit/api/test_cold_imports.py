@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,16 +33,17 @@ print(json.dumps({"modules": modules, "gc": gc.isenabled(), "frozen": gc.get_fre
 """
 ROUNDS = 3
 API_HANDLERS = [f for f in names.FUNCTIONS.values() if f.handler.startswith("functions.api.")]
+OTHER_FUNCTIONS = [f for f in names.FUNCTIONS.values() if f not in API_HANDLERS]
 
 
-@pytest.mark.parametrize("spec", API_HANDLERS, ids=lambda f: f.key)
-def test_api_handler_imports_nothing_heavy(spec: names.Function) -> None:
+def probe(module: str) -> dict[str, Any]:
+    """What importing ``module`` in a deployed function's environment left behind: the
+    top-level packages loaded, whether the collector runs, how many objects it froze."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "LAMBDA_TASK_ROOT": "/var/task",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
-    module = spec.handler.rsplit(".", 1)[0]
     result = subprocess.run(
         [sys.executable, "-c", PROBE, module],
         cwd=ROOT,
@@ -51,12 +53,27 @@ def test_api_handler_imports_nothing_heavy(spec: names.Function) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    state = json.loads(result.stdout.splitlines()[-1])
+    state: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return state
+
+
+@pytest.mark.parametrize("spec", API_HANDLERS, ids=lambda f: f.key)
+def test_api_handler_imports_nothing_heavy(spec: names.Function) -> None:
+    module = spec.handler.rsplit(".", 1)[0]
+    state = probe(module)
     imported = set(state["modules"])
     assert not imported & HEAVY, f"{module} imports {sorted(imported & HEAVY)} on a cold start"
     assert not spec.needs_numpy, f"names.FUNCTIONS[{spec.key!r}] must not get the numpy layer"
     assert state["gc"], f"{module} leaves the garbage collector paused (cold_start.done)"
     assert state["frozen"] > 10_000, f"{module} froze {state['frozen']} objects"
+
+
+@pytest.mark.parametrize("spec", OTHER_FUNCTIONS, ids=lambda f: f.key)
+def test_the_other_functions_keep_their_collector(spec: names.Function) -> None:
+    """Only an API handler's module ends the pause; a processing function that imported
+    anything of ``functions.api`` would run its container without collections."""
+    state = probe(spec.handler.rsplit(".", 1)[0])
+    assert state["gc"] and state["frozen"] == 0, state["gc"]
 
 
 def test_api_handlers_import_within_the_target_of_a_bare_powertools_handler() -> None:
