@@ -24,6 +24,7 @@ from functions.core.adapters.building_store import BuildingStore
 from functions.core.adapters.chunk_store import ChunkStore
 from functions.core.adapters.events_bus import EventBus
 from functions.core.adapters.insights_store import InsightsStore
+from functions.core.adapters.raw_objects import RawObjects
 from functions.core.adapters.session_repository import SessionRepository
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config.observability import logger, metrics, traced
@@ -53,7 +54,7 @@ def pipeline() -> Pipeline:
         EventBus(aws.client("events"), settings.event_bus),
         buildings=BuildingStore(aws.table(settings.buildings_table)),
     )
-    return Pipeline(s3, writer, finalizer)
+    return Pipeline(RawObjects(s3), writer, finalizer)
 
 
 @configured()

@@ -40,9 +40,10 @@ from doorproof.scenarios import Scenario, build_shift
 from functions.core.adapters import chunk_store
 from functions.core.adapters.chunk_store import to_npz
 from functions.core.adapters.processing_queue import finalize_body
+from functions.core.adapters.raw_objects import RawObjects
 from functions.core.usecases import pipeline as pipeline_module
 from functions.core.usecases.finalize import run_engine
-from functions.core.usecases.sessionize import read_object, split_by_session
+from functions.core.usecases.sessionize import split_by_session
 from functions.engine.telemetry import Telemetry
 from tests.bench.aws_calls import observed
 from tests.unit.conftest import mocked_account
@@ -106,13 +107,13 @@ def stored(world: World) -> tuple[Uploaded, Telemetry]:
 
 def test_read(benchmark, world: World, stored) -> None:
     keys = stored[0].keys
-    blobs = benchmark(lambda: [read_object(world.s3, world.bucket, k) for k in keys])
+    blobs = benchmark(lambda: [RawObjects(world.s3).read(world.bucket, k) for k in keys])
     benchmark.extra_info["objects"] = len(keys)
     benchmark.extra_info["bytes"] = sum(len(b) for b in blobs)
 
 
 def test_decode(benchmark, world: World, stored) -> None:
-    blobs = [read_object(world.s3, world.bucket, k) for k in stored[0].keys]
+    blobs = [RawObjects(world.s3).read(world.bucket, k) for k in stored[0].keys]
     slices = benchmark(lambda: [split_by_session(b) for b in blobs])
     samples = sum(len(s.telemetry()) for per_object in slices for s in per_object.values())
     assert samples == len(shift().samples)
@@ -122,7 +123,7 @@ def test_decode(benchmark, world: World, stored) -> None:
 def test_write(benchmark, world: World, stored) -> None:
     keys = stored[0].keys
     pieces = [
-        (key, next(iter(split_by_session(read_object(world.s3, world.bucket, key)).values())))
+        (key, next(iter(split_by_session(RawObjects(world.s3).read(world.bucket, key)).values())))
         for key in keys
     ]
     writer = world.pipeline()._writer
@@ -142,7 +143,7 @@ def test_write(benchmark, world: World, stored) -> None:
 def test_write_chunk_encoding_only(benchmark, world: World, stored) -> None:
     """The CPU part of ``write``: merging each object's records and deflating the npz."""
     slices = [
-        next(iter(split_by_session(read_object(world.s3, world.bucket, k)).values()))
+        next(iter(split_by_session(RawObjects(world.s3).read(world.bucket, k)).values()))
         for k in stored[0].keys
     ]
     sizes = benchmark(lambda: [len(to_npz(piece.telemetry())) for piece in slices])
@@ -263,7 +264,8 @@ def test_own_cpu(benchmark, world: World, report_section, monkeypatch) -> None:
         finalizer.finalize = meter.stage("finalize", finalizer.finalize)  # type: ignore[method-assign]
         writer = pipeline._writer
         writer.store = meter.stage("write", writer.store)  # type: ignore[method-assign]
-        monkeypatch.setattr(pipeline_module, "read_object", meter.stage("read", read_object))
+        objects = pipeline._objects
+        objects.read = meter.stage("read", objects.read)  # type: ignore[method-assign]
         monkeypatch.setattr(
             pipeline_module, "split_by_session", meter.stage("decode", split_by_session)
         )

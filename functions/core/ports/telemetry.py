@@ -1,8 +1,11 @@
-"""What ingest and finalization need of the telemetry's way through the system: the batch
-ledger (exactly-once accounting), the record sink (Firehose) and the stored chunks (S3).
+"""What ingest, sessionizing and finalization need of the telemetry's way through the
+system: the batch ledger (exactly-once accounting on the way in), the record sink (Firehose),
+Firehose's objects, the stored chunks (S3) and the stored-part ledger (exactly-once accounting
+on the way out).
 
 Implementations: ``adapters.batch_ledger.BatchLedger``, ``adapters.firehose_sink.FirehoseSink``,
-``adapters.chunk_store.ChunkStore``; fakes in ``tests/unit/core/usecases/fakes.py``.
+``adapters.raw_objects.RawObjects``, ``adapters.chunk_store.ChunkStore``,
+``adapters.stored_parts.StoredParts``; fakes in ``tests/unit/core/usecases/fakes.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from functions.core.wire.models.telemetry import Rejection
+    from functions.core.wire.records import RecordHeader
     from functions.engine.telemetry import Telemetry
 
 
@@ -55,9 +59,41 @@ class RecordSink(Protocol):
     def put(self, records: Sequence[bytes]) -> None: ...
 
 
+class FirehoseObjects(Protocol):
+    """The objects Firehose writes under ``raw/``, each holding many sessions' records."""
+
+    def read(self, bucket: str, key: str) -> bytes:
+        """The object's records, uncompressed."""
+        ...
+
+
 class Chunks(Protocol):
     """A session's stored telemetry, and its path image next to it."""
+
+    def put(self, session_id: str, source_key: str, telemetry: Telemetry) -> str:
+        """Store the session's samples from one Firehose object (again: overwritten);
+        returns the chunk's key."""
+        ...
 
     def load(self, session_id: str) -> Telemetry: ...
 
     def put_path_image(self, session_id: str, png: bytes) -> str: ...
+
+
+class StoredRecords(Protocol):
+    """Which records reached a session's chunks, each counted once into the session's
+    ``storedPartsTotal``/``storedSamplesTotal``."""
+
+    def record(
+        self,
+        session_id: str,
+        source_key: str,
+        headers: Sequence[RecordHeader],
+        now: float,
+        *,
+        stored_objects: int | None = None,
+    ) -> list[RecordHeader]:
+        """Count the session's records from ``source_key``; returns those that were new
+        (none for a session that is gone or being erased). ``stored_objects``: the
+        session's ``storedObjects`` as the caller just read it."""
+        ...

@@ -22,8 +22,9 @@ from functions.core.adapters.processing_queue import FINALIZE
 from functions.core.config import names
 from functions.core.config.observability import logger, metrics
 from functions.core.domain.session import Mode
+from functions.core.ports.telemetry import FirehoseObjects
 from functions.core.usecases.finalize import Finalizer, failure_message
-from functions.core.usecases.sessionize import SessionizedWriter, read_object, split_by_session
+from functions.core.usecases.sessionize import SessionizedWriter, split_by_session
 
 _FINALIZE_MODES: dict[str, Mode] = {
     "stopped": "complete",
@@ -62,15 +63,17 @@ def s3_objects(message: dict[str, Any]) -> list[ObjectRef]:
 
 
 class Pipeline:
-    """Dispatches messages; ``s3`` reads Firehose objects."""
+    """Dispatches messages to the two use cases it is made of, ``writer`` (sessionizing a
+    Firehose object read from ``objects``) and ``finalizer``; they are handed in built, on
+    whatever ports the caller chose."""
 
     def __init__(
         self,
-        s3: Any,
+        objects: FirehoseObjects,
         writer: SessionizedWriter,
         finalizer: Finalizer,
     ) -> None:
-        self._s3 = s3
+        self._objects = objects
         self._writer = writer
         self._finalizer = finalizer
 
@@ -100,7 +103,7 @@ class Pipeline:
         raise UnknownMessage("message is neither an S3 notification nor a finalize request")
 
     def _process_object(self, ref: ObjectRef, last_attempt: bool) -> None:
-        slices = split_by_session(read_object(self._s3, ref.bucket, ref.key))
+        slices = split_by_session(self._objects.read(ref.bucket, ref.key))
         touched = []
         for session_id, piece in slices.items():
             stored = self._writer.store(ref.key, session_id, piece)

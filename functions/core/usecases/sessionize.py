@@ -3,9 +3,9 @@ a chunk, count what was stored.
 
 Firehose objects mix every session that sent telemetry in the buffer interval (see
 docs/decisions.md for why there is no dynamic partitioning). The three steps are separate
-functions so the benchmark can time reading, decoding and writing apart:
-``read_object`` (GET + gunzip), ``split_by_session`` (parse + decode + merge per session) and
-``SessionizedWriter.store`` (chunk PUT + the object's ledger transaction).
+calls so the benchmark can time reading, decoding and writing apart: ``FirehoseObjects.read``
+(GET + gunzip, ``adapters/raw_objects.py``), ``split_by_session`` (parse + decode + merge per
+session) and ``SessionizedWriter.store`` (chunk PUT + the object's ledger transaction).
 
 Order matters for crash safety: the chunk is written *before* its parts are counted, so a
 counted part is always in storage. A crash after the chunk and before the count is repaired by
@@ -14,17 +14,13 @@ SQS's redelivery (same chunk key, overwritten; parts counted then).
 
 from __future__ import annotations
 
-import gzip
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from functions.core.adapters.chunk_store import ChunkStore
-from functions.core.adapters.session_repository import SessionRepository
-from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config.observability import logger
-from functions.core.wire.body import GZIP_MAGIC
+from functions.core.ports.sessions import Sessions
+from functions.core.ports.telemetry import Chunks, StoredRecords
 from functions.core.wire.record_decoding import decode_record
 from functions.core.wire.records import RecordHeader, header_of, iter_records
 from functions.engine.telemetry import Telemetry
@@ -40,13 +36,6 @@ class SessionSlice:
 
     def telemetry(self) -> Telemetry:
         return Telemetry.merge(self.parts)
-
-
-def read_object(s3: Any, bucket: str, key: str) -> bytes:
-    """The object's records as bytes. Firehose gzips when the stream says GZIP (moto does not),
-    so the magic number decides, not the configuration."""
-    blob: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    return gzip.decompress(blob) if blob[:2] == GZIP_MAGIC else blob
 
 
 def split_by_session(blob: bytes) -> dict[str, SessionSlice]:
@@ -80,9 +69,9 @@ class SessionizedWriter:
 
     def __init__(
         self,
-        sessions: SessionRepository,
-        chunks: ChunkStore,
-        parts: StoredParts,
+        sessions: Sessions,
+        chunks: Chunks,
+        parts: StoredRecords,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._sessions = sessions

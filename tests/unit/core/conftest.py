@@ -24,6 +24,7 @@ from functions.core.adapters.building_store import BuildingStore
 from functions.core.adapters.chunk_store import ChunkStore
 from functions.core.adapters.erased import ErasedMarkers
 from functions.core.adapters.insights_store import InsightsStore
+from functions.core.adapters.raw_objects import RawObjects
 from functions.core.adapters.session_objects import SessionObjects
 from functions.core.adapters.session_repository import SessionRepository
 from functions.core.adapters.stored_parts import StoredParts
@@ -57,6 +58,15 @@ def samples(start: float, n: int, rate_hz: float = 50.0) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+def encoded(
+    session_id: str, batch: list[dict[str, Any]], tenant: str = CALLER.tenant
+) -> list[bytes]:
+    """The Firehose records ingest makes of an accepted batch."""
+    return encode_batch(
+        batch, session_id=session_id, tenant=tenant, batch_id=batch_digest(session_id, batch)
+    )
 
 
 @dataclass
@@ -122,7 +132,7 @@ class World:
             StoredParts(self.table(names.BATCHES_TABLE), self.sessions),
             clock=self.clock,
         )
-        return Pipeline(self.s3, writer, self.finalizer())
+        return Pipeline(RawObjects(self.s3), writer, self.finalizer())
 
     def start(self, created: float = T0, **fields: Any) -> str:
         request = StartSessionRequest.model_validate(
@@ -132,12 +142,7 @@ class World:
 
     def accept(self, session_id: str, batch: list[dict[str, Any]]) -> list[bytes]:
         """What ingest does for an accepted batch: Firehose records, counts on the session."""
-        records = encode_batch(
-            batch,
-            session_id=session_id,
-            tenant=CALLER.tenant,
-            batch_id=batch_digest(session_id, batch),
-        )
+        records = encoded(session_id, batch)
         self.table(names.SESSIONS_TABLE).update_item(
             Key={"sessionId": session_id},
             UpdateExpression="ADD acceptedPartsTotal :p, acceptedSamplesTotal :n",

@@ -5,7 +5,7 @@ the event type, and queues attempt 1 of each for now. Ids are derived from the b
 a repeated fan-out (SQS is at least once) opens nothing new.
 
 An attempt signs the stored body with the endpoint's current secrets and sends it
-(``Sender``). Then:
+(``ports.webhooks.Transport``). Then:
 - 2xx: the delivery succeeded; the endpoint's failing streak ends;
 - 410: the delivery failed and the endpoint is disabled (the receiver said it is gone);
 - anything else (no answer, refused, 3xx, 4xx, 5xx): attempt n+1 is queued after
@@ -24,12 +24,18 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from functions.core.adapters.webhooks.queue import AttemptOrder, WebhookQueue
-from functions.core.adapters.webhooks.secrets import SecretBox
-from functions.core.adapters.webhooks.sender import AttemptResult, Sender, signature_headers
-from functions.core.adapters.webhooks.store import DeliveryStore, WebhookStores, delivery_id
+from functions.core.adapters.webhooks.queue import AttemptOrder
+from functions.core.adapters.webhooks.sender import AttemptResult, signature_headers
+from functions.core.adapters.webhooks.store import delivery_id
 from functions.core.config import names
 from functions.core.domain.timestamps import epoch_of, iso
+from functions.core.ports.webhooks import (
+    AttemptQueue,
+    Deliveries,
+    Secrets,
+    Transport,
+    WebhookTables,
+)
 from functions.core.wire.webhook_payloads import Message, is_bus_event, message_from_event
 
 Outcome = Literal[
@@ -54,7 +60,7 @@ def expires_at(now: float) -> int:
 
 
 def open_delivery(
-    deliveries: DeliveryStore,
+    deliveries: Deliveries,
     message: Message,
     endpoint: dict[str, Any],
     now: float,
@@ -89,7 +95,7 @@ def open_delivery(
     return AttemptOrder(message.tenant, endpoint["endpointId"], identifier, 1, now)
 
 
-def signing_secrets(box: SecretBox, endpoint: dict[str, Any], now: float) -> list[str]:
+def signing_secrets(box: Secrets, endpoint: dict[str, Any], now: float) -> list[str]:
     """The endpoint's secrets that sign now: the newest, and a rotated-out one until its
     ``expiresAt``."""
     return [
@@ -105,9 +111,9 @@ class OverWebhookStores:
 
     def __init__(
         self,
-        stores: WebhookStores,
-        queue: WebhookQueue,
-        box: SecretBox,
+        stores: WebhookTables,
+        queue: AttemptQueue,
+        box: Secrets,
         clock: Callable[[], float],
     ) -> None:
         self._endpoints = stores.endpoints
@@ -124,10 +130,10 @@ class Dispatcher(OverWebhookStores):
 
     def __init__(
         self,
-        stores: WebhookStores,
-        queue: WebhookQueue,
-        box: SecretBox,
-        sender: Sender,
+        stores: WebhookTables,
+        queue: AttemptQueue,
+        box: Secrets,
+        sender: Transport,
         *,
         retry_scale: float = 1.0,
         clock: Callable[[], float] = time.time,

@@ -13,14 +13,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.webhooks.queue import AttemptOrder, WebhookQueue
-from functions.core.adapters.webhooks.secrets import SecretBox, new_secret
-from functions.core.adapters.webhooks.store import WebhookStores, new_endpoint_id
+from functions.core.adapters.webhooks.queue import AttemptOrder
+from functions.core.adapters.webhooks.secrets import new_secret
+from functions.core.adapters.webhooks.store import new_endpoint_id
 from functions.core.config import names
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal
 from functions.core.domain.timestamps import iso
 from functions.core.domain.webhook_urls import UrlRefused, check_url
+from functions.core.ports.webhooks import AttemptQueue, Secrets, WebhookTables
 from functions.core.usecases.webhooks.dispatch import (
     OverWebhookStores,
     expires_at,
@@ -73,9 +74,9 @@ class WebhookEndpoints(OverWebhookStores):
 
     def __init__(
         self,
-        stores: WebhookStores,
-        queue: WebhookQueue,
-        box: SecretBox,
+        stores: WebhookTables,
+        queue: AttemptQueue,
+        box: Secrets,
         *,
         allow_loopback: bool,
         clock: Callable[[], float] = time.time,

@@ -1,13 +1,8 @@
-import gzip
-
 import numpy as np
 
 from functions.core.adapters.chunk_store import from_npz, to_npz
 from functions.core.adapters.session_objects import SessionObjects, chunk_key
-from functions.core.usecases.sessionize import read_object, split_by_session
-from functions.core.wire.record_decoding import decode_record
-from functions.core.wire.records import iter_records
-from functions.engine.telemetry import Telemetry, from_samples
+from functions.engine.telemetry import from_samples
 from tests.unit.core.conftest import T0, samples
 
 
@@ -51,27 +46,3 @@ def test_delete_session_removes_everything_under_its_prefix(world):
     assert SessionObjects(world.s3, world.bucket).delete_session(sid) == 2
     assert world.chunks.keys(sid) == []
     assert len(world.chunks.keys(other)) == 1
-
-
-def test_gzipped_firehose_objects_are_read_like_plain_ones(world):
-    sid = world.start()
-    records = world.accept(sid, samples(T0, 30))
-    world.s3.put_object(Bucket=world.bucket, Key="raw/gz", Body=gzip.compress(b"".join(records)))
-    world.s3.put_object(Bucket=world.bucket, Key="raw/plain", Body=b"".join(records))
-
-    assert read_object(world.s3, world.bucket, "raw/gz") == read_object(
-        world.s3, world.bucket, "raw/plain"
-    )
-
-
-def test_split_by_session_groups_records_and_drops_a_repeated_record(world):
-    a, b = world.start(), world.start()
-    rec_a = world.accept(a, samples(T0, 20))
-    rec_b = world.accept(b, samples(T0, 30))
-    slices = split_by_session(b"".join([rec_a[0], rec_b[0], rec_a[0]]))
-
-    assert set(slices) == {a, b}
-    assert len(slices[a].headers) == 1
-    assert len(slices[a].telemetry()) == 20
-    assert len(slices[b].telemetry()) == 30
-    assert isinstance(decode_record(next(iter_records(rec_b[0]))), Telemetry)

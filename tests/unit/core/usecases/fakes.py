@@ -11,19 +11,27 @@ with DynamoDB itself (expressions, transactions, indexes) is the adapter tests' 
 
 from __future__ import annotations
 
+import base64
+import copy
 import itertools
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from functions.core.adapters.events_bus import EventKind, SessionEventKind
 from functions.core.adapters.processing_queue import FinalizeReason
+from functions.core.adapters.webhooks.queue import AttemptOrder
+from functions.core.adapters.webhooks.sender import AttemptResult
+from functions.core.adapters.webhooks.store import DELIVERY_ID, webhook_not_found
+from functions.core.config import names
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal
 from functions.core.domain.session import EndReason
 from functions.core.domain.timestamps import epoch_of, iso
 from functions.core.wire.models.sessions import StartSessionRequest
 from functions.core.wire.models.telemetry import Rejection
+from functions.core.wire.records import RecordHeader
 from functions.engine.building import Profile
 from functions.engine.telemetry import Telemetry
 
@@ -272,18 +280,70 @@ class FakeSink:
 
 
 @dataclass
+class FakeFirehoseObjects:
+    """``ports.telemetry.FirehoseObjects``: the objects' records by (bucket, key)."""
+
+    objects: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+    def read(self, bucket: str, key: str) -> bytes:
+        return self.objects[(bucket, key)]
+
+
+@dataclass
 class FakeChunks:
-    """``ports.telemetry.Chunks``: every session's telemetry is ``telemetry``."""
+    """``ports.telemetry.Chunks``: a session's telemetry is what was put for it (one chunk per
+    source object, a repeated put overwrites), or ``telemetry`` if nothing was."""
 
     telemetry: Telemetry = field(default_factory=Telemetry.empty)
     images: dict[str, bytes] = field(default_factory=dict)
+    chunks: dict[tuple[str, str], Telemetry] = field(default_factory=dict)
+
+    def put(self, session_id: str, source_key: str, telemetry: Telemetry) -> str:
+        self.chunks[(session_id, source_key)] = telemetry
+        return f"sessions/{session_id}/chunks/{source_key}"
 
     def load(self, session_id: str) -> Telemetry:
-        return self.telemetry
+        mine = [t for (sid, _), t in self.chunks.items() if sid == session_id]
+        return Telemetry.merge(mine) if mine else self.telemetry
 
     def put_path_image(self, session_id: str, png: bytes) -> str:
         self.images[session_id] = png
         return f"sessions/{session_id}/path.png"
+
+
+@dataclass
+class FakeStoredRecords:
+    """``ports.telemetry.StoredRecords``: each record (batch and part) is counted once into
+    ``sessions`` (as the real ledger's transaction does), and nothing of a session that is
+    gone or being erased."""
+
+    sessions: FakeSessions
+    counted: dict[str, set[str]] = field(default_factory=dict)
+    objects: set[tuple[str, str]] = field(default_factory=set)
+
+    def record(
+        self,
+        session_id: str,
+        source_key: str,
+        headers: Sequence[RecordHeader],
+        now: float,
+        *,
+        stored_objects: int | None = None,
+    ) -> list[RecordHeader]:
+        item = self.sessions.items.get(session_id)
+        if item is None or "erasing" in item or (session_id, source_key) in self.objects:
+            return []
+        known = self.counted.setdefault(session_id, set())
+        new = list({f"{h.batch_id}#{h.part}": h for h in headers}.items())
+        new = [(pid, h) for pid, h in new if pid not in known]
+        if not new:
+            return []
+        known.update(pid for pid, _ in new)
+        self.objects.add((session_id, source_key))
+        item["storedPartsTotal"] += len(new)
+        item["storedSamplesTotal"] += sum(h.samples for _, h in new)
+        item["storedObjects"] = item.get("storedObjects", 0) + 1
+        return [h for _, h in new]
 
 
 @dataclass
@@ -424,3 +484,189 @@ class FakeObjectLinks:
 
     def first_photo(self, key: str) -> str | None:
         return self.photos.get(key)
+
+
+# --- webhooks (``ports.webhooks``) ------------------------------------------------------------
+
+
+def _stored(item: Item) -> Item:
+    """What a store hands back: a copy of its own, without the None values DynamoDB does not
+    keep (``adapters.dynamo.dynamo``)."""
+    return copy.deepcopy({k: v for k, v in item.items() if v is not None})
+
+
+@dataclass
+class FakeEndpoints:
+    """``ports.webhooks.Endpoints``: endpoints by (tenant, endpoint id)."""
+
+    items: dict[tuple[str, str], Item] = field(default_factory=dict)
+
+    def create(self, item: Item) -> None:
+        key = (item["tenant"], item["endpointId"])
+        assert key not in self.items, "endpoint ids are new"
+        self.items[key] = _stored(item)
+
+    def find(self, tenant: str, endpoint_id: str) -> Item | None:
+        item = self.items.get((tenant, endpoint_id))
+        return _stored(item) if item is not None else None
+
+    def get(self, tenant: str, endpoint_id: str) -> Item:
+        return _stored(self._mine(tenant, endpoint_id))
+
+    def of_tenant(self, tenant: str) -> list[Item]:
+        return [_stored(i) for (t, _), i in sorted(self.items.items()) if t == tenant]
+
+    def subscribed(self, tenant: str, event_type: str) -> list[Item]:
+        return [
+            e
+            for e in self.of_tenant(tenant)
+            if e.get("status") == "enabled" and event_type in e.get("events", [event_type])
+        ]
+
+    def update(
+        self, tenant: str, endpoint_id: str, values: Item, remove: tuple[str, ...] = ()
+    ) -> Item:
+        item = self._mine(tenant, endpoint_id)
+        item.update(_stored(values))
+        for name in remove:
+            item.pop(name, None)
+        return _stored(item)
+
+    def mark_failing(self, tenant: str, endpoint_id: str, now_iso: str) -> str | None:
+        item = self.items.get((tenant, endpoint_id))
+        if item is None:
+            return None
+        return str(item.setdefault("failingSince", now_iso))
+
+    def mark_healthy(self, tenant: str, endpoint_id: str) -> None:
+        item = self.items.get((tenant, endpoint_id))
+        if item is not None:
+            item.pop("failingSince", None)
+
+    def delete(self, tenant: str, endpoint_id: str) -> None:
+        self._mine(tenant, endpoint_id)
+        del self.items[(tenant, endpoint_id)]
+
+    def _mine(self, tenant: str, endpoint_id: str) -> Item:
+        item = self.items.get((tenant, endpoint_id))
+        if item is None:
+            raise webhook_not_found(endpoint_id)
+        return item
+
+
+@dataclass
+class FakeDeliveries:
+    """``ports.webhooks.Deliveries``: deliveries by (endpoint id, delivery id)."""
+
+    items: dict[tuple[str, str], Item] = field(default_factory=dict)
+
+    def create(self, item: Item) -> bool:
+        key = (item["endpointId"], item["deliveryId"])
+        if key in self.items:
+            return False
+        self.items[key] = _stored(item)
+        return True
+
+    def find(self, endpoint_id: str, delivery: str) -> Item | None:
+        item = self.items.get((endpoint_id, delivery))
+        return _stored(item) if item is not None else None
+
+    def record(
+        self,
+        endpoint_id: str,
+        delivery: str,
+        attempt: Item,
+        status: str,
+        next_attempt_at: str | None,
+    ) -> None:
+        item = self.items.setdefault(
+            (endpoint_id, delivery), {"endpointId": endpoint_id, "deliveryId": delivery}
+        )
+        item.setdefault("attempts", []).append(_stored(attempt))
+        item["status"] = status
+        if next_attempt_at:
+            item["nextAttemptAt"] = next_attempt_at
+        else:
+            item.pop("nextAttemptAt", None)
+
+    def schedule(self, endpoint_id: str, delivery: str, next_attempt_at: str) -> None:
+        self.items[(endpoint_id, delivery)]["nextAttemptAt"] = next_attempt_at
+
+    def page(
+        self, endpoint_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Item], str | None]:
+        if cursor is not None and not DELIVERY_ID.match(cursor):
+            raise errors.BadRequest("cursor is not one this API returned", code="INVALID_CURSOR")
+        newest_first = sorted(
+            (d for (e, d) in self.items if e == endpoint_id and (cursor is None or d < cursor)),
+            reverse=True,
+        )
+        page = [_stored(self.items[(endpoint_id, d)]) for d in newest_first[:limit]]
+        return page, (page[-1]["deliveryId"] if len(newest_first) > limit else None)
+
+
+@dataclass
+class FakeMessages:
+    """``ports.webhooks.Messages``: a tenant's messages in ``createdAt#messageId`` order."""
+
+    items: dict[tuple[str, str], Item] = field(default_factory=dict)
+
+    def put(self, item: Item) -> None:
+        key = f"{item['createdAt']}#{item['messageId']}"
+        self.items[(item["tenant"], key)] = _stored({**item, "messageKey": key})
+
+    def since(self, tenant: str, since_iso: str, limit: int) -> tuple[list[Item], bool]:
+        mine = [
+            _stored(item)
+            for (t, key), item in sorted(self.items.items())
+            if t == tenant and key >= since_iso and item["eventType"] != names.WEBHOOK_TEST_EVENT
+        ]
+        return mine[:limit], len(mine) <= limit
+
+
+@dataclass
+class FakeWebhookTables:
+    """``ports.webhooks.WebhookTables``."""
+
+    endpoints: FakeEndpoints = field(default_factory=FakeEndpoints)
+    deliveries: FakeDeliveries = field(default_factory=FakeDeliveries)
+    messages: FakeMessages = field(default_factory=FakeMessages)
+
+
+class FakeSecrets:
+    """``ports.webhooks.Secrets``: a sealed secret opens only for the tenant and endpoint it
+    was sealed for (as KMS's encryption context binds it); ``ValueError`` otherwise."""
+
+    def seal(self, secret: str, tenant: str, endpoint_id: str) -> str:
+        return base64.b64encode(json.dumps([tenant, endpoint_id, secret]).encode()).decode()
+
+    def open(self, sealed: str, tenant: str, endpoint_id: str) -> str:
+        bound_tenant, bound_endpoint, secret = json.loads(base64.b64decode(sealed))
+        if (bound_tenant, bound_endpoint) != (tenant, endpoint_id):
+            raise ValueError("sealed for another endpoint")
+        return str(secret)
+
+
+@dataclass
+class FakeAttemptQueue:
+    """``ports.webhooks.AttemptQueue``: the orders queued, in order."""
+
+    orders: list[AttemptOrder] = field(default_factory=list)
+
+    def schedule(self, orders: list[AttemptOrder]) -> None:
+        self.orders.extend(orders)
+
+
+@dataclass
+class ScriptedTransport:
+    """``ports.webhooks.Transport``: answers each send with the next scripted result (then
+    200s); records what it got."""
+
+    script: list[AttemptResult] = field(default_factory=list)
+    sent: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
+
+    def send(self, url: str, environment: str, headers: dict[str, str], body: str) -> AttemptResult:
+        self.sent.append((url, headers, body))
+        if self.script:
+            return self.script.pop(0)
+        return AttemptResult(200, 3, None, "ok")

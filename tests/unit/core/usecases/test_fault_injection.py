@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.firehose_sink import FirehoseSink
+from functions.core.adapters.raw_objects import RawObjects
 from functions.core.adapters.stored_parts import StoredParts
 from functions.core.config import names
 from functions.core.domain import errors
@@ -152,7 +153,7 @@ def test_every_sample_is_counted_once_through_faults_everywhere(world) -> None:
 
     processing_faults = Faults(rate=0.1, seed=11)
     pipeline = Pipeline(
-        FlakyS3(world.s3, processing_faults),
+        RawObjects(FlakyS3(world.s3, processing_faults)),
         SessionizedWriter(
             world.sessions,
             world.chunks.__class__(FlakyS3(world.s3, processing_faults), world.bucket),

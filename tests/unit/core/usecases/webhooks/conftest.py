@@ -1,28 +1,28 @@
-"""Webhook unit tests: moto's in-process AWS (one mocked account per module: the ids are
-random, so tests cannot see each other's data), a scripted sender and a settable clock."""
+"""The webhook use cases' tests: on the fakes of ``ports.webhooks`` (no moto), a scripted
+transport and a settable clock. The stores, the queue and the secret box themselves are tested
+on moto under ``tests/unit/core/adapters/webhooks``."""
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 
 from functions.core.adapters.webhooks.queue import AttemptOrder
-from functions.core.adapters.webhooks.secrets import SecretBox
-from functions.core.adapters.webhooks.sender import AttemptResult
-from functions.core.adapters.webhooks.store import (
-    DeliveryStore,
-    EndpointStore,
-    MessageStore,
-    WebhookStores,
-)
 from functions.core.domain.principal import Principal
 from functions.core.usecases.webhooks.dispatch import Dispatcher, Outcome
 from functions.core.usecases.webhooks.endpoints import WebhookEndpoints
-from tests.unit.conftest import MockAws, mocked_account
+from tests.unit.core.usecases.fakes import (
+    FakeAttemptQueue,
+    FakeDeliveries,
+    FakeEndpoints,
+    FakeMessages,
+    FakeSecrets,
+    FakeWebhookTables,
+    ScriptedTransport,
+)
 
 
 @dataclass
@@ -37,39 +37,14 @@ class Clock:
 
 
 @dataclass
-class ScriptedSender:
-    """Answers each send with the next scripted result (then 200s); records what it got."""
-
-    script: list[AttemptResult] = field(default_factory=list)
-    sent: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
-
-    def send(self, url: str, environment: str, headers: dict[str, str], body: str) -> AttemptResult:
-        self.sent.append((url, headers, body))
-        if self.script:
-            return self.script.pop(0)
-        return AttemptResult(200, 3, None, "ok")
-
-
-@dataclass
-class RecordingQueue:
-    """Stands in for ``WebhookQueue`` (moto would hold delayed messages back in real time)."""
-
-    orders: list[AttemptOrder] = field(default_factory=list)
-
-    def schedule(self, orders: list[AttemptOrder]) -> None:
-        self.orders.extend(orders)
-
-
-@dataclass
 class World:
-    mock: MockAws
     clock: Clock
-    sender: ScriptedSender
-    endpoints: EndpointStore
-    deliveries: DeliveryStore
-    messages: MessageStore
-    queue: RecordingQueue
-    box: SecretBox
+    sender: ScriptedTransport
+    endpoints: FakeEndpoints
+    deliveries: FakeDeliveries
+    messages: FakeMessages
+    queue: FakeAttemptQueue
+    box: FakeSecrets
     api: WebhookEndpoints
     dispatcher: Dispatcher
 
@@ -84,31 +59,17 @@ class World:
         return self.dispatcher.attempt(order)
 
 
-def make_world(mock: MockAws, *, retry_scale: float = 1.0) -> World:
-    settings = mock.settings
-    stores = WebhookStores.build(settings, mock.session.resource("dynamodb").Table)
+def make_world(*, retry_scale: float = 1.0) -> World:
+    stores = FakeWebhookTables()
     clock = Clock()
-    sender = ScriptedSender()
-    queue = RecordingQueue()
-    box = SecretBox(mock.session.client("kms"), settings.webhook_key)
-    api = WebhookEndpoints(
-        stores,
-        queue,  # type: ignore[arg-type]
-        box,
-        allow_loopback=True,
-        clock=clock,
-    )
+    sender = ScriptedTransport()
+    queue = FakeAttemptQueue()
+    box = FakeSecrets()
+    api = WebhookEndpoints(stores, queue, box, allow_loopback=True, clock=clock)
     dispatcher = Dispatcher(
-        stores,
-        queue,  # type: ignore[arg-type]
-        box,
-        sender,  # type: ignore[arg-type]
-        retry_scale=retry_scale,
-        clock=clock,
-        rng=lambda: 0.5,
+        stores, queue, box, sender, retry_scale=retry_scale, clock=clock, rng=lambda: 0.5
     )
     return World(
-        mock,
         clock,
         sender,
         stores.endpoints,
@@ -123,16 +84,10 @@ def make_world(mock: MockAws, *, retry_scale: float = 1.0) -> World:
 
 @pytest.fixture
 def caller() -> Principal:
-    """A sandbox secret key of an organisation of its own (endpoints stay per test)."""
+    """A sandbox secret key of an organisation of its own."""
     return Principal(f"org_{secrets.token_hex(4)}", "prj_w", "sandbox", "secret", "key_w")
 
 
-@pytest.fixture(scope="module")
-def account() -> Iterator[MockAws]:
-    with mocked_account() as mock:
-        yield mock
-
-
 @pytest.fixture
-def world(account: MockAws) -> World:
-    return make_world(account)
+def world() -> World:
+    return make_world()

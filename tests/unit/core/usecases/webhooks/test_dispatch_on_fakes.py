@@ -1,4 +1,4 @@
-"""The dispatcher on moto tables and KMS with a scripted sender: fan-out, the retry schedule,
+"""The dispatcher on fakes with a scripted transport: fan-out, the retry schedule,
 410, 429, five days of failure, duplicates, and signatures a Standard Webhooks verifier
 accepts (across a rotation too)."""
 
