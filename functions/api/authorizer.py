@@ -23,11 +23,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.api import cold_start
 from functions.core.adapters import aws
 from functions.core.adapters.keys import CachedResolver, KeyStore
-from functions.core.adapters.people import People, looks_like_token
+from functions.core.adapters.people import People
 from functions.core.config import names
 from functions.core.config.observability import logger, traced
 from functions.core.config.settings import configured, get_settings
-from functions.core.domain.principal import Principal
+from functions.core.domain.principal import Principal, looks_like_token
 
 
 @aws.per_container

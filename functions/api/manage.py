@@ -30,9 +30,8 @@ from functions.api.services import (
 from functions.core.adapters import aws
 from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.erased import ErasedMarkers
-from functions.core.adapters.presign import POD_CONTENT_TYPE, POD_MAX_BYTES
 from functions.core.adapters.session_objects import SessionObjects
-from functions.core.adapters.session_resource import to_resource
+from functions.core.config import names
 from functions.core.config.settings import get_settings
 from functions.core.usecases.erase import SessionEraser
 from functions.core.usecases.reprocess import Reprocess
@@ -44,6 +43,7 @@ from functions.core.wire.models.manage import (
     resolve_engine_version,
 )
 from functions.core.wire.models.sessions import Session, UpdateSessionRequest
+from functions.core.wire.session_resource import to_resource
 
 router = Router()
 
@@ -113,8 +113,8 @@ def pod_upload(sessionId: SessionId) -> PodUpload:  # noqa: N803
     upload = PodUpload(
         url=post["url"],
         fields=post["fields"],
-        contentType=POD_CONTENT_TYPE,
-        maxBytes=POD_MAX_BYTES,
+        contentType=names.POD_CONTENT_TYPE,
+        maxBytes=names.POD_MAX_BYTES,
         expiresInSec=signer.ttl_s,
     )
     return upload

@@ -20,7 +20,6 @@ from functions.api.services import buildings, insights, presigner, sessions
 from functions.core.adapters import aws
 from functions.core.adapters.batch_ledger import BatchLedger
 from functions.core.adapters.session_repository import ListFilters
-from functions.core.adapters.session_resource import to_resource
 from functions.core.config import names
 from functions.core.config.settings import get_settings
 from functions.core.domain import errors
@@ -37,6 +36,7 @@ from functions.core.wire.models.sessions import (
     SessionType,
     Tag,
 )
+from functions.core.wire.session_resource import to_resource
 
 router = Router()
 

@@ -39,11 +39,11 @@ import pytest
 from doorproof.scenarios import Scenario, build_shift
 from functions.core.adapters import chunk_store
 from functions.core.adapters.chunk_store import to_npz
-from functions.core.adapters.processing_queue import finalize_body
 from functions.core.adapters.raw_objects import RawObjects
 from functions.core.usecases import pipeline as pipeline_module
 from functions.core.usecases.finalize import run_engine
 from functions.core.usecases.sessionize import split_by_session
+from functions.core.wire.finalize_requests import finalize_body
 from functions.engine.telemetry import Telemetry
 from tests.bench.aws_calls import observed
 from tests.unit.conftest import mocked_account

@@ -19,7 +19,7 @@ from standardwebhooks import WebhookVerificationError
 
 from doorproof.client import BackendClient, DoorproofError, verify_webhook
 from doorproof.webhooks_command import Listener
-from functions.core.adapters.webhooks.secrets import new_secret
+from functions.core.domain.webhooks import new_secret
 from tests.integration.conftest import LocalApi, wait_for
 from tests.integration.test_webhooks import new_org
 

@@ -28,8 +28,8 @@ from standardwebhooks import Webhook as StandardWebhook
 from standardwebhooks import WebhookVerificationError
 
 from functions.core.adapters.keys import KeyStore
-from functions.core.adapters.session_objects import CHUNKS, session_prefix
 from functions.core.config import names
+from functions.core.config.object_keys import CHUNKS, session_prefix
 from tests.integration.conftest import HttpResult, LocalApi, wait_for
 from tests.integration.test_api import call, samples
 from tests.integration.test_local_restart import Local, keys

@@ -169,11 +169,3 @@ class BuildingStore:
             f"building {building_id}: {LEARN_ATTEMPTS} concurrent updates in a row; the message"
             " is retried"
         )
-
-
-def building_of(session: dict[str, Any]) -> str | None:
-    """The building id of a session's address (``building.building_id``), or None."""
-    from functions.engine.address import building_id  # noqa: PLC0415
-
-    address = session.get("address")
-    return building_id(address) if isinstance(address, dict) else None

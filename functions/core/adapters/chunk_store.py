@@ -22,13 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from functions.core.adapters.session_objects import (
-    CHUNKS,
-    SessionObjects,
-    chunk_key,
-    path_image_key,
-    session_prefix,
-)
+from functions.core.adapters.session_objects import SessionObjects
+from functions.core.config.object_keys import CHUNKS, chunk_key, path_image_key, session_prefix
 from functions.engine.telemetry import Telemetry
 
 NPZ_DEFLATE_LEVEL = 1

@@ -4,62 +4,23 @@ results (the webhook dispatcher turns each into a webhook, see docs/webhooks.md)
 ``insight.ready`` when a session's insights are computed the first time, ``insight.updated``
 on every recomputation (late data, reprocess), ``insight.failed`` when computing them failed
 for good: source ``names.EVENT_SOURCE``. ``session.started``, ``session.stopped`` (an
-explicit stop) and ``session.deleted``: source ``names.SESSION_EVENT_SOURCE``. The detail
-carries identifiers, the status and the summary, never the document's events, telemetry or
-coordinates: subscribers read the rest with their secret key, so an event bus rule never
-widens who sees a case file.
+explicit stop) and ``session.deleted``: source ``names.SESSION_EVENT_SOURCE``. What each
+event's detail carries: ``wire/events.py``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from functions.core.config import names
-
-EventKind = Literal["insight.ready", "insight.updated", "insight.failed"]
-SessionEventKind = Literal["session.started", "session.stopped", "session.deleted"]
+from functions.core.config.names import EventKind, SessionEventKind
+from functions.core.wire.events import session_detail
 
 
 class PublishError(RuntimeError):
     """EventBridge accepted the call but not the entry (throttled, internal failure)."""
-
-
-def _identity(session: dict[str, Any]) -> dict[str, Any]:
-    """Whose session this is and which delivery: what every event's detail starts with."""
-    return {
-        "sessionId": session["sessionId"],
-        "organizationId": session.get("organizationId"),
-        "projectId": session.get("projectId"),
-        "environment": session.get("environment"),
-        "deliveryId": session.get("deliveryId"),
-        "externalRiderId": session.get("externalRiderId"),
-    }
-
-
-def event_detail(session: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **_identity(session),
-        "status": document.get("status"),
-        "version": document.get("version"),
-        "engineVersion": document.get("engineVersion"),
-        "reasonCodes": document.get("reasonCodes", []),
-        "summary": document.get("summary"),
-        "updatedAt": document.get("updatedAt"),
-    }
-
-
-def session_detail(session: dict[str, Any]) -> dict[str, Any]:
-    """A session event's detail: who and what, its state; no start location or device."""
-    return {
-        **_identity(session),
-        "status": session.get("status"),
-        "insightsStatus": session.get("insightsStatus"),
-        "endReason": session.get("endReason"),
-        "createdAt": session.get("createdAt"),
-        "endedAt": session.get("endedAt"),
-    }
 
 
 class EventBus:

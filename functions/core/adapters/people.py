@@ -51,11 +51,6 @@ class Person:
         )
 
 
-def looks_like_token(credential: str) -> bool:
-    """A JWT (three dot-separated parts), as opposed to an API key."""
-    return credential.count(".") == 2
-
-
 def claims(token: str) -> dict[str, Any] | None:
     """The token's payload, unverified (``None`` if it is not a JWT)."""
     try:

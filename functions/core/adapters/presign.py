@@ -21,8 +21,6 @@ from botocore.exceptions import ClientError
 
 from functions.core.config import names
 
-POD_CONTENT_TYPE = "image/jpeg"
-POD_MAX_BYTES = 10 * 1024 * 1024
 JPEG_MAGIC = b"\xff\xd8\xff"
 """The first bytes of every JPEG file (SOI marker, then the next marker's 0xFF)."""
 
@@ -65,15 +63,15 @@ class Presigner:
         return None
 
     def upload(self, key: str) -> dict[str, Any]:
-        """A presigned POST for a JPEG of at most ``POD_MAX_BYTES`` at ``key``:
+        """A presigned POST for a JPEG of at most ``names.POD_MAX_BYTES`` at ``key``:
         ``{"url", "fields"}`` (send the fields, then the file, as multipart/form-data)."""
         post: dict[str, Any] = self._s3.generate_presigned_post(
             Bucket=self._bucket,
             Key=key,
-            Fields={"Content-Type": POD_CONTENT_TYPE},
+            Fields={"Content-Type": names.POD_CONTENT_TYPE},
             Conditions=[
-                {"Content-Type": POD_CONTENT_TYPE},
-                ["content-length-range", 1, POD_MAX_BYTES],
+                {"Content-Type": names.POD_CONTENT_TYPE},
+                ["content-length-range", 1, names.POD_MAX_BYTES],
             ],
             ExpiresIn=self.ttl_s,
         )

@@ -4,26 +4,14 @@ The processing queue carries two kinds of message: S3 notifications for new Fire
 (sent by S3 itself) and ``finalize`` requests, sent here. A stop goes through the queue rather
 than finalizing inline because the stop route must answer the phone fast and must not fail
 when the engine does; the queue gives finalization the processor's retries, DLQ and bounded
-concurrency for free. Body: ``{"type": "finalize", "sessionId": "...", "reason": "..."}``.
+concurrency for free. The message's format: ``wire/finalize_requests.py``.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Literal
+from typing import Any
 
-FINALIZE = "finalize"
-FinalizeReason = Literal["stopped", "deadline", "reprocess"]
-"""``stopped``: finalize if complete; ``deadline`` (sweeper): finalize with what exists;
-``reprocess``: recompute even if nothing changed."""
-
-
-def finalize_body(session_id: str, reason: str, from_version: int | None = None) -> str:
-    """The JSON body of a finalize message (also what tests put on the queue)."""
-    body: dict[str, Any] = {"type": FINALIZE, "sessionId": session_id, "reason": reason}
-    if from_version is not None:
-        body["fromVersion"] = from_version
-    return json.dumps(body)
+from functions.core.wire.finalize_requests import FinalizeReason, finalize_body
 
 
 class ProcessingQueue:

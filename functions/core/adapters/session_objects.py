@@ -1,46 +1,19 @@
-"""Where a session's objects live in S3, and erasing them: ``sessions/<sessionId>/`` holds
-the telemetry chunks (``chunks/``), the path image (``path.png``) and the proof-of-delivery
-photo (``pod.jpg``), so erasing a session is deleting one prefix.
+"""A session's objects in S3, and erasing them: everything of a session lives under one
+prefix (``config/object_keys.py``), so erasing it is deleting that prefix, every version.
 
 Kept apart from ``chunk_store`` (which reads and writes the chunks with numpy) so that the API
-handlers that only name these objects (reads, manage) do not import numpy on a cold start.
+handler that erases sessions (manage) does not import numpy on a cold start.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from functions.core.config import names
+from functions.core.config.object_keys import session_prefix
 
-CHUNKS = "chunks/"
-PATH_IMAGE = "path.png"
-POD_PHOTO = "pod.jpg"
 DELETE_BATCH = 1000
 """S3 DeleteObjects takes at most 1,000 keys a call."""
-
-
-def session_prefix(session_id: str) -> str:
-    """Everything stored for a session lives under this prefix (chunks, images, photo)."""
-    return f"{names.SESSIONS_PREFIX}{session_id}/"
-
-
-def path_image_key(session_id: str) -> str:
-    return session_prefix(session_id) + PATH_IMAGE
-
-
-def pod_photo_key(session_id: str) -> str:
-    return session_prefix(session_id) + POD_PHOTO
-
-
-def source_digest(source_key: str) -> str:
-    """A Firehose object's name in what is derived from it (its chunks, its ledger item)."""
-    return hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:32]
-
-
-def chunk_key(session_id: str, source_key: str) -> str:
-    return f"{session_prefix(session_id)}{CHUNKS}{source_digest(source_key)}.npz"
 
 
 class SessionObjects:

@@ -26,7 +26,7 @@ The item, attribute by attribute (the processor and sweeper update the same item
   ``sweepAt`` is when the sweeper must act (inactivity timeout while recording, finalize
   deadline after a stop);
 - outcome (the finalizer's): ``engineVersion``, ``reasonCodes``, ``terminalOutcome``,
-  ``insightsHistory`` (last ``HISTORY_LENGTH`` computations), ``errorCode``/``errorMessage``;
+  ``insightsHistory`` (last ``names.HISTORY_LENGTH`` computations), ``errorCode``/``errorMessage``;
 - organising: ``mode`` (live|replay), ``tags``, ``title``, ``notes``, ``metadataJson`` (the
   customer's object as the exact JSON text it arrived in: DynamoDB would turn 1.0 into 1),
   ``archived``/``archivedAt``, ``revision`` (guards PATCH);
@@ -73,7 +73,6 @@ from functions.core.domain.timestamps import iso
 if TYPE_CHECKING:
     from functions.core.wire.models.sessions import StartSessionRequest
 
-HISTORY_LENGTH = 10
 FILTER_KINDS = ("tag", "reason", "outcome", "archived")
 UPDATE_ATTEMPTS = 3
 

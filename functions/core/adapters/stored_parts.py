@@ -34,9 +34,9 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from functions.core.adapters.dynamo import CONDITION_FAILED, CONFLICT, cancellation, dynamo_values
-from functions.core.adapters.session_objects import source_digest
 from functions.core.adapters.session_repository import SessionRepository
 from functions.core.config import names
+from functions.core.config.object_keys import source_digest
 from functions.core.domain.timestamps import iso
 from functions.core.wire.records import RecordHeader
 

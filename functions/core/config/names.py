@@ -10,7 +10,7 @@ purpose: the Lambda code and the local stack must never pull in aws-cdk-lib.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 # --- keys -------------------------------------------------------------------------------
 
@@ -69,6 +69,11 @@ ERASED_MARKER_TTL_S = int(LATE_DATA_GRACE_S)
 """How long an erased session's marker lets its phone's stop succeed (the phone may retry
 the stop for as long as it retries late batches)."""
 PRESIGNED_URL_TTL_S = 3600
+POD_CONTENT_TYPE = "image/jpeg"
+POD_MAX_BYTES = 10 * 1024 * 1024
+"""The proof-of-delivery photo: one JPEG of at most 10 MiB (the upload's POST policy)."""
+HISTORY_LENGTH = 10
+"""How many of a session's computations its ``insightsHistory`` keeps (the newest)."""
 RAW_OBJECT_EXPIRY_DAYS = 7
 
 # --- storage ----------------------------------------------------------------------------
@@ -213,8 +218,12 @@ PROCESSOR_BATCH_SIZE = 10
 
 # --- webhooks ---------------------------------------------------------------------------
 
-SESSION_EVENT_TYPES = ("session.started", "session.stopped", "session.deleted")
-INSIGHT_EVENT_TYPES = ("insight.ready", "insight.updated", "insight.failed")
+SessionEventKind = Literal["session.started", "session.stopped", "session.deleted"]
+"""The bus's ``session.*`` events (source ``SESSION_EVENT_SOURCE``)."""
+EventKind = Literal["insight.ready", "insight.updated", "insight.failed"]
+"""The bus's ``insight.*`` events (source ``EVENT_SOURCE``)."""
+SESSION_EVENT_TYPES: tuple[SessionEventKind, ...] = get_args(SessionEventKind)
+INSIGHT_EVENT_TYPES: tuple[EventKind, ...] = get_args(EventKind)
 WEBHOOK_EVENT_TYPES = SESSION_EVENT_TYPES + INSIGHT_EVENT_TYPES
 """Every event published on the bus, each of which is also a webhook event."""
 WEBHOOK_TEST_EVENT = "webhook.test"

@@ -82,3 +82,7 @@ class ServiceUnavailable(DomainError):
 
 def session_not_found(session_id: str) -> NotFound:
     return NotFound(f"session {session_id!r} does not exist", code="SESSION_NOT_FOUND")
+
+
+def webhook_not_found(endpoint_id: str) -> NotFound:
+    return NotFound(f"webhook {endpoint_id!r} does not exist", code="WEBHOOK_NOT_FOUND")

@@ -17,6 +17,12 @@ Scope = Literal["publishable", "secret", "viewer", "admin"]
 """A key's kind, or the role of a person signed in to the dashboard."""
 
 
+def looks_like_token(credential: str) -> bool:
+    """A JWT (three dot-separated parts), as opposed to an API key: which of the two
+    resolves the caller."""
+    return credential.count(".") == 2
+
+
 def tenant_of(organization_id: str, project_id: str, environment: str) -> str:
     """``org#project#environment``: how every table spells a tenant."""
     return f"{organization_id}#{project_id}#{environment}"

@@ -100,6 +100,16 @@ class Session:
         return (float(lat), float(lng)) if lat is not None and lng is not None else None
 
     @property
+    def building_id(self) -> str | None:
+        """The building of the session's address (``engine.address.building_id``), or None:
+        the key of what the organisation's sessions taught it about that building."""
+        # imported here: the API's erase reaches this module, and no API handler may import
+        # the engine on its cold start (tests/unit/api/test_cold_imports.py)
+        from functions.engine.address import building_id  # noqa: PLC0415
+
+        return building_id(self.address) if self.address else None
+
+    @property
     def recording(self) -> bool:
         return self.status == "recording"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from functions.core.adapters.events_bus import EventKind, SessionEventKind
-    from functions.core.adapters.processing_queue import FinalizeReason
+    from functions.core.config.names import EventKind, SessionEventKind
+    from functions.core.wire.finalize_requests import FinalizeReason
 
 
 class FinalizeRequests(Protocol):

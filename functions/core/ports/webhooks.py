@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from functions.core.adapters.webhooks.queue import AttemptOrder
-    from functions.core.adapters.webhooks.sender import AttemptResult
+    from functions.core.domain.webhooks import AttemptResult
+    from functions.core.wire.attempt_orders import AttemptOrder
 
 Item = dict[str, Any]
 

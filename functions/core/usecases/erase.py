@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.building_store import building_of
+from functions.core.domain.session import Session
 from functions.core.ports.insights import Buildings, InsightsDocuments
 from functions.core.ports.sessions import ErasedSessions, SessionFiles, Sessions
 from functions.core.ports.telemetry import Batches
@@ -54,7 +54,7 @@ class SessionEraser:
         self._ledger.delete_session(session_id)
         self._sessions.delete_filter_items(session)
         self._insights.delete(session_id)
-        building = building_of(session) if self._buildings is not None else None
+        building = Session.of(session).building_id if self._buildings is not None else None
         if self._buildings is not None and building is not None:
             self._buildings.forget(tenant, building, session_id, self._clock())
         self._objects.delete_session(session_id)

@@ -36,17 +36,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from functions.core.adapters.building_store import building_of
-from functions.core.adapters.events_bus import EventKind, event_detail
-from functions.core.adapters.session_repository import (
-    HISTORY_LENGTH,
-)
+from functions.core.config import names
+from functions.core.config.names import EventKind
 from functions.core.domain.session import EndReason, Mode, Session
 from functions.core.domain.timestamps import iso
 from functions.core.ports.insights import Buildings, InsightsDocuments
 from functions.core.ports.messages import Events
 from functions.core.ports.sessions import Sessions
 from functions.core.ports.telemetry import Chunks
+from functions.core.wire.events import event_detail
 from functions.core.wire.models.insights import InsightsDocument
 from functions.core.wire.path_image import render_path
 from functions.engine.telemetry import Telemetry
@@ -132,7 +130,7 @@ def session_outcome(
         "errorCode": None if ready else PROCESSING_FAILED,
     }
     state = Session.of(session)
-    history = [*state.insights_history, entry][-HISTORY_LENGTH:]
+    history = [*state.insights_history, entry][-names.HISTORY_LENGTH :]
     return {
         "endReason": state.engine_end_reason(),
         "engineVersion": document.get("engineVersion") if ready else None,
@@ -216,7 +214,7 @@ class Finalizer:
         state = Session.of(session)
         session_id, tenant = state.session_id, state.tenant
         telemetry = self._chunks.load(session_id)
-        building = building_of(session) if self._buildings is not None else None
+        building = state.building_id if self._buildings is not None else None
         profile = None
         if self._buildings is not None and building is not None:
             # the session's own earlier observation (a reprocess) must not count its floors

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core.adapters.session_objects import pod_photo_key
+from functions.core.config.object_keys import pod_photo_key
 from functions.core.domain.session import Session
 from functions.core.ports.storage import ObjectLinks
 from functions.core.wire.models.insights import InsightsDocument, Pod

@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.events_bus import SessionEventKind
 from functions.core.config import names
+from functions.core.config.names import SessionEventKind
 from functions.core.config.settings import Settings
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal

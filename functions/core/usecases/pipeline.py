@@ -2,7 +2,7 @@
 
 Messages: S3 notifications for Firehose objects (keys URL-encoded, as S3 sends them), S3's
 ``s3:TestEvent`` (sent once when the notification is configured; ignored), and finalize
-requests (``functions.core.adapters.processing_queue``). A message that fails raises, so SQS retries
+requests (``functions.core.wire.finalize_requests``). A message that fails raises, so SQS retries
 it; on its last receive (``names.QUEUE_MAX_RECEIVES``) the sessions it could not finalize get
 insights status ``failed`` first, so nothing stays ``processing`` while the message itself
 moves on to the DLQ for inspection.
@@ -18,13 +18,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from functions.core.adapters.processing_queue import FINALIZE
 from functions.core.config import names
 from functions.core.config.observability import logger, metrics
 from functions.core.domain.session import Mode
 from functions.core.ports.telemetry import FirehoseObjects
 from functions.core.usecases.finalize import Finalizer, failure_message
 from functions.core.usecases.sessionize import SessionizedWriter, split_by_session
+from functions.core.wire.finalize_requests import FINALIZE
 
 _FINALIZE_MODES: dict[str, Mode] = {
     "stopped": "complete",

@@ -1,7 +1,7 @@
 """POST /v1/sessions/{id}/pod: a presigned upload for the proof-of-delivery photo.
 
 The phone uploads the JPEG straight to S3 at the session's photo key
-(``adapters.session_objects.pod_photo_key``); nothing tells the API, and the insights view
+(``config.object_keys.pod_photo_key``); nothing tells the API, and the insights view
 shows the first JPEG found there (``usecases.insights_view``). Only the caller's own session
 gets an upload.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.core.adapters.session_objects import pod_photo_key
+from functions.core.config.object_keys import pod_photo_key
 from functions.core.ports.sessions import Sessions
 from functions.core.ports.storage import Uploads
 

@@ -11,50 +11,17 @@ backlog does not hold back the others' messages.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from functions.core.config import names
+from functions.core.wire.attempt_orders import AttemptOrder
 
 
 class QueueSendError(RuntimeError):
     """SQS accepted the batch call but not some of its messages."""
-
-
-@dataclass(frozen=True)
-class AttemptOrder:
-    """Attempt number ``attempt`` of a delivery, not before ``dueAt`` (epoch seconds).
-    ``manual``: a retry asked for through the API (one attempt, no rescheduling)."""
-
-    tenant: str
-    endpointId: str
-    deliveryId: str
-    attempt: int
-    dueAt: float
-    manual: bool = False
-    kind: str = "attempt"
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def from_dict(cls, body: dict[str, Any]) -> AttemptOrder:
-        return cls(
-            tenant=str(body["tenant"]),
-            endpointId=str(body["endpointId"]),
-            deliveryId=str(body["deliveryId"]),
-            attempt=int(body["attempt"]),
-            dueAt=float(body["dueAt"]),
-            manual=bool(body.get("manual", False)),
-        )
-
-    @property
-    def organization_id(self) -> str:
-        return self.tenant.split("#", 1)[0]
 
 
 class WebhookQueue:

@@ -1,7 +1,7 @@
-"""Webhook signing secrets: made here, encrypted at rest with KMS, decrypted to sign.
+"""Webhook signing secrets (made by ``domain.webhooks.new_secret``): encrypted at rest with
+KMS, decrypted to sign.
 
-A secret is ``whsec_`` + base64 of 32 random bytes (Standard Webhooks: 24 to 64 bytes). It
-must be usable for signing, so unlike an API key it cannot be stored as a hash: it is
+A secret must be usable for signing, so unlike an API key it cannot be stored as a hash: it is
 encrypted with the deployment's webhook KMS key (``names.webhook_key_alias``), bound by the
 encryption context to its tenant and endpoint, so a ciphertext copied onto another endpoint
 does not decrypt. The local stack runs the same code against moto's KMS (docs/decisions.md,
@@ -11,15 +11,7 @@ issue 10). Plaintext secrets are only ever in the create/rotate answer and in me
 from __future__ import annotations
 
 import base64
-import secrets
 from typing import Any
-
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secret
-SECRET_BYTES = 32
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 class SecretBox:

@@ -1,9 +1,5 @@
-"""One signed HTTP attempt: Standard Webhooks headers, the SSRF-checked connection, limits.
-
-Signing is the ``standardwebhooks`` package's (``Webhook.sign``): ``v1,`` + base64 of
-HMAC-SHA256 over ``id.timestamp.body``. While a rotated-out secret still signs, the header
-carries both signatures separated by a space, which the specification defines and every
-verifier accepts (any one valid signature passes).
+"""One signed HTTP attempt (the headers signed by ``wire.webhook_signatures``): the
+SSRF-checked connection, limits.
 
 The request goes to the address ``urls.resolve_target`` checked (with the URL's host as Host
 header and TLS server name, certificate verified), never redirected (a 3xx is a failure),
@@ -16,44 +12,14 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import urllib3
-from standardwebhooks import Webhook
 
 from functions.core.config import names
 from functions.core.domain.webhook_urls import Resolver, UrlRefused, resolve_target, system_resolver
+from functions.core.domain.webhooks import AttemptResult
 
 USER_AGENT = "Doorproof-Webhooks/1.0"
-
-
-@dataclass(frozen=True)
-class AttemptResult:
-    """How an attempt went: ``status_code`` is None when no HTTP answer came."""
-
-    status_code: int | None
-    latency_ms: int
-    error: str | None = None
-    response_body: str | None = None
-    retry_after_s: float | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def signature_headers(
-    message_id: str, timestamp: int, body: str, secrets: list[str]
-) -> dict[str, str]:
-    """The three Standard Webhooks headers, signed with every secret in ``secrets``."""
-    when = datetime.fromtimestamp(timestamp, UTC)
-    signatures = " ".join(Webhook(s).sign(message_id, when, body) for s in secrets)
-    return {
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signatures,
-    }
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:

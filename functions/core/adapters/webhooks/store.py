@@ -14,9 +14,6 @@ Deliveries and messages expire after ``names.WEBHOOK_LOG_RETENTION_S`` (TTL).
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,23 +25,7 @@ from functions.core.adapters.dynamo import condition_failed, dynamo, plain
 from functions.core.config import names
 from functions.core.config.settings import Settings
 from functions.core.domain import errors
-
-DELIVERY_ID = re.compile(r"^dlv_[0-9]{13}[0-9a-f]{10}$")
-
-
-def new_endpoint_id() -> str:
-    return "ep_" + secrets.token_hex(12)
-
-
-def delivery_id(created_epoch: float, salt: str | None = None) -> str:
-    """Time-ordered: ``dlv_`` + creation in ms + 10 hex digits, derived from ``salt`` when
-    given (so a repeated fan-out of one event makes the same id) and random otherwise."""
-    suffix = hashlib.sha256(salt.encode()).hexdigest() if salt else secrets.token_hex(5)
-    return f"dlv_{int(created_epoch * 1000):013d}{suffix[:10]}"
-
-
-def webhook_not_found(endpoint_id: str) -> errors.NotFound:
-    return errors.NotFound(f"webhook {endpoint_id!r} does not exist", code="WEBHOOK_NOT_FOUND")
+from functions.core.domain.webhooks import DELIVERY_ID
 
 
 class EndpointStore:
@@ -68,7 +49,7 @@ class EndpointStore:
         """The tenant's endpoint; another tenant's does not exist (404)."""
         item = self.find(tenant, endpoint_id)
         if item is None:
-            raise webhook_not_found(endpoint_id)
+            raise errors.webhook_not_found(endpoint_id)
         return item
 
     def of_tenant(self, tenant: str) -> list[dict[str, Any]]:
@@ -115,7 +96,7 @@ class EndpointStore:
             result = self._table.update_item(**kwargs)
         except ClientError as exc:
             if condition_failed(exc):
-                raise webhook_not_found(endpoint_id) from exc
+                raise errors.webhook_not_found(endpoint_id) from exc
             raise
         return plain(result["Attributes"])
 
@@ -155,7 +136,7 @@ class EndpointStore:
             )
         except ClientError as exc:
             if condition_failed(exc):
-                raise webhook_not_found(endpoint_id) from exc
+                raise errors.webhook_not_found(endpoint_id) from exc
             raise
 
 

@@ -24,11 +24,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from functions.core.adapters.webhooks.queue import AttemptOrder
-from functions.core.adapters.webhooks.sender import AttemptResult, signature_headers
-from functions.core.adapters.webhooks.store import delivery_id
 from functions.core.config import names
 from functions.core.domain.timestamps import epoch_of, iso
+from functions.core.domain.webhooks import AttemptResult, delivery_id
 from functions.core.ports.webhooks import (
     AttemptQueue,
     Deliveries,
@@ -36,7 +34,9 @@ from functions.core.ports.webhooks import (
     Transport,
     WebhookTables,
 )
+from functions.core.wire.attempt_orders import AttemptOrder
 from functions.core.wire.webhook_payloads import Message, is_bus_event, message_from_event
+from functions.core.wire.webhook_signatures import signature_headers
 
 Outcome = Literal[
     "fanned-out",

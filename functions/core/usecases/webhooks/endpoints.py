@@ -13,20 +13,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from functions.core.adapters.webhooks.queue import AttemptOrder
-from functions.core.adapters.webhooks.secrets import new_secret
-from functions.core.adapters.webhooks.store import new_endpoint_id
 from functions.core.config import names
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal
 from functions.core.domain.timestamps import iso
 from functions.core.domain.webhook_urls import UrlRefused, check_url
+from functions.core.domain.webhooks import new_endpoint_id, new_secret
 from functions.core.ports.webhooks import AttemptQueue, Secrets, WebhookTables
 from functions.core.usecases.webhooks.dispatch import (
     OverWebhookStores,
     expires_at,
     open_delivery,
 )
+from functions.core.wire.attempt_orders import AttemptOrder
 from functions.core.wire.models.webhooks import (
     Attempt,
     CreateWebhookRequest,

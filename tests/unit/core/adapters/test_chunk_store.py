@@ -1,7 +1,8 @@
 import numpy as np
 
 from functions.core.adapters.chunk_store import from_npz, to_npz
-from functions.core.adapters.session_objects import SessionObjects, chunk_key
+from functions.core.adapters.session_objects import SessionObjects
+from functions.core.config.object_keys import chunk_key
 from functions.engine.telemetry import from_samples
 from tests.unit.core.conftest import T0, samples
 

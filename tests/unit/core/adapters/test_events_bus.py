@@ -3,14 +3,9 @@ from typing import Any
 
 import pytest
 
-from functions.core.adapters.events_bus import (
-    EventBus,
-    PublishError,
-    SessionEvents,
-    event_detail,
-    session_detail,
-)
+from functions.core.adapters.events_bus import EventBus, PublishError, SessionEvents
 from functions.core.config import names
+from functions.core.wire.events import event_detail, session_detail
 
 
 def test_events_reach_a_rule_on_the_bus(world):

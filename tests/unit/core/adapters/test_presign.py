@@ -5,8 +5,9 @@ upload policy of the photo (the view itself is tested on fakes,
 import base64
 import json
 
-from functions.core.adapters.presign import POD_MAX_BYTES, Presigner
-from functions.core.adapters.session_objects import pod_photo_key
+from functions.core.adapters.presign import Presigner
+from functions.core.config import names
+from functions.core.config.object_keys import pod_photo_key
 
 
 def test_the_first_jpeg_upload_is_the_photo_and_its_link_expires(world):
@@ -30,5 +31,5 @@ def test_the_upload_policy_pins_type_and_size(world):
     assert post["fields"]["key"] == "sessions/ses_v/pod.jpg"
     assert post["fields"]["Content-Type"] == "image/jpeg"
     policy = json.loads(base64.b64decode(post["fields"]["policy"]))
-    assert ["content-length-range", 1, POD_MAX_BYTES] in policy["conditions"]
+    assert ["content-length-range", 1, names.POD_MAX_BYTES] in policy["conditions"]
     assert {"Content-Type": "image/jpeg"} in policy["conditions"]

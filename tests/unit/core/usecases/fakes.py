@@ -19,16 +19,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions.core.adapters.events_bus import EventKind, SessionEventKind
-from functions.core.adapters.processing_queue import FinalizeReason
-from functions.core.adapters.webhooks.queue import AttemptOrder
-from functions.core.adapters.webhooks.sender import AttemptResult
-from functions.core.adapters.webhooks.store import DELIVERY_ID, webhook_not_found
 from functions.core.config import names
+from functions.core.config.names import EventKind, SessionEventKind
 from functions.core.domain import errors
 from functions.core.domain.principal import Principal
 from functions.core.domain.session import EndReason
 from functions.core.domain.timestamps import epoch_of, iso
+from functions.core.domain.webhooks import DELIVERY_ID, AttemptResult
+from functions.core.wire.attempt_orders import AttemptOrder
+from functions.core.wire.finalize_requests import FinalizeReason
 from functions.core.wire.models.sessions import StartSessionRequest
 from functions.core.wire.models.telemetry import Rejection
 from functions.core.wire.records import RecordHeader
@@ -550,7 +549,7 @@ class FakeEndpoints:
     def _mine(self, tenant: str, endpoint_id: str) -> Item:
         item = self.items.get((tenant, endpoint_id))
         if item is None:
-            raise webhook_not_found(endpoint_id)
+            raise errors.webhook_not_found(endpoint_id)
         return item
 
 

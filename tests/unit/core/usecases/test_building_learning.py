@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from doorproof.scenarios import build
-from functions.core.adapters.building_store import BuildingStore, building_of
+from functions.core.adapters.building_store import BuildingStore
 from functions.core.config import names
 from functions.core.usecases.finalize import Finalizer
 from functions.core.wire.models.sessions import StartSessionRequest
+from functions.engine.address import building_id
 from functions.engine.building import Observation
 from tests.unit.conftest import MockAws
 from tests.unit.core.conftest import CALLER, T0, World
@@ -76,7 +77,7 @@ def test_three_deliveries_with_floors_teach_the_fourth(town: World, four: list[s
     assert floors[0] == 5 and floors[3] == 4  # 16 m: five storeys of 3.0 m, four of 4.0 m
     assert "buildingObservation" not in (world.insights.get(four[3]) or {})
     start, _ = delivery(0)
-    building = building_of({"address": start["address"]})
+    building = building_id(start["address"])
     assert building is not None and building == used[0]["buildingId"]
     profile = BuildingStore(world.table(names.BUILDINGS_TABLE)).get(CALLER.tenant, building)
     assert (profile.sessionsSeen, profile.claimedSessions, profile.source) == (4, 3, "address")
@@ -93,7 +94,7 @@ def test_a_reprocessed_session_is_counted_without_itself_and_learned_once(
     assert _building(world, four[0])["sessionsSeen"] == 3  # the other three, not itself
     start, _ = delivery(0)
     store = BuildingStore(world.table(names.BUILDINGS_TABLE))
-    building = building_of({"address": start["address"]})
+    building = building_id(start["address"])
     assert building is not None
     assert store.get(CALLER.tenant, building).sessionsSeen == 4
 
@@ -103,7 +104,7 @@ def test_another_tenant_has_no_profile_of_the_same_building(town: World, four: l
     from functions.core.domain import errors  # noqa: PLC0415
 
     start, _ = delivery(0)
-    building = building_of({"address": start["address"]})
+    building = building_id(start["address"])
     assert building is not None
     store = BuildingStore(world.table(names.BUILDINGS_TABLE))
     with pytest.raises(errors.NotFound) as missing:
@@ -140,7 +141,7 @@ def test_erasing_a_session_removes_what_it_taught(town: World, four: list[str]) 
     store = BuildingStore(world.table(names.BUILDINGS_TABLE))
     fifth = _deliver(world, 4)
     start, _ = delivery(4)
-    building = building_of({"address": start["address"]})
+    building = building_id(start["address"])
     assert building is not None
     assert store.get(CALLER.tenant, building).sessionsSeen == 5
     world.eraser(buildings=store).erase(CALLER.tenant, fifth)

@@ -1,6 +1,6 @@
 """The insights view (``public_document``) on the in-memory ``ObjectLinks`` fake."""
 
-from functions.core.adapters.session_objects import path_image_key, pod_photo_key
+from functions.core.config.object_keys import path_image_key, pod_photo_key
 from functions.core.usecases.insights_view import public_document
 from tests.unit.core.usecases.fakes import FakeObjectLinks
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from functions.core.adapters.processing_queue import finalize_body
 from functions.core.config import names
 from functions.core.usecases.finalize import Finalizer
 from functions.core.usecases.pipeline import Pipeline
 from functions.core.usecases.sessionize import SessionizedWriter
+from functions.core.wire.finalize_requests import finalize_body
 from functions.core.wire.models.sessions import StartSessionRequest
 from functions.core.wire.records import RecordError
 from tests.unit.core.conftest import CALLER, T0, encoded, s3_message, samples

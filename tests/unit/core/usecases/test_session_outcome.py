@@ -4,11 +4,12 @@ archived)."""
 
 import uuid
 
-from functions.core.adapters.session_repository import HISTORY_LENGTH, ListFilters
-from functions.core.adapters.session_resource import to_resource
+from functions.core.adapters.session_repository import ListFilters
 from functions.core.config import names
+from functions.core.config.names import HISTORY_LENGTH
 from functions.core.domain.principal import Principal
 from functions.core.usecases.finalize import PROCESSING_FAILED
+from functions.core.wire.session_resource import to_resource
 from tests.unit.core.conftest import CALLER, T0, samples
 
 OTHER = Principal("org_9", "prj_1", "sandbox", "secret", "key_9")

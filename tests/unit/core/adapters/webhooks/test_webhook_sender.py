@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import pytest
 from standardwebhooks import Webhook as Verifier
 
-from functions.core.adapters.webhooks.secrets import new_secret
-from functions.core.adapters.webhooks.sender import Sender, retry_after_seconds, signature_headers
+from functions.core.adapters.webhooks.sender import Sender, retry_after_seconds
 from functions.core.config import names
+from functions.core.domain.webhooks import new_secret
+from functions.core.wire.webhook_signatures import signature_headers
 
 
 @dataclass

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from functions.core.adapters.webhooks.secrets import SecretBox, new_secret
-from functions.core.adapters.webhooks.store import WebhookStores, delivery_id, new_endpoint_id
+from functions.core.adapters.webhooks.secrets import SecretBox
+from functions.core.adapters.webhooks.store import WebhookStores
 from functions.core.config import names
 from functions.core.domain import errors
+from functions.core.domain.webhooks import delivery_id, new_endpoint_id, new_secret
 from tests.unit.conftest import MockAws, mocked_account
 
 T0 = 1_790_000_000.0

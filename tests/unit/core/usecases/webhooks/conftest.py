@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from functions.core.adapters.webhooks.queue import AttemptOrder
 from functions.core.domain.principal import Principal
 from functions.core.usecases.webhooks.dispatch import Dispatcher, Outcome
 from functions.core.usecases.webhooks.endpoints import WebhookEndpoints
+from functions.core.wire.attempt_orders import AttemptOrder
 from tests.unit.core.usecases.fakes import (
     FakeAttemptQueue,
     FakeDeliveries,

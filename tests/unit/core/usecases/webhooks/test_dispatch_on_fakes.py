@@ -13,11 +13,11 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks import WebhookVerificationError
 
-from functions.core.adapters.webhooks.queue import AttemptOrder
-from functions.core.adapters.webhooks.sender import AttemptResult
 from functions.core.config import names
 from functions.core.domain.principal import Principal
 from functions.core.domain.timestamps import iso
+from functions.core.domain.webhooks import AttemptResult
+from functions.core.wire.attempt_orders import AttemptOrder
 from functions.core.wire.models.webhooks import CreateWebhookRequest
 from tests.unit.core.usecases.webhooks.conftest import World
 
