@@ -74,6 +74,9 @@ walking bouts of vertical/)."""
 HEIGHT_SMOOTH_S = 2.0
 """Moving-average window for height: barometers report ~1 Hz with ~0.1 m of noise; 2 s keeps
 an elevator's 1-3 m/s motion while halving the noise."""
+NOISE_MIN_READINGS = 6
+"""Fewest barometer readings whose noise ``reading_noise_m`` measures: two residuals, each
+from five readings."""
 
 
 @dataclass(frozen=True)
@@ -304,8 +307,9 @@ def pressure_to_height(pressure_hpa: np.ndarray, reference_hpa: float) -> np.nda
     return h - 44330.8 * (1.0 - (reference_hpa / 1013.25) ** 0.190263)
 
 
-def relative_height(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
-    """(t, metres above the session's first pressure reading), smoothed.
+def barometer_readings(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
+    """(t, metres above the session's first trusted reading), one row per barometer reading,
+    unsmoothed.
 
     The SDK repeats the latest barometer value on every IMU sample, so only the first sample
     of each run of equal values is a reading (it is timestamped within one IMU period of the
@@ -326,7 +330,44 @@ def relative_height(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
     h = pressure_to_height(p, float(p[0]))
     if _stale_first(t, h):
         t, h = t[1:], h[1:] - h[1]
+    return t, h
+
+
+def relative_height(tel: Telemetry) -> tuple[np.ndarray, np.ndarray]:
+    """(t, metres above the session's first trusted reading) at each reading
+    (``barometer_readings``), smoothed over ``HEIGHT_SMOOTH_S``."""
+    t, h = barometer_readings(tel)
     return t, moving_mean(t, h, HEIGHT_SMOOTH_S)
+
+
+def reading_noise_m(t: np.ndarray, h: np.ndarray) -> float:
+    """The barometer's own noise: one standard deviation of a single reading's height (m),
+    0.0 with fewer than ``NOISE_MIN_READINGS`` readings.
+
+    Each reading is compared with the cubic through its two neighbours on either side (at
+    their own times): the cubic follows any motion of constant speed or acceleration (a
+    climb, a lift's start and stop), so the residual is the noise of five readings,
+    r = h_i - Σ w_j h_j, whose variance for independent readings of sd s is
+    s² (1 + Σ w_j²). Normalised by that, the residuals' median absolute value times 1.4826
+    (the MAD's Gaussian scale) estimates s, and the few readings where the motion itself
+    changes faster (a footstep's jolt, a door slam) cannot pull it: the median ignores them.
+    """
+    if t.shape[0] < NOISE_MIN_READINGS:
+        return 0.0
+    centre = t[2:-2]
+    shifts = (-2, -1, 1, 2)
+    times = [t[2 + s : t.shape[0] - 2 + s] for s in shifts]
+    values = [h[2 + s : h.shape[0] - 2 + s] for s in shifts]
+    weights = []
+    for j, tj in enumerate(times):
+        w = np.ones_like(centre)
+        for k, tk in enumerate(times):
+            if k != j:
+                w = w * (centre - tk) / (tj - tk)  # readings have distinct times
+        weights.append(w)
+    fit = sum(w * v for w, v in zip(weights, values, strict=True))
+    gain = np.sqrt(1.0 + sum(w**2 for w in weights))
+    return float(1.4826 * np.median(np.abs((h[2:-2] - fit) / gain)))
 
 
 def _stale_first(t: np.ndarray, h: np.ndarray) -> bool:

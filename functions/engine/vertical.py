@@ -12,7 +12,9 @@ the session, a stale first reading dropped). A *move* is a stretch where height 
    than ``MERGE_GAP_S`` merge (a stair landing, an elevator door re-opening on the way); a run
    is a move when it changes height by ``MIN_HEIGHT_M`` or more, or by
    ``MIN_STEPPED_HEIGHT_M`` when the walker's steps prove it was climbed (four risers).
-   A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s;
+   A "stay" has no such run: HVAC and weather drift at well under 0.05 m/s. On a noisy
+   barometer both minimum heights rise to ``NOISE_Z`` standard deviations of what the
+   session's own measured noise gives a run's height (``Thresholds``);
 3. the mode follows from physics, on the part of the run that keeps moving (its *core*):
 
    - STAIRS: the body raises itself step by step. At least ``STAIRS_STEPPING_SHARE`` of the
@@ -46,7 +48,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from functions.engine.signal import Motion, motion, moving_mean, relative_height
+from functions.engine.signal import (
+    HEIGHT_SMOOTH_S,
+    Motion,
+    barometer_readings,
+    motion,
+    moving_mean,
+    reading_noise_m,
+)
 from functions.engine.steps import detect_steps
 from functions.engine.telemetry import Telemetry
 from functions.engine.types import Direction, Steps, VerticalMode, VerticalMove
@@ -162,9 +171,56 @@ HEIGHT_REL_SD = 0.035
 pressure. Together with ``HEIGHT_ABS_SD_M``, measured on elevators/ (same start and end
 floors ridden 40 times): 69.2 % of heights lie within one ``height_sd_m`` of their group's
 median and 92.9 % within two (68.3 % and 95.4 % for a normal error)."""
+NOISE_Z = 3.0
+"""How many standard deviations of the height the session's own barometer noise gives a run
+a move must clear (``Thresholds.for_noise``): noise alone passes 3 sd with a chance of 0.27 %
+a run (two-sided). On a quiet barometer the physical minimum heights are higher and stand
+unchanged: they move only from a noise of 0.14 m a reading when each 2-s mean holds one
+reading (0.6 m = 3 · √2 · 0.14 m), 0.24 m with three; vertical/ measures 0-0.08 m, entry/
+0.004-0.06 m, elevators/ 0.11-0.15 m at 25-50 Hz (43-100 readings a mean): 3 sd of at most
+0.33 m."""
 STEP_MARGIN_S = 0.5
 """Samples this close to a walking bout are not standing (the last step's sway); short, since
 lifts often start within a second or two of the rider's last step in."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The smallest move of one session: the physical minimum heights (``MIN_HEIGHT_M``,
+    ``MIN_STEPPED_HEIGHT_M``), raised where the session's own barometer noise could make
+    that much height alone (``for_noise``)."""
+
+    min_height_m: float = MIN_HEIGHT_M
+    min_stepped_height_m: float = MIN_STEPPED_HEIGHT_M
+
+    @classmethod
+    def for_noise(cls, reading_sd_m: float, per_mean: float) -> Thresholds:
+        """Minimum heights at least ``NOISE_Z`` standard deviations of the height that noise
+        of ``reading_sd_m`` per reading gives a run, when each smoothed height is the mean of
+        ``per_mean`` readings (those within ``HEIGHT_SMOOTH_S``).
+
+        A smoothed height has sd s/√n (s = ``reading_sd_m``, n = ``per_mean``). A run's
+        height is the difference of two of them at least a slope window apart, independent:
+        sd_h = √2·s/√n. The start and hold speeds
+        stay physical: for noise the speed is the same draw as the height (a run's height is
+        about its speed times ``SPEED_WINDOW_S``), so the height alone rejects it, and a slow
+        climb on a noisy barometer still starts and is measured whole."""
+        floor = float(NOISE_Z * np.sqrt(2.0 / max(per_mean, 1.0)) * reading_sd_m)
+        return cls(
+            min_height_m=max(MIN_HEIGHT_M, floor),
+            min_stepped_height_m=max(MIN_STEPPED_HEIGHT_M, floor),
+        )
+
+
+def session_thresholds(t: np.ndarray, h: np.ndarray) -> Thresholds:
+    """``Thresholds.for_noise`` for the barometer readings ``t``, ``h`` (unsmoothed heights,
+    ``signal.barometer_readings``): their own noise (``signal.reading_noise_m``) and the
+    median number of readings each smoothed height averages (1-3 at ~1 Hz, 50 at 25 Hz)."""
+    if t.shape[0] < 2:
+        return Thresholds()
+    half = HEIGHT_SMOOTH_S / 2.0
+    per_mean = np.searchsorted(t, t + half, "right") - np.searchsorted(t, t - half, "left")
+    return Thresholds.for_noise(reading_noise_m(t, h), float(np.median(per_mean)))
 
 
 @dataclass(frozen=True)
@@ -381,9 +437,11 @@ def detect_vertical(
     tel: Telemetry, m: Motion | None = None, steps: Steps | None = None
 ) -> list[VerticalMove]:
     """Stairs, elevator and escalator moves of a session, in time order (see module doc)."""
-    t_baro, h_baro = relative_height(tel)
+    t_baro, h_raw = barometer_readings(tel)
     if t_baro.shape[0] < 2:
         return []
+    limits = session_thresholds(t_baro, h_raw)
+    h_baro = moving_mean(t_baro, h_raw, HEIGHT_SMOOTH_S)
     m = motion(tel) if m is None else m
     steps = detect_steps(tel, m) if steps is None else steps
     grid = np.arange(t_baro[0], t_baro[-1] + 1e-9, 1.0 / GRID_HZ)
@@ -396,17 +454,18 @@ def detect_vertical(
         i0, i1 = max(run.i0 - reach, 0), min(run.i1 + reach, h.shape[0] - 1)
         height = float(h[i1] - h[i0])
         peak = float(np.abs(v[run.i0 : run.i1 + 1]).max())
-        if abs(height) < MIN_STEPPED_HEIGHT_M or peak > MAX_SPEED_MPS:
+        if abs(height) < limits.min_stepped_height_m or peak > MAX_SPEED_MPS:
             continue
         t0, t1 = float(grid[i0]), float(grid[i1])
         core = slice(run.i0, run.i1 + 1)
-        small = abs(height) < MIN_HEIGHT_M
+        small = abs(height) < limits.min_height_m
         if small and _legs_prove(m, steps, t=grid[core], v=v[core], height=height) is None:
             continue
         mode, mode_score, basis = _classify(
             m, steps, t=grid[core], v=v[core], height=height, sign=run.sign
         )
-        score = round(float(np.clip(min(abs(height) / (2 * MIN_HEIGHT_M), mode_score), 0, 1)), 2)
+        evidence = abs(height) / (2 * limits.min_height_m)
+        score = round(float(np.clip(min(evidence, mode_score), 0, 1)), 2)
         direction: Direction = "up" if height > 0 else "down"
         moves.append(
             VerticalMove(
@@ -422,7 +481,7 @@ def detect_vertical(
                 score=score,
             )
         )
-    moves += _gap_moves(t_baro, h_baro, moves)
+    moves += _gap_moves(t_baro, h_baro, moves, limits.min_height_m)
     return sorted(moves, key=lambda mv: mv.t_start)
 
 
@@ -431,14 +490,17 @@ def height_sd(height_m: float) -> float:
     return round(float(np.hypot(HEIGHT_ABS_SD_M, HEIGHT_REL_SD * height_m)), 2)
 
 
-def _gap_moves(t: np.ndarray, h: np.ndarray, found: list[VerticalMove]) -> list[VerticalMove]:
-    """Level changes across silences of ``GAP_S`` or more that no move already covers."""
+def _gap_moves(
+    t: np.ndarray, h: np.ndarray, found: list[VerticalMove], min_height_m: float
+) -> list[VerticalMove]:
+    """Level changes of ``min_height_m`` or more across silences of ``GAP_S`` or more that no
+    move already covers."""
     out: list[VerticalMove] = []
     for i in np.flatnonzero(np.diff(t) >= GAP_S):
         t0, t1 = float(t[i]), float(t[i + 1])
         height = float(h[i + 1] - h[i])
         covered = any(mv.t_start <= t1 and mv.t_end >= t0 for mv in found)
-        if abs(height) < MIN_HEIGHT_M or covered:
+        if abs(height) < min_height_m or covered:
             continue
         fast = abs(height) / (t1 - t0) >= ELEVATOR_MIN_SPEED_MPS
         out.append(

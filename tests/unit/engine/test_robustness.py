@@ -59,9 +59,12 @@ def sweep() -> dict[str, Any]:
 
 def test_what_the_sweep_measures(sweep: dict[str, Any]) -> None:
     """An offset, a front's drift, 10 Hz and a missing gyroscope or gravity sensor change no
-    verdict; a learned building counts every ride's floors from 2.7 to 4.5 m a storey. Known
-    weakness, pinned so that it cannot grow unseen: 0.03 hPa of noise per 1-Hz reading
-    (a noisy barometer) costs vertical/ 12 points (stays read as short flights)."""
+    verdict; a learned building counts every ride's floors from 2.7 to 4.5 m a storey. A noisy
+    barometer (0.03 hPa per 1-Hz reading) raises the minimum height with the noise it
+    measures, so its stays stay stays; what it still costs is pinned so that it cannot grow
+    unseen: 3 points of vertical/ (short descents whose noisy speed reads as a lift's, a short
+    climb under the raised minimum; 87.1 % before engine 2026.12.11) and, on entry/ (pressure
+    alone), the glass lobby's 2.8-m lift ride, whose noisy speed reads as stairs."""
     v, e, n = sweep["vertical"], sweep["elevators"], sweep["entry"]
     for name in (
         "pressure +25 hPa",
@@ -72,10 +75,10 @@ def test_what_the_sweep_measures(sweep: dict[str, Any]) -> None:
     ):
         assert v[name]["changed"] == 0, name
     assert v["noise 0.01 hPa"]["changed"] <= 1
-    assert v["noise 0.03 hPa"]["right"] >= 87.0
+    assert v["noise 0.03 hPa"]["right"] >= 96.2 and v["noise 0.03 hPa"]["changed"] <= 6
     for name, r in e.items():
         assert r["right"] == 100.0 and r["floors_learned"] == 100.0, name
     assert e["storey 4.5 m"]["floors_default"] < 20.0  # what learning is for
     for name in ("pressure +25 hPa", "drift +3 hPa/h"):
         assert n[name] == n["as recorded"], name
-    assert n["noise 0.03 hPa"]["gate_ok"] >= 94.0
+    assert n["noise 0.03 hPa"]["gate_ok"] >= 94.1 and n["noise 0.03 hPa"]["floors_ok"] >= 91.2

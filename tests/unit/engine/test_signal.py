@@ -13,6 +13,7 @@ from sensing_synth import HPA_PER_M, Segment, session
 from functions.engine.signal import (
     STANDARD_GRAVITY,
     motion,
+    reading_noise_m,
     relative_height,
     to_ios_convention,
 )
@@ -159,3 +160,19 @@ def test_no_barometer_gives_empty_height(walk):
     _, tel = walk
     t, h = relative_height(dataclasses.replace(tel, pressure_hpa=np.full(len(tel), np.nan)))
     assert t.shape == (0,) and h.shape == (0,)
+
+
+@pytest.mark.parametrize("sd_m", [0.02, 0.1, 0.3])
+def test_reading_noise_is_measured_through_a_lifts_motion(sd_m: float) -> None:
+    # 10 minutes at ~1 reading a second, irregularly spaced: standing, then a lift's
+    # accelerate-cruise-brake, then a slow climb; the motion must not count as noise
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.8, 1.2, 600))
+    ride = np.clip(t - 200.0, 0.0, 20.0)
+    lift = np.where(ride < 2.0, 0.5 * ride**2, 2.0 + 2.0 * (ride - 2.0))
+    h = lift + 0.2 * np.clip(t - 400.0, 0.0, None) + rng.normal(0.0, sd_m, t.shape[0])
+    assert reading_noise_m(t, h) == pytest.approx(sd_m, rel=0.15)
+
+
+def test_too_few_readings_have_no_measured_noise() -> None:
+    assert reading_noise_m(np.arange(5.0), np.array([0.0, 1.0, -1.0, 1.0, 0.0])) == 0.0

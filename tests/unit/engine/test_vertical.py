@@ -94,7 +94,11 @@ def test_four_risers_without_steps_are_no_move():
     assert moves == []
 
 
-def test_two_moves_in_one_session():
+@pytest.mark.parametrize(
+    ("seed", "baro_noise_hpa"),
+    [(7, 0.004), *((seed, 0.03) for seed in range(5))],  # a quiet and a noisy barometer
+)
+def test_two_moves_in_one_session(seed: int, baro_noise_hpa: float) -> None:
     moves, _ = _moves(
         [
             Segment("walk", 10),
@@ -102,12 +106,15 @@ def test_two_moves_in_one_session():
             Segment("walk", 30),
             Segment("stairs", 20, -3.0),
             Segment("walk", 10),
-        ]
+        ],
+        seed=seed,
+        baro_noise_hpa=baro_noise_hpa,
     )
     assert [(m.mode, m.direction, m.floors) for m in moves] == [
         ("ELEVATOR", "up", 3),
         ("STAIRS", "down", 1),
     ]
+    assert moves[0].height_m == pytest.approx(9.0, abs=0.8)
 
 
 def test_same_moves_in_both_conventions_and_without_gravity():
@@ -246,3 +253,24 @@ def test_a_taller_move_has_a_wider_height_uncertainty():
     (tall,), _ = _moves([Segment("stand", 10), Segment("elevator", 20, 12.0), Segment("stand", 10)])
     assert 0.1 < short.height_sd_m < tall.height_sd_m < 0.1 * abs(tall.height_m)
     assert abs(tall.height_m - 12.0) < 2 * tall.height_sd_m
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_noisy_barometer_alone_makes_no_move(seed: int) -> None:
+    # 0.03 hPa (0.25 m) a reading, 0.92 readings a second (an iPhone's rate), walking around
+    # one floor for 5 minutes, so every step would prove stairs if the height moved: with
+    # the physical minimum heights alone this makes 2-7 false flights (seeds 0-11)
+    moves, _ = _moves([Segment("walk", 300)], seed=seed, baro_noise_hpa=0.03, baro_hz=0.92)
+    assert moves == []
+
+
+def test_thresholds_rise_with_the_barometer_noise_and_only_then() -> None:
+    # an iPhone-quiet barometer keeps the physical minimums
+    assert vertical.Thresholds.for_noise(0.05, per_mean=1.0) == vertical.Thresholds()
+    # 0.03 hPa (0.25 m) a reading, one reading in each 2-s mean: a run's height is the
+    # difference of two readings, sd √2 · 0.25 m
+    noisy = vertical.Thresholds.for_noise(0.25, per_mean=1.0)
+    expected = vertical.NOISE_Z * np.sqrt(2.0) * 0.25
+    assert noisy.min_stepped_height_m == noisy.min_height_m == pytest.approx(expected)
+    # the same noise averaged over 50 readings (25 Hz) is quiet again
+    assert vertical.Thresholds.for_noise(0.25, per_mean=50.0) == vertical.Thresholds()
