@@ -65,6 +65,14 @@ class Fixes:
     def distance_to(self, lat: float, lng: float) -> np.ndarray:
         return haversine_m(self.lat, self.lng, lat, lng)
 
+    def fix_at(self, t: float) -> int:
+        """Index of the fix in force at ``t`` (the first one before any)."""
+        return int(np.clip(np.searchsorted(self.t, t, side="right") - 1, 0, len(self) - 1))
+
+    def distance_from(self, i: int, lat: float, lng: float) -> float:
+        """Metres from fix ``i`` to (lat, lng): one fix's distance, not every fix's."""
+        return float(haversine_m(self.lat[i], self.lng[i], lat, lng))
+
     def acc(self) -> np.ndarray:
         return np.where(np.isfinite(self.accuracy), self.accuracy, DEFAULT_ACCURACY_M)
 

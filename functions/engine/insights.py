@@ -27,7 +27,7 @@ from functions.engine.classification import classify
 from functions.engine.document import assemble, elevation
 from functions.engine.gps import Fixes, fixes
 from functions.engine.judgement import Findings, judge
-from functions.engine.place import Place, fix_at, locate, parse_floor
+from functions.engine.place import Place, locate, parse_floor
 from functions.engine.quality import measure
 from functions.engine.signal import motion, relative_height
 from functions.engine.steps import detect_steps
@@ -313,7 +313,7 @@ def _observation(
         return None
     gate = exit_ = None
     if place.gate is not None and place.gate_basis in GPS_ENTRANCE and len(f):
-        i = fix_at(f, place.gate)
+        i = f.fix_at(place.gate)
         gate = (float(f.lat[i]), float(f.lng[i]))
     # the way out of the building the GATE entered (or the session began in): its first sky fix
     since = place.gate if gate is not None else -math.inf if place.began_inside else None

@@ -255,16 +255,11 @@ def check_entrance(f: Fixes, t: float, sure: tuple[Entrance, ...]) -> EntranceCh
     """The fix in force at ``t`` against the nearest of ``sure`` (None without any)."""
     if not sure or len(f) == 0:
         return None
-    i = fix_at(f, t)
-    distances = [float(f.distance_to(e.lat, e.lng)[i]) for e in sure]
+    i = f.fix_at(t)
+    distances = [f.distance_from(i, e.lat, e.lng) for e in sure]
     k = int(np.argmin(distances))
     reach = GATE_CLUSTER_M + min(float(f.acc()[i]), entry.LOST_ACCURACY_M)
     return EntranceCheck(distances[k] <= reach, distances[k], sure[k].sessions)
-
-
-def fix_at(f: Fixes, t: float) -> int:
-    """Index of the fix in force at ``t`` (the first one before any)."""
-    return int(np.clip(np.searchsorted(f.t, t, side="right") - 1, 0, len(f) - 1))
 
 
 def _gate(
@@ -496,8 +491,8 @@ def under_sky(f: Fixes, t0: float, t1: float) -> bool:
 
 def _near_point(f: Fixes, address: tuple[float, float], t: float) -> bool:
     """Was the latest fix at ``t`` (or the first one) within the arrival radius?"""
-    i = max(int(np.searchsorted(f.t, t, side="right")) - 1, 0)
-    return bool(f.distance_to(*address)[i] <= ARRIVAL_RADIUS_M + f.acc()[i])
+    i = f.fix_at(t)
+    return bool(f.distance_from(i, *address) <= ARRIVAL_RADIUS_M + f.acc()[i])
 
 
 def _near(f: Fixes, address: tuple[float, float], t0: float, t1: float) -> bool:

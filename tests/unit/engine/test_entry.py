@@ -74,6 +74,13 @@ def found(tel: Telemetry) -> list[tuple[str, float, bool]]:
     return [(p.direction, round(p.t - T0, 1), p.strong) for p in got.items]
 
 
+def test_the_fix_in_force_and_its_own_distance() -> None:
+    f = fixes(walk([10.0] * 5))  # a fix a second, 1e-5° (1.11 m) further north each
+    assert [f.fix_at(T0 + s) for s in (-3.0, 0.0, 2.5, 99.0)] == [0, 0, 2, 4]
+    assert f.distance_from(2, 52.5, 13.4) == pytest.approx(2.224, abs=0.01)
+    assert f.distance_from(2, 52.5, 13.4) == f.distance_to(52.5, 13.4)[2]
+
+
 def test_the_door_is_where_the_accuracy_starts_to_climb() -> None:
     """iPhone dead-reckoning: 30, 50, 100, 200 m after the door; the first sign is the jump."""
     tel = walk([10.0] * 20 + [30.0, 30.0, 50.0, 50.0, 100.0] + [200.0] * 20)
