@@ -281,8 +281,7 @@ class Finalizer:
 
     def _publish_pending(self, session: dict[str, Any]) -> EventKind | None:
         state = Session.of(session)
-        kinds: tuple[EventKind, ...] = ("insight.ready", "insight.updated", "insight.failed")
-        event = next((kind for kind in kinds if kind == state.pending_event), None)
+        event = next((k for k in names.INSIGHT_EVENT_TYPES if k == state.pending_event), None)
         if event is None:
             return None
         document = self._insights.get(state.session_id)
