@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from functions.core.config.observability import logger
+from functions.core.domain.session import Session
 from functions.core.ports.sessions import Sessions
 from functions.core.ports.telemetry import Chunks, StoredRecords
 from functions.core.wire.record_decoding import decode_record
@@ -80,8 +81,9 @@ class SessionizedWriter:
         self._clock = clock
 
     def store(self, source_key: str, session_id: str, piece: SessionSlice) -> Stored | None:
-        session = self._sessions.find(session_id)
-        if session is None or session.get("tenant") != piece.tenant or "erasing" in session:
+        item = self._sessions.find(session_id)
+        session = None if item is None else Session.of(item)
+        if session is None or session.tenant != piece.tenant or session.erasing:
             logger.warning(
                 "dropping records of an unknown or erased session",
                 extra={"sessionId": session_id, "source": source_key},
@@ -94,6 +96,6 @@ class SessionizedWriter:
             source_key,
             piece.headers,
             now,
-            stored_objects=int(session.get("storedObjects", 0)),
+            stored_objects=session.stored_objects,
         )
         return Stored(session_id, len(new), sum(h.samples for h in new))
