@@ -4,6 +4,7 @@ score directions, the document's shape, and poor input that must not break it.""
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from functools import cache
 from typing import Any, get_args
 
@@ -234,6 +235,27 @@ def test_malformed_samples_are_tolerated() -> None:
     doc = compute_insights(from_samples(broken), scenario("elevator_floor4").context())
     json.dumps(doc, allow_nan=False)
     assert doc["dataQuality"]["imuSamples"] < doc["dataQuality"]["samples"]
+
+
+def test_each_wire_value_the_engine_cannot_read_is_absent_not_an_error() -> None:
+    """Text, booleans, lists of the wrong length, numbers too large for a float, mappings
+    that are not dicts and samples without a numeric ``ts``: one column at a time."""
+    tel = from_samples(
+        [
+            {"ts": 2.0, "imu": {"accel": [1, "2", None], "gyro": [1, 2]}},
+            {"ts": "x"},
+            7,
+            OrderedDict(ts=1.0, barometer=OrderedDict(pressureHpa=1001.5)),
+            {"ts": 3.0, "imu": None, "context": {"network": 5, "screenOn": True}},
+            {"ts": 4.0, "barometer": {"pressureHpa": 10**400}, "context": {"network": "wifi"}},
+        ]
+    )
+    assert tel.t.tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert tel.pressure_hpa[0] == 1001.5 and np.isnan(tel.pressure_hpa[1:]).all()
+    assert tel.accel[1, 0] == 1.0 and np.isnan(tel.accel[1, 1:]).all()
+    assert np.isnan(tel.gyro).all() and np.isnan(tel.accel[[0, 2, 3]]).all()
+    assert tel.screen_on.tolist()[2] == 1.0
+    assert tel.network.tolist() == ["", "", "", "wifi"]
 
 
 def _activity(*spans: tuple[str, float, float]) -> Activity:
