@@ -32,6 +32,7 @@ near the best storey height, and a floor count's confidence is the posterior pro
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ class Storeys:
     def level_confidence(self, height: float, level: int) -> float:
         """Probability that ``height`` (m above the entrance) is at ``level``: barometer
         noise and the storey model's uncertainty together."""
-        return _level_probability(self._mixture(), height, level)
+        return _level_probability(self._mixture, height, level)
 
     def floors_confidence(self, start_m: float, end_m: float, floors: int) -> float:
         """Probability that a move from ``start_m`` to ``end_m`` crossed ``floors`` levels,
@@ -136,8 +137,11 @@ class Storeys:
         base = self.level_confidence(start_m, start)
         return base * self.level_confidence(end_m, start + sign * floors)
 
-    def _mixture(self) -> tuple[tuple[float, float, float], ...]:
-        return self.modes or _prior_modes()
+    @functools.cached_property
+    def _mixture(self) -> np.ndarray:
+        """(storey, lobby, weight) rows of ``modes`` or the prior's, as one array: built
+        once per profile, since every floor confidence weighs all of them."""
+        return np.asarray(self.modes or _prior_modes(), dtype=float)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -197,17 +201,17 @@ def _prior_cost(storey: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.cache
 def _prior_modes() -> tuple[tuple[float, float, float], ...]:
+    """The prior's storey models (a constant: computed once per process)."""
     w = np.exp(-_prior_cost(STOREY_GRID_M) / 2)
     w /= w.sum()
     return tuple((float(s), float(s), float(x)) for s, x in zip(STOREY_GRID_M, w, strict=True))
 
 
-def _level_probability(
-    modes: Sequence[tuple[float, float, float]], height: float, level: int
-) -> float:
-    """Sum over models of weight * P(a height measured ``height`` lies in ``level``'s band)."""
-    m = np.asarray(modes, dtype=float)
+def _level_probability(m: np.ndarray, height: float, level: int) -> float:
+    """Sum over the models ``m`` (rows of storey, lobby, weight) of weight * P(a height
+    measured ``height`` lies in ``level``'s band)."""
     storey, lobby, w = m[:, 0], m[:, 1], m[:, 2]
     extra = lobby - storey
     centre = _heights(np.array([level]), storey, extra)
@@ -219,8 +223,14 @@ def _level_probability(
     return float(np.clip((w * p).sum() / w.sum(), 0.0, 1.0))
 
 
+_ERF = np.frompyfunc(math.erf, 1, 1)
+"""``math.erf`` over an array (numpy has no erf; ``frompyfunc`` is several times cheaper per
+call than ``np.vectorize``, which a floor confidence pays for every move it weighs)."""
+
+
 def _phi(x: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+    """The standard normal distribution function."""
+    out: np.ndarray = 0.5 * (1.0 + np.asarray(_ERF(x / math.sqrt(2.0)), dtype=float))
     return out
 
 
