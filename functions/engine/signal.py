@@ -238,17 +238,16 @@ def motion(tel: Telemetry) -> Motion:
     return Motion(t, linear, gravity, vertical, magnitude, rate, convention)
 
 
-def _copy_sample(sample: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a wire sample deep enough that editing it never touches the original: wire
-    samples are two levels deep (sample -> sensor object -> list of numbers). Several times
-    faster than ``copy.deepcopy``, which matters for hour-long sessions."""
-
-    def level(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: list(v) if isinstance(v, list) else v for k, v in value.items()}
-        return list(value) if isinstance(value, list) else value
-
-    return {key: level(value) for key, value in sample.items()}
+def _with_own_imu(sample: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a wire sample with its own ``imu`` object, all ``to_ios_convention`` edits
+    (it replaces that object's lists, never changes them): the input stays as it was, and the
+    other sensor objects, only read, are shared instead of copied (a deep copy of every sample
+    cost more than the conversion itself)."""
+    out = dict(sample)
+    imu = out.get("imu")
+    if isinstance(imu, dict):
+        out["imu"] = dict(imu)
+    return out
 
 
 def to_ios_convention(samples: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -259,7 +258,7 @@ def to_ios_convention(samples: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     the gravity direction estimated as ``motion`` does. Order and timestamps are unchanged;
     inputs are not modified.
     """
-    out = [_copy_sample(s) for s in samples]
+    out = [_with_own_imu(s) for s in samples]
     idx, ts, acc, grav = [], [], [], []
     for i, s in enumerate(out):
         imu = s.get("imu")
