@@ -226,8 +226,9 @@ def evaluate(root: Path) -> dict[str, Any]:
             if row["file"] in CONTRADICTED
             else expected,
         }
+        ios = to_ios_convention(samples)
         for convention in CONVENTIONS:
-            tel = from_samples(samples if convention == "android" else to_ios_convention(samples))
+            tel = from_samples(samples if convention == "android" else ios)
             if convention == "ios-no-gravity":
                 tel = dataclasses.replace(tel, gravity=np.full_like(tel.gravity, np.nan))
             m = motion(tel)

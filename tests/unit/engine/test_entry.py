@@ -291,9 +291,15 @@ def test_stated_confidence_is_the_share_found(walks: dict[str, Any]) -> None:
                 assert abs(row["found"] / 100.0 - row["stated"]) <= 0.1, row
 
 
-def test_simulated_doors_and_door_stops() -> None:
+@pytest.fixture(scope="module")
+def simulator() -> dict[str, Any]:
+    """Seed 0 of every scenario, once for the module (~12 s)."""
+    return evaluate_simulator((0,))
+
+
+def test_simulated_doors_and_door_stops(simulator: dict[str, Any]) -> None:
     """Seed 0 of every scenario, with realistic indoor fixes (Wi-Fi, 10-65 m, no speed)."""
-    report = evaluate_simulator((0,))
+    report = simulator
     engine = report["simulator"]["summary"]["engine"]
     assert engine["entries_found"] >= ENTRIES_FLOOR_PCT
     assert engine["exits_found"] >= ENTRIES_FLOOR_PCT
@@ -323,11 +329,11 @@ def test_learned_entrances_on_real_walks() -> None:
     assert s["engine"]["false_doors"] <= 2
 
 
-def test_learned_entrances_on_the_simulator() -> None:
+def test_learned_entrances_on_the_simulator(simulator: dict[str, Any]) -> None:
     """Every scenario (seed 0) delivers to one address: after the first GATEs its entrance is
     sure, the real entries agree with it and are right, and the walk into a building 300 m
     away is flagged (the two GPS spoofers' GATEs too)."""
-    s = evaluate_simulator((0,))["simulator_learning"]["summary"]
+    s = simulator["simulator_learning"]["summary"]
     assert s["agrees"] >= 12 and s["agrees_ok"] == 100.0
     assert "wrong_building/0" in s["differs_sessions"]
     assert s["engine"]["entries_found"] >= ENTRIES_FLOOR_PCT
