@@ -76,6 +76,11 @@ class Fixes:
     def acc(self) -> np.ndarray:
         return np.where(np.isfinite(self.accuracy), self.accuracy, DEFAULT_ACCURACY_M)
 
+    def acc_at(self, i: int) -> float:
+        """Fix ``i``'s accuracy as ``acc`` gives it: one fix's, not every fix's."""
+        a = float(self.accuracy[i])
+        return a if np.isfinite(a) else DEFAULT_ACCURACY_M
+
     def ground_speed(self) -> np.ndarray:
         """m/s at each fix: reported, else derived (module docstring); NaN when unknown."""
         n = len(self)

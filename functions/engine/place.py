@@ -258,7 +258,7 @@ def check_entrance(f: Fixes, t: float, sure: tuple[Entrance, ...]) -> EntranceCh
     i = f.fix_at(t)
     distances = [f.distance_from(i, e.lat, e.lng) for e in sure]
     k = int(np.argmin(distances))
-    reach = GATE_CLUSTER_M + min(float(f.acc()[i]), entry.LOST_ACCURACY_M)
+    reach = GATE_CLUSTER_M + min(f.acc_at(i), entry.LOST_ACCURACY_M)
     return EntranceCheck(distances[k] <= reach, distances[k], sure[k].sessions)
 
 
@@ -492,7 +492,7 @@ def under_sky(f: Fixes, t0: float, t1: float) -> bool:
 def _near_point(f: Fixes, address: tuple[float, float], t: float) -> bool:
     """Was the latest fix at ``t`` (or the first one) within the arrival radius?"""
     i = f.fix_at(t)
-    return bool(f.distance_from(i, *address) <= ARRIVAL_RADIUS_M + f.acc()[i])
+    return bool(f.distance_from(i, *address) <= ARRIVAL_RADIUS_M + f.acc_at(i))
 
 
 def _near(f: Fixes, address: tuple[float, float], t0: float, t1: float) -> bool:

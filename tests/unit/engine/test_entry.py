@@ -79,6 +79,8 @@ def test_the_fix_in_force_and_its_own_distance() -> None:
     assert [f.fix_at(T0 + s) for s in (-3.0, 0.0, 2.5, 99.0)] == [0, 0, 2, 4]
     assert f.distance_from(2, 52.5, 13.4) == pytest.approx(2.224, abs=0.01)
     assert f.distance_from(2, 52.5, 13.4) == f.distance_to(52.5, 13.4)[2]
+    unknown = fixes(walk([10.0, float("nan"), 30.0]))
+    assert [unknown.acc_at(i) for i in range(3)] == unknown.acc().tolist() == [10.0, 20.0, 30.0]
 
 
 def test_the_door_is_where_the_accuracy_starts_to_climb() -> None:
