@@ -180,8 +180,9 @@ def compute(
         else None
     )
     claimed = ctx.claimed_levels(storeys)
-    place = locate(tel, activity, f, moves, address, claimed, storeys, entrances)
     th = relative_height(tel)
+    last = float(tel.t[-1]) if len(tel) else 0.0
+    place = locate(th, last, activity, f, moves, address, claimed, storeys, entrances)
     spans = _spans(moves, th, place)
     counted = _count_floors(moves, spans, storeys)
     moves = tuple(mv for mv, _ in counted)

@@ -53,8 +53,6 @@ from functions.engine.address import ground_floor
 from functions.engine.building import GATE_CLUSTER_M, Entrance, Storeys
 from functions.engine.entry import STALE_FIX_S, Passage, Passages, lost_fixes
 from functions.engine.gps import DEFAULT_ACCURACY_M, Fixes
-from functions.engine.signal import relative_height
-from functions.engine.telemetry import Telemetry
 from functions.engine.types import VerticalMove
 
 ARRIVAL_RADIUS_M = 50.0
@@ -337,7 +335,8 @@ def _height_at(th: tuple[np.ndarray, np.ndarray], t0: float, t1: float) -> float
 
 
 def locate(
-    tel: Telemetry,
+    th: tuple[np.ndarray, np.ndarray],
+    session_end: float,
     activity: Activity,
     f: Fixes,
     moves: tuple[VerticalMove, ...],
@@ -348,19 +347,20 @@ def locate(
 ) -> Place:
     """The GATE, the door stop and the doorstep verdict (module docstring).
 
-    ``claimed_levels``: the levels above the entrance the address's floor may be (one when
-    its country tells how floors are numbered, two when not); ``storeys``: the building's
-    storey model (default: ``FLOOR_HEIGHT_M`` a storey); ``entrances``: where earlier
-    sessions went through the building's doors (``building.Profile.entrances``).
+    ``th``: the session's smoothed heights (``signal.relative_height``); ``session_end``:
+    its last sample's time; ``claimed_levels``: the levels above the entrance the address's
+    floor may be (one when its country tells how floors are numbered, two when not);
+    ``storeys``: the building's storey model (default: ``FLOOR_HEIGHT_M`` a storey);
+    ``entrances``: where earlier sessions went through the building's doors
+    (``building.Profile.entrances``).
     """
     storeys = storeys or Storeys()
-    th = relative_height(tel)
     has_baro = th[0].shape[0] > 0
     # steps or bounce, not GPS pace (``activity``, rule 4): a fix's own speed must not vouch
     # for the fix going stale
     seen = activity.labels == WALKING
     walking = activity.grid[seen if np.isfinite(activity.energy).any() else np.zeros_like(seen)]
-    found = entry.passages(f, th, walking, float(tel.t[-1]) if len(tel) else 0.0)
+    found = entry.passages(f, th, walking, session_end)
     entered, check = _gate(found, activity, f, entrances)
     inside = _inside_move(found, f, moves)
     gate = basis = None
