@@ -173,14 +173,26 @@ def save_memory(path: Path, memory: dict[str, Profile]) -> None:
     os.replace(tmp, path)
 
 
-SUMMARY_HEADER = (
-    f"{'recording':<28} {'moves':<26} {'floors':>6} {'storey':<18} {'entry':<18}"
-    f" {'door':<22} reason codes"
-)
+NAME_WIDTH_MAX = 60
+"""The summary's recording column fits the longest name given, up to this many characters
+(longer names keep their end, where recorders put what tells files apart)."""
+
+
+def _fit(name: str, width: int) -> str:
+    return name if len(name) <= width else "…" + name[-(width - 1) :]
+
+
+def summary_header(width: int) -> str:
+    return (
+        f"{'recording':<{width}} {'moves':<26} {'floors':>6} {'storey':<18} {'entry':<18}"
+        f" {'door':<22} reason codes"
+    )
+
+
 ARROWS = {"up": "↑", "down": "↓"}
 
 
-def summary_row(name: str, doc: dict[str, Any]) -> str:
+def summary_row(name: str, doc: dict[str, Any], width: int = len("recording")) -> str:
     """One readable line: moves (mode, direction, floors), floors climbed, the storey height
     used and its source, the GATE (time, basis), the door stop (time, length, floor) and the
     reason codes."""
@@ -215,8 +227,8 @@ def summary_row(name: str, doc: dict[str, Any]) -> str:
             door += f" floor {floor}"
     codes = ",".join(doc["reasonCodes"]) or "-"
     return (
-        f"{name[:28]:<28} {moves or '-':<26} {doc['summary']['floorsClimbed']:>6} {storey:<18}"
-        f" {entry:<18} {door:<22} {codes}"
+        f"{_fit(name, width):<{width}} {moves or '-':<26}"
+        f" {doc['summary']['floorsClimbed']:>6} {storey:<18} {entry:<18} {door:<22} {codes}"
     )
 
 
@@ -233,10 +245,35 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"doorproof analyze: --buildings {args.buildings}: {exc}", file=sys.stderr)
             return 2
+    try:
+        status = _analyze_all(args, default_start, memory)
+    except BrokenPipeError:  # the reader stopped (`| head`): stop too, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            "doorproof analyze: output closed; stopped"
+            + (f", building memory not written to {args.buildings}" if memory is not None else ""),
+            file=sys.stderr,
+        )
+        return 1
+    if memory is not None:
+        save_memory(args.buildings, memory)
+        print(
+            f"doorproof analyze: building memory of {len(memory)} building(s) written to"
+            f" {args.buildings}",
+            file=sys.stderr,
+        )
+    return status
+
+
+def _analyze_all(
+    args: argparse.Namespace, default_start: dict[str, Any], memory: dict[str, Profile] | None
+) -> int:
+    """Every PATH in order, printed as it is done; 1 when a file could not be read."""
     now = iso(time.time())
     status = 0
+    width = min(max(len("recording"), *(len(Path(n).name) for n in args.paths)), NAME_WIDTH_MAX)
     if args.summary:
-        print(SUMMARY_HEADER)
+        print(summary_header(width))
     for name in args.paths:
         path = Path(name)
         beside = start_beside(path)
@@ -252,14 +289,7 @@ def run(args: argparse.Namespace) -> int:
             status = 1
             continue
         if args.summary:
-            print(summary_row(path.name, document), flush=True)
+            print(summary_row(path.name, document, width), flush=True)
         else:
             print(json.dumps(document, allow_nan=False), flush=True)
-    if memory is not None:
-        save_memory(args.buildings, memory)
-        print(
-            f"doorproof analyze: building memory of {len(memory)} building(s) written to"
-            f" {args.buildings}",
-            file=sys.stderr,
-        )
     return status

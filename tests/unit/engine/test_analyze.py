@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +193,53 @@ def test_help_documents_start_files_memory_and_summary(capsys: pytest.CaptureFix
         main(["analyze", "--help"])
     text = capsys.readouterr().out
     assert "NAME.start.json" in text and "--buildings STATE.json" in text and "--summary" in text
+
+
+def test_summary_names_fit_their_column_keeping_their_end(
+    recordings: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Recorders number their files at the end: a long name keeps its end, and every row's
+    columns line up under the header's."""
+    long = tmp_path / (
+        "courier-7_2026-12-02_building-north-entrance_" + "x" * 30 + "_run-12.ndjson"
+    )
+    long.write_bytes(recordings["ground"].read_bytes())
+    assert main(["analyze", "--summary", str(recordings["lobby"]), str(long)]) == 0
+    header, short_row, long_row = capsys.readouterr().out.splitlines()
+    moves_at = header.index("moves")
+    assert long_row.startswith("…") and long_row[:moves_at].rstrip().endswith("_run-12.ndjson")
+    assert short_row.startswith("lobby.ndjson.gz ")
+    assert short_row[moves_at - 1] == " " and short_row[moves_at] != " "
+
+
+def test_a_reader_that_stops_stops_the_run_without_a_traceback(
+    recordings: dict[str, Path], tmp_path: Path
+) -> None:
+    """`doorproof analyze … | head -2`: the rest is not analysed, nothing half-learned is
+    written, and stderr says so in one line."""
+    memory = tmp_path / "memory.json"
+    paths = [str(recordings[k]) for k in ("lobby", "ground", "bare")]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "doorproof",
+            "analyze",
+            "--summary",
+            "--buildings",
+            str(memory),
+            *paths,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"recording")
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in stderr
+    assert stderr.strip().endswith(
+        f"output closed; stopped, building memory not written to {memory}"
+    )
+    assert not memory.exists()
