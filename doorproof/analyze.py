@@ -18,7 +18,9 @@ Decisions:
   the order given, and the file rewritten at the end. Without it nothing is learned;
 - ``organizationId`` is "local": an offline run belongs to no organisation;
 - a file that cannot be read is reported on stderr with its name, the others are still
-  analysed, and the exit status is 1.
+  analysed, and the exit status is 1;
+- a reader that closes the output (``| head``) stops the run: exit status 1, one line on
+  stderr, and the building memory is not written (it would hold only part of the run).
 """
 
 from __future__ import annotations
