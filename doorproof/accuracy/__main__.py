@@ -18,6 +18,7 @@ from doorproof.accuracy import (
     robustness,
     sequences,
     steps,
+    targets,
     vertical,
 )
 from doorproof.accuracy.common import REPO, AccuracySet, data_dir
@@ -71,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         report["mode_confidence"] = cells
         lines += [*mode_confidence.lines(cells), ""]
+    report["targets"] = targets.check(report)
+    lines += targets.lines(report["targets"])
     print("\n".join(lines).rstrip())
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

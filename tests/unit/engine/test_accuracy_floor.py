@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from doorproof.accuracy import elevators as elevators_set
-from doorproof.accuracy import mode_confidence
+from doorproof.accuracy import mode_confidence, targets
 from doorproof.accuracy import sequences as sequences_set
 from doorproof.accuracy import steps as steps_set
 from doorproof.accuracy import vertical as vertical_set
@@ -179,3 +179,14 @@ def test_mode_calibration_is_what_the_real_recordings_measure(vertical, elevator
     assert sum(c["n"] for c in filled) >= 800
     for c in filled:
         assert 0.0 <= c["found"] / 100.0 - c["stated"] <= 0.05, c
+
+
+def test_the_targets_block_reads_these_sets(vertical, elevators, sequences):
+    """What ``make accuracy`` ends with, on the real vertical/, elevators/ and sequences: the
+    vertical target is not met (95.8 % of 97 %: the labels' ceiling is 96.2 %), the lift rides
+    and the 10-Hz sequences are, the 1-Hz sequences are not (escalators)."""
+    checked = targets.check({"vertical": vertical, "elevators": elevators, "sequences": sequences})
+    verdicts = {c["target"].split(":")[0] + c["unit"]: c["met"] for c in checked if c["figure"]}
+    assert verdicts == {"vertical/%": False, "elevators/%": True, "sequencesof 30": False}
+    assert [c["met"] for c in checked if c["set"] == "sequences"] == [True, True, False]
+    assert next(c for c in checked if c["set"] == "vertical")["note"].count("96.2 %") == 1

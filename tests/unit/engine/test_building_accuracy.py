@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from doorproof.accuracy import building_hall, elevator_floors
+from doorproof.accuracy import building_hall, elevator_floors, targets
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 
@@ -68,3 +68,14 @@ def test_hall_floors_and_wrong_claims_after_two_walks_with_floors(hall):
     assert two["rightClaimAccepted"] >= 97.0  # 100
     assert two["baseline"] <= 10.0  # 3.0 m reads the 5.7-m lobby as two floors
     assert hall["after"]["20"]["floorsAgree"] >= 95.0  # unlabelled clusters, 20 walks: 100
+
+
+def test_the_targets_block_reads_these_sets(elevators, hall):
+    """``make accuracy``'s closing targets for building memory: all three met here."""
+    checked = targets.check({"elevator-floors": elevators, "building": hall})
+    ran = [c for c in checked if c["figure"] is not None]
+    assert [(c["set"], c["met"]) for c in ran] == [
+        ("elevator-floors", True),
+        ("building", True),
+        ("building", True),
+    ]
