@@ -60,9 +60,12 @@ browser: $(CHROMIUM)
 demo: $(if $(wildcard $(STAMP)),$(STAMP),$(RUNTIME_STAMP)) dashboard/dist/index.html
 	$(BIN)/doorproof demo
 
-## test: lint, type-check, then every test suite (unit, integration, infra)
+## test: lint, type-check, then every test suite: the unit tests on every core (pytest-xdist,
+## each file on one worker so that its fixtures, the accuracy sets among them, are computed
+## once), then integration, e2e and infra one at a time (each starts its own local stack)
 test: $(STAMP) node_modules/.installed dashboard/dist/index.html $(CHROMIUM) lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests/unit
+	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/unit
 
 lint: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
@@ -71,7 +74,7 @@ lint: $(STAMP) node_modules/.installed
 	npm run --silent dashboard:check
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q -n auto --dist loadfile tests/unit
 
 integration: $(STAMP) dashboard/dist/index.html $(CHROMIUM)
 	$(BIN)/python -m pytest -q tests/integration tests/e2e
