@@ -116,14 +116,21 @@ def _number(value: Any) -> float:
         return math.nan
 
 
+def _is_object(value: Any) -> bool:
+    """Whether a wire value is a JSON object (the exact-type test first: ``isinstance``
+    against the ``Mapping`` ABC costs several times more, once per sample and object)."""
+    return type(value) is dict or (value is not None and isinstance(value, Mapping))
+
+
 def _part(sample: Mapping[str, Any], obj: str) -> Mapping[str, Any] | None:
-    """The sensor object ``obj`` of a sample, or None when it is missing or not an object
-    (the exact-type test first: ``isinstance`` against the ``Mapping`` ABC costs several
-    times more, once per sample and object)."""
+    """The sensor object ``obj`` of a sample, or None when it is missing or not an object."""
     part = sample.get(obj)
-    if type(part) is dict or (part is not None and isinstance(part, Mapping)):
-        return part
-    return None
+    return part if _is_object(part) else None
+
+
+def _field(parts: Sequence[Mapping[str, Any] | None], key: str) -> list[Any]:
+    """``key`` of each sensor object, None where the object is absent."""
+    return [None if p is None else p.get(key) for p in parts]
 
 
 _PLAIN = frozenset({float, int, bool, type(None)})
@@ -142,13 +149,13 @@ def _floats(values: list[Any]) -> np.ndarray:
 
 
 def _scalars(parts: Sequence[Mapping[str, Any] | None], key: str) -> np.ndarray:
-    return _floats([None if p is None else p.get(key) for p in parts])
+    return _floats(_field(parts, key))
 
 
 def _vectors(parts: Sequence[Mapping[str, Any] | None], key: str, width: int) -> np.ndarray:
     """(n, width) of the lists of exactly ``width`` values; NaN rows elsewhere."""
     out = np.full((len(parts), width), np.nan)
-    vectors = [None if p is None else p.get(key) for p in parts]
+    vectors = _field(parts, key)
     picked = [(i, v) for i, v in enumerate(vectors) if isinstance(v, list) and len(v) == width]
     if picked:
         values = _floats([x for _, v in picked for x in v])
@@ -157,7 +164,7 @@ def _vectors(parts: Sequence[Mapping[str, Any] | None], key: str, width: int) ->
 
 
 def _texts(parts: Sequence[Mapping[str, Any] | None], key: str) -> np.ndarray:
-    texts = [None if p is None else p.get(key) for p in parts]
+    texts = _field(parts, key)
     if not texts:
         return np.full(0, "", dtype="<U1")
     return np.array([v if isinstance(v, str) else "" for v in texts], dtype=str)
@@ -170,11 +177,7 @@ def from_samples(samples: Iterable[Mapping[str, Any]]) -> Telemetry:
     Column by column rather than sample by sample: each sensor object is looked up once per
     sample and each column is built in one pass (``doorproof analyze`` and the accuracy sets
     read hundreds of thousands of samples; about twice as fast as a loop over samples)."""
-    rows = [
-        s
-        for s in samples
-        if (type(s) is dict or isinstance(s, Mapping)) and math.isfinite(_number(s.get("ts")))
-    ]
+    rows = [s for s in samples if _is_object(s) and math.isfinite(_number(s.get("ts")))]
     objects = {obj for obj, _, _ in VECTOR_COLUMNS.values()}
     objects |= {obj for obj, _ in (*SCALAR_COLUMNS.values(), *TEXT_COLUMNS.values())}
     parts = {obj: [_part(s, obj) for s in rows] for obj in objects}
